@@ -1,0 +1,55 @@
+# The two commands that matter: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CC := $(BIN)/crosscluster
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup install translations browser-deps lint format openapi-snapshot clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(CC) compiletranslations
+
+setup: translations
+	$(CC) migrate --noinput
+	$(CC) createcachetable
+
+## Serve the site with demo data on SQLite, with the background worker beside it.
+run: setup
+	$(CC) load-demo
+	@echo "Crosscluster: http://$(HOST):$(PORT)/  (worker runs alongside; Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(CC) db_worker & \
+	  $(CC) runserver $(HOST):$(PORT)
+
+## Browser-test prerequisites: Debian's Chromium (when root and missing) and axe-core from npm.
+browser-deps:
+	@bash tests/browser/install-deps.sh
+
+## Every test: unit, integration and browser journeys.
+test: translations browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+openapi-snapshot: install
+	$(CC) export-openapi > tests/api/openapi.json
+
+clean:
+	rm -rf $(VENV) var node_modules

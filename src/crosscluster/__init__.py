@@ -1,0 +1,1 @@
+"""Crosscluster: the web platform of a regional cross-cluster initiative."""

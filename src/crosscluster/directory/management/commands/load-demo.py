@@ -1,0 +1,23 @@
+"""Load the demo directory that ships with the package, but only into an empty database."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from crosscluster.directory.importing import import_directory
+from crosscluster.directory.models import Organization
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "thueringen.json"
+
+
+class Command(BaseCommand):
+    help = "Import the shipped demo directory (Thüringen) when the database has no organisations yet."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if Organization.objects.exists():
+            self.stdout.write("load-demo: the directory is not empty; nothing loaded")
+            return
+        data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+        report = import_directory(data, actor=None)
+        self.stdout.write(f"load-demo: {report.summary()}")

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from crosscluster.accounts import manage_urls as accounts_manage_urls
+from crosscluster.api.api import api
+from crosscluster.core import views as core_views
+from crosscluster.directory import manage_urls as directory_manage_urls
+
+# The manager area is one namespace that several apps contribute to.
+manage_patterns = [*accounts_manage_urls.urlpatterns, *directory_manage_urls.urlpatterns]
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("konto/", include("crosscluster.accounts.urls")),
+    path("manage/", include((manage_patterns, "manage"))),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("crosscluster.directory.urls")),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "crosscluster.core.views.page_not_found"
+handler403 = "crosscluster.core.views.permission_denied"
+handler500 = "crosscluster.core.views.server_error"

@@ -1,0 +1,65 @@
+"""Fixtures for every test: people in each role and a small directory they work on."""
+
+import pytest
+
+from tests.factories import (
+    MembershipFactory,
+    OfferFactory,
+    OrganizationFactory,
+    RegionFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def region(db):
+    return RegionFactory()
+
+
+@pytest.fixture
+def topic(db):
+    return TopicFactory(slug="kunststoffe", name="Kunststoffe und Polymere")
+
+
+@pytest.fixture
+def organization(region, topic):
+    """The organisation that `manager` manages."""
+    org = OrganizationFactory(
+        region=region, slug="polymer-netz", name="PolymerNetz Thüringen", topics=[topic]
+    )
+    OfferFactory(organization=org, title="Kunststoffberatung", topics=[topic])
+    return org
+
+
+@pytest.fixture
+def other_organization(region):
+    """An organisation `manager` must not touch."""
+    org = OrganizationFactory(region=region, slug="andere-org", name="Anderes Netzwerk")
+    OfferFactory(organization=org, title="Fremdes Angebot")
+    return org
+
+
+@pytest.fixture
+def manager(organization):
+    user = UserFactory(email="manager@example.org")
+    MembershipFactory(user=user, organization=organization)
+    return user
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(email="koordination@example.org", is_coordinator=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but manages nothing."""
+    return UserFactory(email="outsider@example.org")

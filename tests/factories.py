@@ -1,0 +1,106 @@
+"""factory-boy factories for the whole suite; fixtures in conftest.py compose them."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from crosscluster.accounts.models import Membership, User
+from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
+
+
+class RegionFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("slug",)
+
+    slug = "thueringen"
+    name = "Thüringen"
+
+
+class TopicFactory(DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"thema-{n}")
+    name = factory.Sequence(lambda n: f"Thema {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    region = factory.SubFactory(RegionFactory)
+    slug = factory.Sequence(lambda n: f"netzwerk-{n}")
+    name = factory.Sequence(lambda n: f"Netzwerk {n}")
+    kind = Organization.Kind.NETWORK
+    city = "Erfurt"
+    website = "https://netzwerk.example.org"
+    summary = "Ein Netzwerk für Unternehmen in Thüringen."
+    description = "Wir vernetzen Unternehmen und Forschung."
+    published = True
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+class OfferFactory(DjangoModelFactory):
+    class Meta:
+        model = Offer
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Angebot {n}")
+    description = "Beratung für kleine und mittlere Unternehmen."
+    kind = Offer.Kind.ADVICE
+    position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Kontakt {n}")
+    role = "Netzwerkmanagerin"
+    email = factory.Sequence(lambda n: f"kontakt{n}@example.org")
+    phone = "+49 361 123456"
+    position = factory.Sequence(lambda n: n)
+
+
+class VideoFactory(DjangoModelFactory):
+    class Meta:
+        model = Video
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Video {n}")
+    url = "https://video.example.org/film.mp4"
+    position = factory.Sequence(lambda n: n)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = "Erika"
+    last_name = "Muster"
+    password = factory.django.Password("correct horse battery staple")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
