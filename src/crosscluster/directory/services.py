@@ -1,0 +1,205 @@
+"""Every change to the directory goes through one of these functions.
+
+Views, API endpoints, admin actions and management commands all call them: each checks that the actor may
+manage the organisation, validates, saves in one transaction, writes the audit log and keeps the search text
+current. `actor=None` means the system itself (imports, the demo loader).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crosscluster.core.services import log_action
+
+from .access import can_manage, is_coordinator
+from .models import Contact, Offer, Organization, Topic, Video
+from .search import refresh_search_text
+
+
+class DirectoryError(Exception):
+    """A change the directory refuses; the message is translated and meant for the user."""
+
+
+ORGANIZATION_FIELDS = ("name", "kind", "city", "website", "summary", "description", "logo", "published")
+OFFER_FIELDS = ("title", "description", "kind", "position")
+CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")
+VIDEO_FIELDS = ("title", "file", "poster", "captions", "captions_language", "url", "position")
+
+
+def _ensure_can_manage(actor: Any, organization: Organization) -> None:
+    if actor is None:
+        return
+    if not can_manage(actor, organization):
+        raise PermissionDenied(_("You do not manage this organisation."))
+
+
+def _apply(instance: Any, allowed: Iterable[str], values: dict[str, Any]) -> dict[str, list[str]]:
+    """Set the given fields and return what changed as {field: [old, new]} for the audit log."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    changes: dict[str, list[str]] = {}
+    for field, value in values.items():
+        old = getattr(instance, field)
+        if old != value:
+            changes[field] = [str(old), str(value)]
+            setattr(instance, field, value)
+    return changes
+
+
+def _save_validated(instance: Any) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise DirectoryError("; ".join(exc.messages)) from exc
+    instance.save()
+
+
+def _set_topics(instance: Any, topics: Iterable[Topic] | None, changes: dict[str, Any]) -> None:
+    if topics is None:
+        return
+    new = {topic.pk for topic in topics}
+    old = set(instance.topics.values_list("pk", flat=True))
+    if new != old:
+        instance.topics.set(new)
+        changes["topics"] = sorted(Topic.objects.filter(pk__in=new).values_list("slug", flat=True))
+
+
+@transaction.atomic
+def update_organization(
+    organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Organization:
+    """Edit the profile. Only the coordination office may publish or unpublish."""
+    _ensure_can_manage(actor, organization)
+    changes_publication = "published" in fields and fields["published"] != organization.published
+    if changes_publication and actor is not None and not is_coordinator(actor):
+        raise PermissionDenied(_("Only the coordination office publishes or unpublishes organisations."))
+    changes = _apply(organization, ORGANIZATION_FIELDS, fields)
+    _save_validated(organization)
+    _set_topics(organization, topics, changes)
+    if changes:
+        log_action(
+            "directory.organization.updated",
+            actor=actor,
+            obj=organization,
+            organization=organization,
+            data={"changes": changes},
+        )
+        refresh_search_text(organization)
+    return organization
+
+
+@transaction.atomic
+def create_offer(
+    organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Offer:
+    _ensure_can_manage(actor, organization)
+    offer = Offer(organization=organization)
+    if "position" not in fields:
+        fields["position"] = organization.offers.count()
+    _apply(offer, OFFER_FIELDS, fields)
+    _save_validated(offer)
+    _set_topics(offer, topics, {})
+    log_action("directory.offer.created", actor=actor, obj=offer, organization=organization)
+    refresh_search_text(organization)
+    return offer
+
+
+@transaction.atomic
+def update_offer(offer: Offer, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any) -> Offer:
+    _ensure_can_manage(actor, offer.organization)
+    changes = _apply(offer, OFFER_FIELDS, fields)
+    _save_validated(offer)
+    _set_topics(offer, topics, changes)
+    if changes:
+        log_action(
+            "directory.offer.updated",
+            actor=actor,
+            obj=offer,
+            organization=offer.organization,
+            data={"changes": changes},
+        )
+        refresh_search_text(offer.organization)
+    return offer
+
+
+@transaction.atomic
+def delete_offer(offer: Offer, *, actor: Any) -> None:
+    organization = offer.organization
+    _ensure_can_manage(actor, organization)
+    log_action("directory.offer.deleted", actor=actor, obj=offer, organization=organization)
+    offer.delete()
+    refresh_search_text(organization)
+
+
+@transaction.atomic
+def create_contact(organization: Organization, *, actor: Any, **fields: Any) -> Contact:
+    _ensure_can_manage(actor, organization)
+    contact = Contact(organization=organization)
+    if "position" not in fields:
+        fields["position"] = organization.contacts.count()
+    _apply(contact, CONTACT_FIELDS, fields)
+    _save_validated(contact)
+    log_action("directory.contact.created", actor=actor, obj=contact, organization=organization)
+    return contact
+
+
+@transaction.atomic
+def update_contact(contact: Contact, *, actor: Any, **fields: Any) -> Contact:
+    _ensure_can_manage(actor, contact.organization)
+    changes = _apply(contact, CONTACT_FIELDS, fields)
+    _save_validated(contact)
+    if changes:
+        log_action(
+            "directory.contact.updated",
+            actor=actor,
+            obj=contact,
+            organization=contact.organization,
+            data={"changes": changes},
+        )
+    return contact
+
+
+@transaction.atomic
+def delete_contact(contact: Contact, *, actor: Any) -> None:
+    _ensure_can_manage(actor, contact.organization)
+    log_action("directory.contact.deleted", actor=actor, obj=contact, organization=contact.organization)
+    contact.delete()
+
+
+@transaction.atomic
+def create_video(organization: Organization, *, actor: Any, **fields: Any) -> Video:
+    _ensure_can_manage(actor, organization)
+    video = Video(organization=organization)
+    if "position" not in fields:
+        fields["position"] = organization.videos.count()
+    _apply(video, VIDEO_FIELDS, fields)
+    _save_validated(video)
+    log_action("directory.video.created", actor=actor, obj=video, organization=organization)
+    return video
+
+
+@transaction.atomic
+def update_video(video: Video, *, actor: Any, **fields: Any) -> Video:
+    _ensure_can_manage(actor, video.organization)
+    changes = _apply(video, VIDEO_FIELDS, fields)
+    _save_validated(video)
+    if changes:
+        log_action(
+            "directory.video.updated",
+            actor=actor,
+            obj=video,
+            organization=video.organization,
+            data={"changes": changes},
+        )
+    return video
+
+
+@transaction.atomic
+def delete_video(video: Video, *, actor: Any) -> None:
+    _ensure_can_manage(actor, video.organization)
+    log_action("directory.video.deleted", actor=actor, obj=video, organization=video.organization)
+    video.delete()
