@@ -1,0 +1,64 @@
+"""Write a region's directory as crosscluster-directory/1 JSON, the format import-directory reads."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from crosscluster.directory.exporting import export_directory
+from crosscluster.directory.models import Region
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a region's directory (crosscluster-directory/1, UTF-8) to stdout or a file. "
+        "See docs/directory-format.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--region", metavar="SLUG", help="the region; needed when there are several")
+        parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+        parser.add_argument(
+            "--include-unpublished",
+            action="store_true",
+            help="also export unpublished organisations (an import would create them as published)",
+        )
+
+    def handle(self, *args: Any, region: str | None, output: str | None, **options: Any) -> None:
+        chosen = self.find_region(region)
+        data = export_directory(chosen, include_unpublished=options["include_unpublished"])
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if output is None or output == "-":
+            self.write_utf8(text)
+            return
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
+        self.stdout.write(
+            f"export-directory: region {chosen.slug}, {len(data['topics'])} topics and "
+            f"{len(data['organizations'])} organisations written to {output}"
+        )
+
+    def find_region(self, slug: str | None) -> Region:
+        slugs = list(Region.objects.order_by("slug").values_list("slug", flat=True))
+        if slug is not None:
+            if slug not in slugs:
+                raise CommandError(f"unknown region {slug!r}; regions: {', '.join(slugs) or '(none)'}")
+            return Region.objects.get(slug=slug)
+        if not slugs:
+            raise CommandError("there is no region to export")
+        if len(slugs) > 1:
+            raise CommandError(f"several regions, choose one with --region: {', '.join(slugs)}")
+        return Region.objects.get(slug=slugs[0])
+
+    def write_utf8(self, text: str) -> None:
+        """Write UTF-8 bytes whatever the terminal's encoding, so that umlauts never break the export."""
+        buffer = getattr(self.stdout, "buffer", None)  # absent when call_command() captures into a StringIO
+        if buffer is None:
+            self.stdout.write(text, ending="")
+            return
+        self.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
