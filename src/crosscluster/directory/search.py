@@ -8,6 +8,7 @@ PostgreSQL.
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import snowballstemmer
 from django.db.models import QuerySet
@@ -125,9 +126,15 @@ def words(text: str) -> list[str]:
     return [word for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
 
 
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """The Snowball stem of one word; cached, because the same words recur across every text."""
+    return _german.stemWord(word)
+
+
 def stems(text: str) -> list[str]:
     """Stems of the meaningful words of a text, in order."""
-    return [stem for stem in _german.stemWords(words(text)) if len(stem) >= MIN_STEM_LENGTH]
+    return [s for s in map(stem, words(text)) if len(s) >= MIN_STEM_LENGTH]
 
 
 def build_search_text(parts: Iterable[str]) -> str:
@@ -152,6 +159,6 @@ def refresh_search_text(organization) -> None:
 
 def filter_by_text(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
     """Keep rows that contain every meaningful word of the query in some form."""
-    for stem in dict.fromkeys(stems(query)):
-        queryset = queryset.filter(**{f"{field}__contains": stem})
+    for query_stem in dict.fromkeys(stems(query)):
+        queryset = queryset.filter(**{f"{field}__contains": query_stem})
     return queryset
