@@ -1,3 +1,63 @@
-from ninja import NinjaAPI
+"""The one NinjaAPI behind /api/v1/: public reads of the directory and token-authenticated writes.
 
-api = NinjaAPI(title="Crosscluster API", version="1", urls_namespace="api")
+Shaped like Wagtail's API v3: a router per resource, separate input and output schemas, explicit operation
+ids, `{count, items}` lists and RFC 7807 problem objects for every error (see errors.py and docs/api.md).
+"""
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, re_path
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+
+from . import contacts, offers, organizations, regions, topics, videos
+from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
+
+DESCRIPTION = """\
+The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts
+and videos.
+
+Reading is public and shows published organisations only. Writing needs a personal API token
+(`Authorization: Bearer <key>`) of someone who manages the organisation, or of the coordination office.
+Lists answer `{"count": N, "items": [...]}` and take `limit` (1 to 100, default 20) and `offset`.
+Every error is an RFC 7807 problem object (`application/problem+json`).
+"""
+
+
+class CrossclusterAPI(NinjaAPI):
+    """NinjaAPI whose every answer outside the operations, too, is a problem object."""
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        """ninja's URLs, with 405 and the API root as problems, and a last pattern answering 404."""
+        patterns, app_name, namespace = super().urls
+        wrapped: list[URLResolver | URLPattern] = [
+            URLPattern(p.pattern, api_view(p.callback), p.default_args, p.name)
+            if isinstance(p, URLPattern)
+            else p
+            for p in patterns
+        ]
+        wrapped.append(re_path(r"", api_view(not_found), name="not-found"))
+        return wrapped, app_name, namespace
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        """Document error answers with the content type they are really served with.
+
+        Descriptions come from our own table: ninja takes them from `http.client`, whose wording differs
+        between Python versions, and the snapshot test would then depend on the interpreter.
+        """
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                for status, response in operation["responses"].items():
+                    response["description"] = TITLES[int(status)]
+                    if int(status) >= 400 and "content" in response:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: response["content"].popitem()[1]}
+        return schema
+
+
+api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
+register_exception_handlers(api)
+
+for module in (regions, topics, organizations, offers, contacts, videos):
+    api.add_router("", module.router)

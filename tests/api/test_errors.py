@@ -1,0 +1,174 @@
+"""Every error is an RFC 7807 problem object, whatever raised it."""
+
+import json
+
+import pytest
+
+from .conftest import bearer
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def test_missing_token_is_a_401_problem_with_a_bearer_challenge(api_client, organization):
+    response = api_client.delete(f"/api/v1/offers/{organization.offers.get().pk}")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Send an API token: Authorization: Bearer <key>.",
+        "instance": f"/api/v1/offers/{organization.offers.get().pk}",
+    }
+
+
+def test_foreign_organization_is_a_403_problem(api_client, manager, other_organization):
+    response = api_client.patch(
+        "/api/v1/organizations/andere-org",
+        data=json.dumps({"city": "Jena"}),
+        content_type="application/json",
+        headers=bearer(manager),
+    )
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "You do not manage this organisation.",
+        "instance": "/api/v1/organizations/andere-org",
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nichts", "/api/v1/", "/api/v1/organizations/"])
+def test_unknown_path_is_a_404_problem(api_client, db, path):
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "There is no API endpoint at this path; the docs are at /api/v1/docs.",
+        "instance": path,
+    }
+
+
+def test_unsupported_method_is_a_405_problem_listing_the_allowed_ones(api_client, organization):
+    response = api_client.put("/api/v1/organizations/polymer-netz")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET, PATCH"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Method Not Allowed",
+        "status": 405,
+        "detail": "This endpoint allows only GET, PATCH.",
+        "instance": "/api/v1/organizations/polymer-netz",
+    }
+
+
+def test_invalid_path_parameter_is_a_422_problem(api_client, db):
+    response = api_client.get("/api/v1/offers/eins")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "location": "path",
+            "field": "offer_id",
+            "detail": "Input should be a valid integer, unable to parse string as an integer",
+            "code": "int_parsing",
+        }
+    ]
+
+
+def test_crash_is_a_500_problem_and_is_logged(api_client, db, monkeypatch, caplog):
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("crosscluster.api.regions.paginate", crash)
+
+    response = api_client.get("/api/v1/regions")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side; it has been logged.",
+        "instance": "/api/v1/regions",
+    }
+    assert "boom" not in response.content.decode()
+    record = next(r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR")
+    assert record.exc_info[1].args == ("boom",)
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"), [("de", "Bitte eine gültige Adresse eingeben."), ("en", "Enter a valid URL.")]
+)
+def test_messages_follow_accept_language(api_client, manager, organization, language, detail):
+    response = api_client.patch(
+        "/api/v1/organizations/polymer-netz",
+        data=json.dumps({"website": "kein link"}),
+        content_type="application/json",
+        headers=bearer(manager) | {"Accept-Language": language},
+    )
+
+    assert response.json()["detail"] == detail
+    assert set(response.json()) == PROBLEM_KEYS | {"errors"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ("city=Er%00furt", "city", "nul_character"),
+        ("q=F%00rderung", "q", "nul_character"),
+        ("region=th%00ringen", "region", "string_pattern_mismatch"),
+        ("topic=kunst stoffe", "topic", "string_pattern_mismatch"),
+    ],
+)
+def test_filters_that_the_database_cannot_compare_are_refused(api_client, db, query, field, code):
+    response = api_client.get(f"/api/v1/organizations?{query}")
+
+    assert response.status_code == 422
+    assert [(e["location"], e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("query", field, code)
+    ]
+
+
+def test_text_with_nul_characters_is_refused(api_client, manager, organization):
+    response = api_client.patch(
+        "/api/v1/organizations/polymer-netz",
+        data=json.dumps({"name": "Polymer\x00Netz", "topics": ["kunst\x00stoffe"]}),
+        content_type="application/json",
+        headers=bearer(manager),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "location": "body",
+            "field": "name",
+            "detail": "Text must not contain NUL characters",
+            "code": "nul_character",
+        },
+        {
+            "location": "body",
+            "field": "topics",
+            "detail": "Text must not contain NUL characters",
+            "code": "nul_character",
+        },
+    ]
+
+
+def test_slug_that_cannot_exist_is_a_404_problem(api_client, db):
+    response = api_client.get("/api/v1/organizations/polymer%00netz")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
