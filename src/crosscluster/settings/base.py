@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "crosscluster.accounts",
     "crosscluster.directory",
     "crosscluster.api",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
