@@ -5,4 +5,12 @@ from . import views
 app_name = "directory"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("verzeichnis/", views.organization_list, name="list"),
+    path("organisationen/<slug:slug>/", views.organization_detail, name="organization"),
+    path(
+        "organisationen/<slug:slug>/kontakte/<int:contact_id>.vcf", views.contact_vcard, name="contact-vcard"
+    ),
+    path("themen/", views.topic_list, name="topics"),
+    path("themen/<slug:slug>/", views.topic_detail, name="topic"),
+    path("datenschutz/", views.privacy, name="privacy"),
 ]

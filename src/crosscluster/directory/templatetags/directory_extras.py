@@ -1,0 +1,23 @@
+"""Small filters for the public directory pages."""
+
+from urllib.parse import urlsplit
+
+from django import template
+
+from crosscluster.directory.vcard import normalize_phone
+
+register = template.Library()
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """A `tel:` URI with the digits only, so that every phone dials the number as written."""
+    number = normalize_phone(phone or "")
+    return f"tel:{number}" if number else ""
+
+
+@register.filter
+def url_host(url: str) -> str:
+    """`https://www.example.org/path` → `example.org`: a short, readable link text for a website."""
+    host = urlsplit(url or "").hostname or ""
+    return host.removeprefix("www.")
