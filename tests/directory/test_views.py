@@ -513,6 +513,19 @@ def test_topic_list_shows_every_topic_with_counts(client, organization, topic):
 
 
 @pytest.mark.django_db
+def test_topics_keep_the_order_of_the_taxonomy_on_home_and_topic_list(client, region):
+    for position, slug in enumerate(["zulieferer", "maschinenbau", "automotive"]):
+        topic = TopicFactory(slug=slug, name=slug.title(), position=position)
+        OrganizationFactory(region=region, topics=[topic])
+    for path in ["/", "/themen/"]:
+        assert [topic.slug for topic in client.get(path).context["topics"]] == [
+            "zulieferer",
+            "maschinenbau",
+            "automotive",
+        ]
+
+
+@pytest.mark.django_db
 def test_topic_page_shows_published_organisations_and_their_offers(client, organization, topic):
     hidden = OrganizationFactory(
         region=organization.region, name="Verstecktes Netz", published=False, topics=[topic]

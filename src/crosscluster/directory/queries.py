@@ -33,11 +33,14 @@ def member_organizations(region: Region | None) -> QuerySet[Organization]:
 
 
 def topics_with_counts() -> QuerySet[Topic]:
-    """Topics annotated with how many published organisations and offers they have."""
+    """Topics annotated with how many published organisations and offers they have.
+
+    The explicit order matters: Django drops Meta.ordering from queries that aggregate.
+    """
     return Topic.objects.annotate(
         organization_count=Count("organizations", filter=Q(organizations__published=True), distinct=True),
         offer_count=Count("offers", filter=Q(offers__organization__published=True), distinct=True),
-    )
+    ).order_by("position", "name")
 
 
 def filter_organizations(
