@@ -1,6 +1,8 @@
 """Fixtures for every test: people in each role and a small directory they work on."""
 
 import pytest
+from django.core.management import call_command
+from django.utils import translation
 
 from tests.factories import (
     MembershipFactory,
@@ -12,6 +14,19 @@ from tests.factories import (
 )
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """The German catalogues must be compiled for pages to render German, even without `make`."""
+    call_command("compiletranslations", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _german_by_default():
+    """A request to /en/ activates English for the thread; start every test in the default language."""
+    with translation.override("de"):
+        yield
 
 
 @pytest.fixture

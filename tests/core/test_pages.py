@@ -7,19 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
 
 from crosscluster.directory.search import refresh_search_text
 from tests.factories import ContactFactory, OfferFactory, OrganizationFactory, VideoFactory
 
 SITE_CSS = Path(__file__).resolve().parents[2] / "src/crosscluster/core/static/core/site.css"
-
-
-@pytest.fixture(autouse=True)
-def _german_urls():
-    """A request leaves its language active in the test thread; start each test from the German default."""
-    with translation.override("de"):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from crosscluster.directory.models import Organization, Video
 from crosscluster.directory.search import refresh_search_text
@@ -20,13 +19,6 @@ from tests.factories import (
 )
 
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def _german_urls():
-    """A request leaves its language active in the test thread; start each test from the German default."""
-    with translation.override("de"):
-        yield
 
 
 class TagCollector(HTMLParser):

@@ -6,6 +6,20 @@ from django.utils.translation import get_language
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English"}
 
 
+def _path_in_language(path: str, current: str, target: str) -> str:
+    """The same page in another language.
+
+    `translate_url` only knows paths that resolve; for anything else (a 404 page) swap the language prefix:
+    German, the default language, has none, other languages have `/<code>/`.
+    """
+    translated = translate_url(path, target)
+    if translated != path or current == target:
+        return translated
+    default = settings.LANGUAGE_CODE
+    bare = path[len(current) + 1 :] if current != default and path.startswith(f"/{current}/") else path
+    return bare if target == default else f"/{target}{bare}"
+
+
 def site(request: HttpRequest) -> dict[str, object]:
     current = get_language()
     path = request.get_full_path()
@@ -13,7 +27,7 @@ def site(request: HttpRequest) -> dict[str, object]:
         {
             "code": code,
             "label": LANGUAGE_LABELS.get(code, code),
-            "url": translate_url(path, code),
+            "url": _path_in_language(path, current, code),
             "current": code == current,
         }
         for code, _name in settings.LANGUAGES
