@@ -100,3 +100,14 @@ def axe():
         ]
 
     return check
+
+
+@pytest.fixture
+def demo_directory(transactional_db):
+    """The shipped demo directory (Thüringen), imported the way `make run` does it."""
+    import json
+
+    from crosscluster.directory.importing import import_directory
+
+    demo_file = REPO_DIR / "src" / "crosscluster" / "directory" / "demo" / "thueringen.json"
+    import_directory(json.loads(demo_file.read_text(encoding="utf-8")), actor=None)
