@@ -1,0 +1,120 @@
+"""Login throttling: too many failures for one e-mail address or one client lock further tries for a while.
+
+The failure times live in Django's cache, so every app server sees the same counts (the database cache in
+production, locmem in tests). Each key holds the times of the most recent failures; a key is locked while it
+has `LOGIN_MAX_FAILURES` failures younger than `LOGIN_FAILURE_WINDOW_SECONDS`, i.e. until the oldest of them
+leaves the window. Refused attempts are not counted, so a lock always ends one window after it began.
+
+Explicit times are stored instead of a counter with a cache timeout because backends differ on whether
+`incr()` keeps a key's expiry; the arithmetic here does not depend on the backend. Two failures at the same
+instant on two servers may be counted as one; that only allows an attacker one extra try.
+"""
+
+import ipaddress
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+KEY_PREFIX = "login-failures"
+
+
+def _now() -> float:
+    """The clock, one function so tests can move it."""
+    return time.time()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address, reduced to what one client controls.
+
+    Behind the reverse proxy of docs/operations.md every request comes from a loopback or private network;
+    then the right-most X-Forwarded-For entry is the address that connected to the proxy (entries further left
+    are whatever the client sent and cannot be trusted). IPv6 clients usually own a whole /64: one client.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    address = _parse(remote)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if address is not None and _is_local(address) and forwarded:
+        forwarded_address = _parse(forwarded.split(",")[-1].strip())
+        if forwarded_address is not None:
+            address = forwarded_address
+    if address is None:
+        return remote or "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+# Where a reverse proxy of ours can connect from: loopback and the private networks (RFC 1918, IPv6 ULA).
+LOCAL_NETWORKS = [
+    ipaddress.ip_network(network)
+    for network in ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+]
+
+
+def _is_local(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in LOCAL_NETWORKS)
+
+
+def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def pseudonym(email: str) -> str:
+    """A keyed hash of the address: the cache and the log hold no address, and guessing one needs the key."""
+    key_salt = "crosscluster.accounts.throttling"
+    return salted_hmac(key_salt, normalize_email(email), algorithm="sha256").hexdigest()
+
+
+def _keys(email: str, address: str) -> list[str]:
+    return [f"{KEY_PREFIX}:email:{pseudonym(email)}", f"{KEY_PREFIX}:client:{address}"]
+
+
+def _recent(times: list[float] | None, now: float) -> list[float]:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    return [moment for moment in (times or []) if moment > now - window]
+
+
+def seconds_locked(email: str, address: str) -> int:
+    """How long the e-mail address or the client must still wait; 0 when a try is allowed."""
+    now = _now()
+    limit = settings.LOGIN_MAX_FAILURES
+    wait = 0.0
+    for times in cache.get_many(_keys(email, address)).values():
+        recent = _recent(times, now)
+        if len(recent) >= limit:
+            # Locked until the oldest of the last `limit` failures leaves the window.
+            oldest = sorted(recent)[-limit]
+            wait = max(wait, oldest + settings.LOGIN_FAILURE_WINDOW_SECONDS - now)
+    return math.ceil(wait)
+
+
+def record_failure(email: str, address: str) -> None:
+    now = _now()
+    limit = settings.LOGIN_MAX_FAILURES
+    for key in _keys(email, address):
+        recent = _recent(cache.get(key), now)
+        recent.append(now)
+        cache.set(key, recent[-limit:], timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def clear_email(email: str) -> None:
+    """Forget the failures of an address after its owner proved to know the password.
+
+    The client's count stays: otherwise one valid account would let a client try other addresses for ever.
+    """
+    email_key, _client_key = _keys(email, "")
+    cache.delete(email_key)

@@ -1,0 +1,83 @@
+"""The platform admins' view of the directory. Saves here are audited like every other change."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from crosscluster.accounts.models import Membership
+from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
+
+from .models import Contact, Offer, Organization, Region, Topic, Video
+from .search import refresh_search_text
+
+
+@admin.register(Region)
+class RegionAdmin(AuditedAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(AuditedAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request: HttpRequest, obj: Topic, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Topic names are part of the search text of every organisation that has the topic.
+        if "name" in form.changed_data:
+            for organization in obj.organizations.all():
+                refresh_search_text(organization)
+
+
+class OfferInline(admin.StackedInline):
+    model = Offer
+    extra = 0
+    fields = ["title", "kind", "description", "topics", "position"]
+    autocomplete_fields = ["topics"]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "role", "email", "phone", "photo", "position"]
+
+
+class VideoInline(admin.StackedInline):
+    model = Video
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    extra = 0
+    fields = ["title", "file", "poster", "captions", "captions_language", "url", "position"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = Membership._meta.verbose_name
+    verbose_name_plural = Membership._meta.verbose_name_plural
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "city", "region", "published", "updated_at"]
+    list_filter = ["published", "kind", "region"]
+    search_fields = ["name", "slug", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["topics"]
+    list_select_related = ["region"]
+    readonly_fields = ["updated_at"]
+    inlines = [OfferInline, ContactInline, VideoInline, MembershipInline]
+
+    def audit_organization(self, obj: Any) -> Any:
+        return obj if isinstance(obj, Organization) else super().audit_organization(obj)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the topics and offers are saved, the search text can include them.
+        refresh_search_text(form.instance)

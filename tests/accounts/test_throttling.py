@@ -1,0 +1,161 @@
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from crosscluster.accounts import throttling
+from tests.conftest import PASSWORD
+
+LOGIN_URL = reverse("accounts:login")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A frozen clock for the throttling module; `clock.now += 60` moves it."""
+
+    class Clock:
+        now = 1_800_000_000.0
+
+    monkeypatch.setattr(throttling, "_now", lambda: Clock.now)
+    return Clock
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 600
+
+
+def login(client, email, password, address="203.0.113.5"):
+    return client.post(LOGIN_URL, {"username": email, "password": password}, REMOTE_ADDR=address)
+
+
+def error_codes(response):
+    return [error.code for error in response.context["form"].non_field_errors().as_data()]
+
+
+def test_throttling_locks_an_address_even_for_the_right_password(client, manager, clock):
+    for _ in range(3):
+        assert error_codes(login(client, manager.email, "wrong")) == ["invalid_login"]
+
+    response = login(client, manager.email, PASSWORD)
+
+    assert error_codes(response) == ["throttled"]
+    assert "_auth_user_id" not in client.session
+    assert "10 Minuten" in str(response.context["form"].non_field_errors())  # the whole window is left
+
+
+def test_throttling_rounds_the_wait_up_to_whole_minutes(client, manager, clock):
+    for _ in range(3):
+        login(client, manager.email, "wrong")
+    clock.now += 600 - 61
+
+    response = login(client, manager.email, PASSWORD)
+
+    assert "2 Minuten" in str(response.context["form"].non_field_errors())
+
+
+def test_throttling_says_the_same_for_an_unknown_address(client, manager, clock):
+    for email in (manager.email, "nobody@example.org"):
+        for number in range(3):
+            login(client, email, "wrong", address=f"198.51.100.{10 + number}")
+    known = login(client, manager.email, "wrong", address="198.51.100.2")
+    unknown = login(client, "nobody@example.org", "wrong", address="198.51.100.3")
+
+    assert error_codes(known) == error_codes(unknown) == ["throttled"]
+    assert known.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
+
+
+def test_throttling_locks_a_client_that_tries_many_addresses(client, manager, clock):
+    for number in range(3):
+        login(client, f"guess{number}@example.org", "wrong", address="192.0.2.7")
+
+    from_that_client = login(client, manager.email, PASSWORD, address="192.0.2.7")
+    from_elsewhere = login(client, manager.email, PASSWORD, address="192.0.2.8")
+
+    assert error_codes(from_that_client) == ["throttled"]
+    assert from_elsewhere.status_code == 302
+
+
+def test_throttling_lock_ends_when_the_window_has_passed(client, manager, clock):
+    for _ in range(3):
+        login(client, manager.email, "wrong")
+    clock.now += 599
+    assert error_codes(login(client, manager.email, PASSWORD)) == ["throttled"]
+
+    clock.now += 1
+    response = login(client, manager.email, PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_throttling_refused_tries_do_not_extend_the_lock(client, manager, clock):
+    for _ in range(3):
+        login(client, manager.email, "wrong")
+    for _ in range(5):
+        clock.now += 100
+        assert error_codes(login(client, manager.email, "wrong")) == ["throttled"]
+
+    clock.now += 100  # 600 s after the first failure
+
+    assert login(client, manager.email, PASSWORD).status_code == 302
+
+
+def test_throttling_window_slides_over_old_failures(client, manager, clock):
+    login(client, manager.email, "wrong")
+    clock.now += 500
+    login(client, manager.email, "wrong")
+    clock.now += 200  # the first failure has left the window
+    login(client, manager.email, "wrong")
+
+    assert error_codes(login(client, manager.email, "wrong")) == ["invalid_login"]
+    assert error_codes(login(client, manager.email, PASSWORD)) == ["throttled"]
+
+
+def test_throttling_success_forgets_the_failures_of_the_address(client, manager, clock):
+    for _ in range(2):
+        login(client, manager.email, "wrong", address="192.0.2.1")
+    assert login(client, manager.email, PASSWORD, address="192.0.2.2").status_code == 302
+    client.logout()
+
+    login(client, manager.email, "wrong", address="192.0.2.3")
+
+    assert login(client, manager.email, PASSWORD, address="192.0.2.4").status_code == 302
+
+
+def test_throttling_keeps_no_readable_address_in_the_cache(manager, clock):
+    throttling.record_failure(manager.email, "192.0.2.1")
+
+    keys = throttling._keys(manager.email, "192.0.2.1")
+    assert all(manager.email not in key for key in keys)
+    assert throttling.seconds_locked(manager.email, "192.0.2.1") == 0
+
+
+def test_throttling_applies_to_the_admin_login(client, admin_user, clock):
+    url = reverse("admin:login")
+    for _ in range(3):
+        client.post(url, {"username": admin_user.email, "password": "wrong"}, REMOTE_ADDR="192.0.2.9")
+
+    response = client.post(url, {"username": admin_user.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.9")
+
+    assert response.status_code == 200
+    assert error_codes(response) == ["throttled"]
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("203.0.113.5", "", "203.0.113.5"),
+        # A client on the internet cannot choose its address by sending the header itself.
+        ("203.0.113.5", "192.0.2.1", "203.0.113.5"),
+        # Behind the local proxy the right-most entry is the client; entries left of it are the client's own.
+        ("127.0.0.1", "10.9.9.9, 198.51.100.4", "198.51.100.4"),
+        ("10.0.0.2", "198.51.100.4", "198.51.100.4"),
+        ("127.0.0.1", "not-an-address", "127.0.0.1"),
+        ("2001:db8:1:2:3:4:5:6", "", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.5", "", "203.0.113.5"),
+    ],
+)
+def test_client_address_trusts_forwarded_for_only_from_a_local_proxy(remote, forwarded, expected):
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert throttling.client_address(request) == expected

@@ -1,0 +1,206 @@
+"""directory.services: every change is checked, validated, saved atomically and audited."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from crosscluster.core.models import AuditLogEntry
+from crosscluster.directory import services
+from crosscluster.directory.models import Contact, Offer, Organization, Video
+from crosscluster.directory.search import refresh_search_text
+from crosscluster.directory.services import DirectoryError
+from tests.factories import ContactFactory, TopicFactory, VideoFactory
+
+
+def call_each_service(organization, actor):
+    """One call of every service, as (action code, the changed object's model label, call)."""
+    offer = organization.offers.get()
+    contact = ContactFactory(organization=organization)
+    video = VideoFactory(organization=organization)
+    return {
+        "directory.organization.updated": lambda: services.update_organization(
+            organization, actor=actor, city="Jena"
+        ),
+        "directory.offer.created": lambda: services.create_offer(organization, actor=actor, title="Neu"),
+        "directory.offer.updated": lambda: services.update_offer(offer, actor=actor, title="Anders"),
+        "directory.offer.deleted": lambda: services.delete_offer(offer, actor=actor),
+        "directory.contact.created": lambda: services.create_contact(organization, actor=actor, name="Neu"),
+        "directory.contact.updated": lambda: services.update_contact(contact, actor=actor, role="Leitung"),
+        "directory.contact.deleted": lambda: services.delete_contact(contact, actor=actor),
+        "directory.video.created": lambda: services.create_video(
+            organization, actor=actor, title="Neu", url="https://video.example.org/neu"
+        ),
+        "directory.video.updated": lambda: services.update_video(video, actor=actor, title="Anders"),
+        "directory.video.deleted": lambda: services.delete_video(video, actor=actor),
+    }
+
+
+ACTIONS = [
+    "directory.organization.updated",
+    "directory.offer.created",
+    "directory.offer.updated",
+    "directory.offer.deleted",
+    "directory.contact.created",
+    "directory.contact.updated",
+    "directory.contact.deleted",
+    "directory.video.created",
+    "directory.video.updated",
+    "directory.video.deleted",
+]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_service_writes_one_audit_entry_with_action_and_actor(organization, manager, action):
+    call = call_each_service(organization, manager)[action]
+
+    call()
+
+    entry = AuditLogEntry.objects.get()
+    assert entry.action == action
+    assert entry.actor == manager
+    assert entry.organization == organization
+    assert entry.object_type == "directory." + action.split(".")[1]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_service_refuses_an_outsider_and_changes_nothing(organization, outsider, action):
+    call = call_each_service(organization, outsider)[action]
+    before = snapshot(organization)
+
+    with pytest.raises(PermissionDenied):
+        call()
+
+    assert snapshot(organization) == before
+    assert not AuditLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_service_lets_the_coordination_office_change_any_organisation(organization, coordinator, action):
+    call_each_service(organization, coordinator)[action]()
+
+    assert AuditLogEntry.objects.get().actor == coordinator
+
+
+def snapshot(organization):
+    organization = Organization.objects.get(pk=organization.pk)
+    return (
+        {
+            f.name: getattr(organization, f.name)
+            for f in Organization._meta.concrete_fields
+            if f.name != "logo"
+        },
+        list(Offer.objects.filter(organization=organization).values()),
+        list(Contact.objects.filter(organization=organization).values()),
+        list(Video.objects.filter(organization=organization).values()),
+    )
+
+
+def test_update_organization_records_what_changed(organization, manager):
+    services.update_organization(organization, actor=manager, city="Jena", name=organization.name)
+
+    assert AuditLogEntry.objects.get().data == {"changes": {"city": ["Erfurt", "Jena"]}}
+
+
+def test_update_organization_without_changes_writes_nothing(organization, manager):
+    services.update_organization(organization, actor=manager, city=organization.city)
+
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_update_organization_refuses_publishing_by_a_manager(organization, manager):
+    with pytest.raises(PermissionDenied):
+        services.update_organization(organization, actor=manager, published=False)
+
+    organization.refresh_from_db()
+    assert organization.published is True
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_update_organization_lets_a_manager_resend_the_unchanged_published_flag(organization, manager):
+    services.update_organization(organization, actor=manager, published=True, city="Jena")
+
+    organization.refresh_from_db()
+    assert (organization.published, organization.city) == (True, "Jena")
+
+
+def test_update_organization_lets_the_coordination_office_unpublish(organization, coordinator):
+    services.update_organization(organization, actor=coordinator, published=False)
+
+    organization.refresh_from_db()
+    assert organization.published is False
+    assert AuditLogEntry.objects.get().data == {"changes": {"published": ["True", "False"]}}
+
+
+def test_update_organization_with_an_invalid_value_saves_nothing(organization, manager, topic):
+    other_topic = TopicFactory(slug="wasserstoff", name="Wasserstoff")
+
+    with pytest.raises(DirectoryError):
+        services.update_organization(
+            organization, actor=manager, city="Jena", website="kein link", topics=[other_topic]
+        )
+
+    organization.refresh_from_db()
+    assert organization.city == "Erfurt"
+    assert list(organization.topics.all()) == [topic]
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_update_organization_topics_refresh_the_search_text(organization, manager):
+    hydrogen = TopicFactory(slug="wasserstoff", name="Wasserstoff")
+
+    services.update_organization(organization, actor=manager, topics=[hydrogen])
+
+    organization.refresh_from_db()
+    assert "wasserstoff" in organization.search_text
+    assert AuditLogEntry.objects.get().data == {"changes": {"topics": ["wasserstoff"]}}
+
+
+def test_update_offer_refreshes_the_search_text(organization, manager):
+    offer = organization.offers.get()
+    refresh_search_text(organization)
+    assert "kunststoffberat" in organization.search_text
+
+    services.update_offer(offer, actor=manager, title="Fördermittelberatung für Recycling")
+
+    organization.refresh_from_db()
+    assert "recycling" in organization.search_text
+    assert "fordermittelberat" in organization.search_text
+    assert "kunststoffberat" not in organization.search_text
+
+
+def test_create_and_delete_offer_refresh_the_search_text(organization, manager):
+    offer = services.create_offer(organization, actor=manager, title="Wasserstoffnetzwerk")
+    organization.refresh_from_db()
+    assert "wasserstoffnetzwerk" in organization.search_text
+
+    services.delete_offer(offer, actor=manager)
+
+    organization.refresh_from_db()
+    assert "wasserstoffnetzwerk" not in organization.search_text
+
+
+def test_create_video_refuses_file_and_url_together_and_saves_nothing(organization, manager):
+    with pytest.raises(DirectoryError):
+        services.create_video(
+            organization,
+            actor=manager,
+            title="Beides",
+            file=SimpleUploadedFile("a.mp4", b"\x00\x00\x00\x18ftypmp42", content_type="video/mp4"),
+            url="https://video.example.org/a",
+        )
+
+    assert not Video.objects.exists()
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_service_called_by_the_system_records_no_actor(organization):
+    services.update_organization(organization, actor=None, city="Weimar")
+
+    assert AuditLogEntry.objects.get().actor is None
+
+
+def test_service_refuses_a_manager_of_another_organisation(organization, other_organization, manager):
+    with pytest.raises(PermissionDenied):
+        services.update_offer(other_organization.offers.get(), actor=manager, title="Übernommen")
+
+    assert other_organization.offers.get().title == "Fremdes Angebot"
