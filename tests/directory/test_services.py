@@ -204,3 +204,57 @@ def test_service_refuses_a_manager_of_another_organisation(organization, other_o
         services.update_offer(other_organization.offers.get(), actor=manager, title="Übernommen")
 
     assert other_organization.offers.get().title == "Fremdes Angebot"
+
+
+def test_create_offer_goes_after_the_last_position_even_with_gaps(organization, manager):
+    from crosscluster.directory.services import create_offer
+    from tests.factories import OfferFactory
+
+    organization.offers.update(position=0)
+    OfferFactory(organization=organization, title="Spät", position=7)
+    offer = create_offer(organization, actor=manager, title="Neu", kind="advice")
+    assert offer.position == 8
+    assert list(organization.offers.values_list("title", flat=True))[-1] == "Neu"
+
+
+def test_deleting_a_contact_removes_its_photo_from_storage(
+    organization, manager, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from crosscluster.directory.services import delete_contact
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(organization=organization)
+    contact.photo.save("erika.png", ContentFile(b"\x89PNG fake"), save=True)
+    name = contact.photo.name
+    assert default_storage.exists(name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_contact(contact, actor=manager)
+
+    assert not default_storage.exists(name)
+
+
+def test_replacing_a_video_poster_removes_the_old_file(
+    organization, manager, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crosscluster.directory.services import update_video
+    from tests.factories import VideoFactory
+
+    video = VideoFactory(organization=organization)
+    video.poster.save("alt.png", ContentFile(b"old"), save=True)
+    old_name = video.poster.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update_video(
+            video, actor=manager, poster=SimpleUploadedFile("neu.png", b"new", content_type="image/png")
+        )
+
+    assert not default_storage.exists(old_name)
+    assert default_storage.exists(video.poster.name)

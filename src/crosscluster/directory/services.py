@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
@@ -48,6 +49,12 @@ def _apply(instance: Any, allowed: Iterable[str], values: dict[str, Any]) -> dic
             changes[field] = [str(old), str(value)]
             setattr(instance, field, value)
     return changes
+
+
+def _next_position(siblings: Any) -> int:
+    """After the last item, even when imported positions have gaps."""
+    last = siblings.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
 
 
 def _save_validated(instance: Any) -> None:
@@ -98,8 +105,7 @@ def create_offer(
 ) -> Offer:
     _ensure_can_manage(actor, organization)
     offer = Offer(organization=organization)
-    if "position" not in fields:
-        fields["position"] = organization.offers.count()
+    fields.setdefault("position", _next_position(organization.offers.all()))
     _apply(offer, OFFER_FIELDS, fields)
     _save_validated(offer)
     _set_topics(offer, topics, {})
@@ -139,8 +145,7 @@ def delete_offer(offer: Offer, *, actor: Any) -> None:
 def create_contact(organization: Organization, *, actor: Any, **fields: Any) -> Contact:
     _ensure_can_manage(actor, organization)
     contact = Contact(organization=organization)
-    if "position" not in fields:
-        fields["position"] = organization.contacts.count()
+    fields.setdefault("position", _next_position(organization.contacts.all()))
     _apply(contact, CONTACT_FIELDS, fields)
     _save_validated(contact)
     log_action("directory.contact.created", actor=actor, obj=contact, organization=organization)
@@ -174,8 +179,7 @@ def delete_contact(contact: Contact, *, actor: Any) -> None:
 def create_video(organization: Organization, *, actor: Any, **fields: Any) -> Video:
     _ensure_can_manage(actor, organization)
     video = Video(organization=organization)
-    if "position" not in fields:
-        fields["position"] = organization.videos.count()
+    fields.setdefault("position", _next_position(organization.videos.all()))
     _apply(video, VIDEO_FIELDS, fields)
     _save_validated(video)
     log_action("directory.video.created", actor=actor, obj=video, organization=organization)
