@@ -263,6 +263,7 @@ def test_create_offer_adds_it_at_the_end(api_client, manager, organization, wass
         "kind": "advice",
         "topics": ["wasserstoff"],
     }
+    last_position = max(organization.offers.values_list("position", flat=True))
 
     response = send(api_client, "post", "/api/v1/organizations/polymer-netz/offers", manager, body)
 
@@ -275,7 +276,7 @@ def test_create_offer_adds_it_at_the_end(api_client, manager, organization, wass
         "description": "Erste Fragen zu Elektrolyseuren.",
         "kind": "advice",
         "topics": ["wasserstoff"],
-        "position": 1,
+        "position": last_position + 1,
     }
     entry = AuditLogEntry.objects.get()
     assert (entry.action, entry.actor, entry.object_id) == ("directory.offer.created", manager, str(offer.pk))

@@ -254,10 +254,12 @@ def _changed_fields(entry: AuditLogEntry) -> list[str]:
     return names
 
 
-# Offers, contacts, videos --------------------------------------------------------------------------
+# Offers, contacts, videos: one set of views; manage_urls passes the `section` --------------------------
 
 
-def _list(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
+@login_required
+@read_only
+def item_list(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
     organization = _managed_organization(request, slug)
     items = section.model._default_manager.filter(organization=organization)
     if section.has_topics:
@@ -269,7 +271,9 @@ def _list(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
     )
 
 
-def _create(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
+@login_required
+@read_write
+def item_create(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
     organization = _managed_organization(request, slug)
     form = section.form_class(*_bound(request))
     list_url = reverse(f"manage:{section.url_name}-list", kwargs={"slug": organization.slug})
@@ -289,7 +293,9 @@ def _create(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
     )
 
 
-def _edit(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpResponse:
+@login_required
+@read_write
+def item_edit(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpResponse:
     organization = _managed_organization(request, slug)
     item = _managed_item(request, section.model, organization, pk)
     form = section.form_class(*_bound(request), instance=item)
@@ -311,7 +317,9 @@ def _edit(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpRes
     )
 
 
-def _delete(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpResponse:
+@login_required
+@read_write
+def item_delete(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpResponse:
     """GET asks, POST deletes: a link or a prefetching browser never deletes anything."""
     organization = _managed_organization(request, slug)
     item = _managed_item(request, section.model, organization, pk)
@@ -326,75 +334,3 @@ def _delete(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpR
         "directory/manage/confirm_delete.html",
         {"organization": organization, "item": item, "cancel_url": list_url, "section": section},
     )
-
-
-@login_required
-@read_only
-def offer_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return _list(request, slug, OFFERS)
-
-
-@login_required
-@read_write
-def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _create(request, slug, OFFERS)
-
-
-@login_required
-@read_write
-def offer_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _edit(request, slug, pk, OFFERS)
-
-
-@login_required
-@read_write
-def offer_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _delete(request, slug, pk, OFFERS)
-
-
-@login_required
-@read_only
-def contact_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return _list(request, slug, CONTACTS)
-
-
-@login_required
-@read_write
-def contact_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _create(request, slug, CONTACTS)
-
-
-@login_required
-@read_write
-def contact_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _edit(request, slug, pk, CONTACTS)
-
-
-@login_required
-@read_write
-def contact_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _delete(request, slug, pk, CONTACTS)
-
-
-@login_required
-@read_only
-def video_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return _list(request, slug, VIDEOS)
-
-
-@login_required
-@read_write
-def video_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _create(request, slug, VIDEOS)
-
-
-@login_required
-@read_write
-def video_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _edit(request, slug, pk, VIDEOS)
-
-
-@login_required
-@read_write
-def video_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _delete(request, slug, pk, VIDEOS)

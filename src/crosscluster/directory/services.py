@@ -99,111 +99,93 @@ def update_organization(
     return organization
 
 
+# Offers, contacts and videos share one life cycle; offers also carry topics and feed the search text.
+Item = Offer | Contact | Video
+ITEM_FIELDS: dict[type, tuple[str, ...]] = {Offer: OFFER_FIELDS, Contact: CONTACT_FIELDS, Video: VIDEO_FIELDS}
+
+
+def _action(item: Item, verb: str) -> str:
+    return f"directory.{item._meta.model_name}.{verb}"
+
+
 @transaction.atomic
+def _create_item(
+    model: type[Item], organization: Organization, actor: Any, topics: Iterable[Topic] | None, fields: dict
+) -> Any:
+    _ensure_can_manage(actor, organization)
+    item = model(organization=organization)
+    fields.setdefault("position", _next_position(model.objects.filter(organization=organization)))
+    _apply(item, ITEM_FIELDS[model], fields)
+    _save_validated(item)
+    _set_topics(item, topics, {})
+    log_action(_action(item, "created"), actor=actor, obj=item, organization=organization)
+    if model is Offer:
+        refresh_search_text(organization)
+    return item
+
+
+@transaction.atomic
+def _update_item(item: Item, actor: Any, topics: Iterable[Topic] | None, fields: dict) -> Any:
+    _ensure_can_manage(actor, item.organization)
+    changes = _apply(item, ITEM_FIELDS[type(item)], fields)
+    _save_validated(item)
+    _set_topics(item, topics, changes)
+    if changes:
+        log_action(
+            _action(item, "updated"),
+            actor=actor,
+            obj=item,
+            organization=item.organization,
+            data={"changes": changes},
+        )
+        if isinstance(item, Offer):
+            refresh_search_text(item.organization)
+    return item
+
+
+@transaction.atomic
+def _delete_item(item: Item, actor: Any) -> None:
+    organization = item.organization
+    _ensure_can_manage(actor, organization)
+    log_action(_action(item, "deleted"), actor=actor, obj=item, organization=organization)
+    item.delete()
+    if isinstance(item, Offer):
+        refresh_search_text(organization)
+
+
 def create_offer(
     organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
 ) -> Offer:
-    _ensure_can_manage(actor, organization)
-    offer = Offer(organization=organization)
-    fields.setdefault("position", _next_position(organization.offers.all()))
-    _apply(offer, OFFER_FIELDS, fields)
-    _save_validated(offer)
-    _set_topics(offer, topics, {})
-    log_action("directory.offer.created", actor=actor, obj=offer, organization=organization)
-    refresh_search_text(organization)
-    return offer
+    return _create_item(Offer, organization, actor, topics, fields)
 
 
-@transaction.atomic
 def update_offer(offer: Offer, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any) -> Offer:
-    _ensure_can_manage(actor, offer.organization)
-    changes = _apply(offer, OFFER_FIELDS, fields)
-    _save_validated(offer)
-    _set_topics(offer, topics, changes)
-    if changes:
-        log_action(
-            "directory.offer.updated",
-            actor=actor,
-            obj=offer,
-            organization=offer.organization,
-            data={"changes": changes},
-        )
-        refresh_search_text(offer.organization)
-    return offer
+    return _update_item(offer, actor, topics, fields)
 
 
-@transaction.atomic
 def delete_offer(offer: Offer, *, actor: Any) -> None:
-    organization = offer.organization
-    _ensure_can_manage(actor, organization)
-    log_action("directory.offer.deleted", actor=actor, obj=offer, organization=organization)
-    offer.delete()
-    refresh_search_text(organization)
+    _delete_item(offer, actor)
 
 
-@transaction.atomic
 def create_contact(organization: Organization, *, actor: Any, **fields: Any) -> Contact:
-    _ensure_can_manage(actor, organization)
-    contact = Contact(organization=organization)
-    fields.setdefault("position", _next_position(organization.contacts.all()))
-    _apply(contact, CONTACT_FIELDS, fields)
-    _save_validated(contact)
-    log_action("directory.contact.created", actor=actor, obj=contact, organization=organization)
-    return contact
+    return _create_item(Contact, organization, actor, None, fields)
 
 
-@transaction.atomic
 def update_contact(contact: Contact, *, actor: Any, **fields: Any) -> Contact:
-    _ensure_can_manage(actor, contact.organization)
-    changes = _apply(contact, CONTACT_FIELDS, fields)
-    _save_validated(contact)
-    if changes:
-        log_action(
-            "directory.contact.updated",
-            actor=actor,
-            obj=contact,
-            organization=contact.organization,
-            data={"changes": changes},
-        )
-    return contact
+    return _update_item(contact, actor, None, fields)
 
 
-@transaction.atomic
 def delete_contact(contact: Contact, *, actor: Any) -> None:
-    _ensure_can_manage(actor, contact.organization)
-    log_action("directory.contact.deleted", actor=actor, obj=contact, organization=contact.organization)
-    contact.delete()
+    _delete_item(contact, actor)
 
 
-@transaction.atomic
 def create_video(organization: Organization, *, actor: Any, **fields: Any) -> Video:
-    _ensure_can_manage(actor, organization)
-    video = Video(organization=organization)
-    fields.setdefault("position", _next_position(organization.videos.all()))
-    _apply(video, VIDEO_FIELDS, fields)
-    _save_validated(video)
-    log_action("directory.video.created", actor=actor, obj=video, organization=organization)
-    return video
+    return _create_item(Video, organization, actor, None, fields)
 
 
-@transaction.atomic
 def update_video(video: Video, *, actor: Any, **fields: Any) -> Video:
-    _ensure_can_manage(actor, video.organization)
-    changes = _apply(video, VIDEO_FIELDS, fields)
-    _save_validated(video)
-    if changes:
-        log_action(
-            "directory.video.updated",
-            actor=actor,
-            obj=video,
-            organization=video.organization,
-            data={"changes": changes},
-        )
-    return video
+    return _update_item(video, actor, None, fields)
 
 
-@transaction.atomic
 def delete_video(video: Video, *, actor: Any) -> None:
-    _ensure_can_manage(actor, video.organization)
-    log_action("directory.video.deleted", actor=actor, obj=video, organization=video.organization)
-    video.delete()
+    _delete_item(video, actor)
