@@ -8,9 +8,14 @@ from crosscluster.accounts import manage_urls as accounts_manage_urls
 from crosscluster.api.api import api
 from crosscluster.core import views as core_views
 from crosscluster.directory import manage_urls as directory_manage_urls
+from crosscluster.inquiries import manage_urls as inquiries_manage_urls
 
 # The manager area is one namespace that several apps contribute to.
-manage_patterns = [*accounts_manage_urls.urlpatterns, *directory_manage_urls.urlpatterns]
+manage_patterns = [
+    *accounts_manage_urls.urlpatterns,
+    *directory_manage_urls.urlpatterns,
+    *inquiries_manage_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -23,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("konto/", include("crosscluster.accounts.urls")),
     path("manage/", include((manage_patterns, "manage"))),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", include("crosscluster.inquiries.urls")),
     path("", include("crosscluster.directory.urls")),
     prefix_default_language=False,
 )

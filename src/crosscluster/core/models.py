@@ -41,3 +41,43 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class OutgoingMail(models.Model):
+    """A mail stored in the same transaction as the change that caused it (a transactional outbox).
+
+    The worker sends it; a failing mail server leaves it here with the error, and `crosscluster send-mail`
+    (scheduled) retries it, so no mail is lost and none is sent twice.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    to = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # What the mail is about, e.g. "inquiries.inquiry:42", so data-protection erasure can find it.
+    topic = models.CharField(max_length=100, blank=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mails")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
+
+
+class PeriodicLock(models.Model):
+    """One row per periodic job; holding it keeps two runs (on two hosts) from overlapping."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

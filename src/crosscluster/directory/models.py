@@ -14,6 +14,15 @@ class Region(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True, validators=[slug_validator])
     name = models.CharField(_("name"), max_length=120)
+    # Public holidays do not count as working days for response deadlines: ISO country and subdivision.
+    holiday_calendar = models.CharField(
+        _("holiday calendar"),
+        max_length=10,
+        default="DE-TH",
+        help_text=_(
+            "Country and state of the public holidays, e.g. DE-TH for Thüringen or DE-SN for Sachsen."
+        ),
+    )
 
     class Meta:
         verbose_name = _("region")

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "crosscluster.core",
     "crosscluster.accounts",
     "crosscluster.directory",
+    "crosscluster.inquiries",
     "crosscluster.api",
     "ninja",
     "django_tasks",
@@ -147,6 +148,16 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Inquiries: first response due within this many working days (weekends and the region's public holidays do
+# not count); the coordination office is alerted at twice the time. Closed inquiries lose their personal data
+# after the retention period.
+INQUIRY_RESPONSE_WORKING_DAYS = env_int("INQUIRY_RESPONSE_WORKING_DAYS", 2)
+INQUIRY_RETENTION_DAYS = env_int("INQUIRY_RETENTION_DAYS", 365)
+# Bump when the privacy notice for inquiries changes; every inquiry stores the version it was consented to.
+INQUIRY_CONSENT_VERSION = env_str("INQUIRY_CONSENT_VERSION", "2026-11")
+# Where alerts for the coordination office go (besides its users' own addresses).
+COORDINATION_EMAIL = env_str("COORDINATION_EMAIL", "")
 
 # The public name of the installation, shown in the header and in mails.
 SITE_NAME = env_str("SITE_NAME", "Crosscluster Thüringen")

@@ -1,0 +1,11 @@
+"""Public inquiry pages: the form "Anfrage stellen" and the company's private status page."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "inquiries"
+urlpatterns = [
+    path("anfrage/", views.inquiry_form, name="create"),
+    path("anfrage/status/<str:token>/", views.status, name="status"),
+]
