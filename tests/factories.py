@@ -1,10 +1,15 @@
 """factory-boy factories for the whole suite; fixtures in conftest.py compose them."""
 
+import secrets
+
 import factory
+from django.conf import settings
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crosscluster.accounts.models import Membership, User
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
+from crosscluster.inquiries.models import Inquiry, hash_status_token
 
 
 class RegionFactory(DjangoModelFactory):
@@ -104,3 +109,32 @@ class MembershipFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
+
+
+class InquiryFactory(DjangoModelFactory):
+    """An inquiry as stored, without mails or audit entries (use `services.create_inquiry` for those).
+
+    Its status token is unknown; pass `status_token_hash=hash_status_token("…")` to open its status page.
+    """
+
+    class Meta:
+        model = Inquiry
+        skip_postgeneration_save = True
+
+    region = factory.SubFactory(RegionFactory)
+    text = "Wir suchen Unterstützung beim Recycling von Kunststoffabfällen aus der Produktion."
+    company_name = factory.Sequence(lambda n: f"Muster GmbH {n}")
+    contact_name = "Max Mustermann"
+    email = factory.Sequence(lambda n: f"firma{n}@example.com")
+    phone = "+49 3641 55555"
+    company_size = Inquiry.CompanySize.SMALL
+    location = "Jena"
+    language = "de"
+    consent_version = factory.LazyFunction(lambda: settings.INQUIRY_CONSENT_VERSION)
+    consent_given_at = factory.LazyFunction(timezone.now)
+    status_token_hash = factory.LazyFunction(lambda: hash_status_token(secrets.token_urlsafe(24)))
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
