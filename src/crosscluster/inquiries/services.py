@@ -270,7 +270,7 @@ def involve_organization(
         raise InquiryError(_("This organisation is already working on the inquiry."))
     inquiry.involved.add(organization)
     inquiry.topics.add(*organization.topics.all())
-    _log(inquiry, "involved", actor, organization, organization=organization.slug, note=note.strip())
+    _log(inquiry, "involved", actor, organization, to=organization.slug, note=note.strip())
     _notify_organization(inquiry, organization, "inquiries/mail/involved", note=note.strip())
     return inquiry
 
@@ -349,16 +349,22 @@ def inquiry_for_token(token: str) -> Inquiry | None:
 
 @transaction.atomic
 def withdraw_inquiry(inquiry: Inquiry) -> Inquiry:
-    """The company takes its inquiry back: it is closed and its personal data erased at once."""
+    """The company takes its inquiry back: it is closed and its personal data erased at once.
+
+    The organisation is told after the erasure: erasing deletes the inquiry's queued mails, and the notice
+    then carries no personal data.
+    """
+    notify = inquiry.is_open and inquiry.organization is not None
     if inquiry.is_open:
         inquiry.state = State.WITHDRAWN
         inquiry.closed_at = timezone.now()
         inquiry.due_at = inquiry.escalate_at = None
         inquiry.save()
         _log(inquiry, "withdrawn", None)
-        if inquiry.organization is not None:
-            _notify_organization(inquiry, inquiry.organization, "inquiries/mail/withdrawn")
-    return erase_personal_data(inquiry, reason="withdrawn")
+    erase_personal_data(inquiry, reason="withdrawn")
+    if notify:
+        _notify_organization(inquiry, inquiry.organization, "inquiries/mail/withdrawn")
+    return inquiry
 
 
 @transaction.atomic
