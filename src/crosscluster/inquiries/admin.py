@@ -75,6 +75,8 @@ class InquiryAdmin(ReadOnlyAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         """The reference as people quote it ("A-00042") finds the inquiry."""
         term = search_term.strip().upper().removeprefix("A-")
+        if not term:
+            return queryset, False
         if term.isdigit():
             return queryset.filter(pk=int(term)), False
         return queryset.none(), False
