@@ -24,12 +24,13 @@ setup: translations
 	$(CC) migrate --noinput
 	$(CC) createcachetable
 
-## Serve the site with demo data on SQLite, with the background worker beside it.
+## Serve the site with demo data on SQLite, with the background worker and the periodic jobs beside it.
 run: setup
 	$(CC) load-demo
-	@echo "Crosscluster: http://$(HOST):$(PORT)/  (worker runs alongside; Ctrl-C stops both)"
+	@echo "Crosscluster: http://$(HOST):$(PORT)/  (worker and scheduler run alongside; Ctrl-C stops all)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(CC) db_worker & \
+	  $(CC) scheduler & \
 	  $(CC) runserver $(HOST):$(PORT)
 
 ## Browser-test prerequisites: Debian's Chromium (when root and missing) and axe-core from npm.
