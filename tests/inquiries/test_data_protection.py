@@ -194,15 +194,16 @@ def test_admin_cannot_add_change_or_delete_inquiries(client, admin_user, region)
 
 def test_admin_lists_and_filters_by_state_region_and_organisation(client, admin_user, region, organization):
     InquiryFactory(region=region, organization=organization, state=Inquiry.State.ASSIGNED)
-    InquiryFactory(region=region)
+    other = InquiryFactory(region=region)
     client.force_login(admin_user)
     response = client.get(
         f"/admin/inquiries/inquiry/?state=assigned&organization__id__exact={organization.pk}"
     )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
-    found = client.get("/admin/inquiries/inquiry/?q=A-00002")
-    assert [row.pk for row in found.context["cl"].result_list] == [Inquiry.objects.order_by("pk")[1].pk]
+    found = client.get(f"/admin/inquiries/inquiry/?q={other.reference}")
+    assert list(found.context["cl"].result_list) == [other]
+    assert client.get("/admin/inquiries/inquiry/?q=Muster").context["cl"].result_count == 0
 
 
 def test_admin_erases_personal_data_on_request(client, admin_user, region):

@@ -75,6 +75,7 @@ class InquiryForm(forms.Form):
         help_text=_("Town or district of your company."),
     )
     consent = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "consent-notice"}),
         label=_(
             "I agree that my details are processed to answer my inquiry, as the privacy notice describes."
         ),
