@@ -52,6 +52,7 @@ def test_openapi_operations_have_explicit_ids_and_tags(db):
         "listOrganizations",
         "listRegions",
         "listTopics",
+        "routeInquiry",
         "updateContact",
         "updateOffer",
         "updateOrganization",

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from . import contacts, offers, organizations, regions, topics, videos
+from . import contacts, offers, organizations, regions, routing, topics, videos
 from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
@@ -59,5 +59,5 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (regions, topics, organizations, offers, contacts, videos):
+for module in (regions, topics, organizations, offers, contacts, videos, routing):
     api.add_router("", module.router)

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "crosscluster.core",
     "crosscluster.accounts",
     "crosscluster.directory",
+    "crosscluster.routing",
     "crosscluster.inquiries",
     "crosscluster.api",
     "ninja",
@@ -164,6 +165,20 @@ SITE_NAME = env_str("SITE_NAME", "Crosscluster Thüringen")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # The region that the public site shows first.
 DEFAULT_REGION = env_str("DEFAULT_REGION", "thueringen")
+
+# Routing engine (see docs/routing.md). The encoder turns texts into vectors; any class with the interface of
+# crosscluster.routing.encoders.Encoder will do.
+ROUTING_ENCODER = env_str("ROUTING_ENCODER", "crosscluster.routing.encoders.E5Encoder")
+# CPU threads of the encoder per process (0: the library decides, i.e. all cores).
+ROUTING_ENCODER_THREADS = env_int("ROUTING_ENCODER_THREADS", 0)
+# Longer inquiries are cut to this many model tokens before embedding: the need is stated early, and the
+# encoder's time grows with the length (about 1.5 ms per token on one core).
+ROUTING_QUERY_MAX_TOKENS = env_int("ROUTING_QUERY_MAX_TOKENS", 128)
+# Inquiries handled by an organisation become evidence for it (record_evidence), which ranking then uses.
+ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
+# At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
+# and results are flagged `degraded` until it is done.
+ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from crosscluster.directory.importing import DirectoryImportError, import_directory, load_directory_file
+from crosscluster.routing.services import ensure_embeddings
 
 
 class Command(BaseCommand):
@@ -38,7 +39,10 @@ class Command(BaseCommand):
             ) from exc
         prefix = "import-directory (dry run, nothing saved)" if dry_run else "import-directory"
         self.stdout.write(f"{prefix}: {report.summary()}")
+        # So that the imported directory routes at full quality at once, with or without a worker.
+        computed = 0 if dry_run else ensure_embeddings()
         if options["verbosity"] >= 2:
+            self.stdout.write(f"  routing embeddings computed: {computed}")
             for label, slugs in (("created", report.created), ("updated", report.updated)):
                 if slugs:
                     self.stdout.write(f"  {label}: {', '.join(slugs)}")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from crosscluster.directory.importing import import_directory
 from crosscluster.directory.models import Organization
+from crosscluster.routing.services import ensure_embeddings
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "thueringen.json"
 
@@ -21,3 +22,5 @@ class Command(BaseCommand):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         report = import_directory(data, actor=None)
         self.stdout.write(f"load-demo: {report.summary()}")
+        computed = ensure_embeddings()
+        self.stdout.write(f"load-demo: {computed} routing embeddings computed")

@@ -1,0 +1,48 @@
+"""Which texts of an organisation the engine ranks and embeds: one rule, used by indexing and embedding alike.
+
+Short passages instead of one long profile: a match with one offer or one sentence is not diluted by the rest
+of a long description, and a reason can name the offer that matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .engine import DESCRIPTION, NAME, OFFER, SUMMARY, TOPIC
+from .text import sentences
+
+
+@dataclass(frozen=True)
+class PassageText:
+    field: str
+    text: str
+    label: str = ""
+
+
+def offer_text(title: str, description: str) -> str:
+    return f"{title.strip()}: {description.strip()}" if description.strip() else title.strip()
+
+
+def organization_passages(
+    *,
+    name: str,
+    summary: str,
+    description: str,
+    topics: Iterable[str],
+    offers: Iterable[tuple[str, str]],
+) -> list[PassageText]:
+    """The passages of one organisation: name, summary, description sentences, offers, topics."""
+    result = [PassageText(NAME, name.strip(), name.strip())]
+    if summary.strip():
+        result.append(PassageText(SUMMARY, summary.strip()))
+    result += [PassageText(DESCRIPTION, sentence) for sentence in sentences(description)]
+    result += [
+        PassageText(OFFER, offer_text(title, offer_description), title.strip())
+        for title, offer_description in offers
+        if title.strip()
+    ]
+    result += [
+        PassageText(TOPIC, topic.strip(), topic.strip()) for topic in dict.fromkeys(topics) if topic.strip()
+    ]
+    return result

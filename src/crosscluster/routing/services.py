@@ -1,0 +1,437 @@
+"""The routing engine's services: suggest organisations for a need, learn from handled inquiries, keep
+embeddings and the per-process index current. See docs/routing.md.
+
+- `suggest(text, region=…, top=…)` ranks the published organisations and explains each suggestion.
+- `record_evidence(...)` / `forget_evidence(...)`: the inquiries app reports who handled what (and deletes it
+  again when data protection requires it).
+- `ensure_embeddings()` computes every missing embedding synchronously (import commands, tests, the worker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crosscluster.core.services import log_action
+from crosscluster.directory.models import Offer, Organization, Region
+
+from .encoders import Encoder, get_encoder
+from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
+from .models import Embedding, Evidence, IndexVersion
+from .passages import organization_passages
+from .text import clean_query
+
+logger = logging.getLogger(__name__)
+
+TEXT_MAX_LENGTH = 5000
+TOP_MAX = 20
+MAX_REASONS = 3
+
+
+@dataclass
+class Suggestion:
+    organization: Organization
+    score: float
+    reasons: list[str]
+
+
+@dataclass
+class RoutingResult:
+    results: list[Suggestion] = field(default_factory=list)
+    # False: no organisation fits clearly, and the coordination office comes first.
+    confident: bool = False
+    # True: some embeddings were missing, so the ranking was partly lexical only (see docs/routing.md).
+    degraded: bool = False
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def _from_bytes(data: bytes | memoryview, dim: int) -> np.ndarray | None:
+    vector = np.frombuffer(bytes(data), dtype="<f4")
+    return vector if vector.shape == (dim,) else None
+
+
+# --- The version stamp ---------------------------------------------------------------------------------
+
+
+def bump_index_version() -> None:
+    """Tell every process that its index is out of date. Inside a transaction it takes effect on commit."""
+    if not IndexVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                IndexVersion.objects.create(pk=1, version=1)
+        except IntegrityError:  # another process created it just now
+            IndexVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+
+
+def index_version() -> int:
+    return IndexVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+
+# --- What the index is made of ---------------------------------------------------------------------------
+
+
+def _ordered_topic_names(through: Any, owner: str) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    rows = through.objects.order_by("topic__position", "topic__name", "pk").values_list(owner, "topic__name")
+    for owner_id, name in rows:
+        names.setdefault(owner_id, []).append(name)
+    return names
+
+
+def directory_passages(
+    organizations: Iterable[Organization] | None = None,
+) -> tuple[list[OrgEntry], list[Passage]]:
+    """Organisations and their passages, read with a fixed number of queries (published ones by default)."""
+    if organizations is None:
+        organizations = Organization.objects.filter(published=True).order_by("pk")
+    orgs = list(organizations)
+    ids = {org.pk for org in orgs}
+    org_topics = _ordered_topic_names(Organization.topics.through, "organization_id")
+    offer_topics = _ordered_topic_names(Offer.topics.through, "offer__organization_id")
+    offers: dict[int, list[tuple[str, str]]] = {}
+    rows = Offer.objects.filter(organization__in=ids) if len(ids) < 500 else Offer.objects.all()
+    for organization_id, title, description in rows.order_by("organization_id", "position", "pk").values_list(
+        "organization_id", "title", "description"
+    ):
+        if organization_id in ids:
+            offers.setdefault(organization_id, []).append((title, description))
+    entries, passages = [], []
+    for position, org in enumerate(orgs):
+        entries.append(OrgEntry(org.pk, org.slug, org.name, org.kind, org.region_id))
+        topics = org_topics.get(org.pk, []) + offer_topics.get(org.pk, [])
+        for item in organization_passages(
+            name=org.name,
+            summary=org.summary,
+            description=org.description,
+            topics=topics,
+            offers=offers.get(org.pk, []),
+        ):
+            passages.append(Passage(position, item.field, item.text, item.label))
+    return entries, passages
+
+
+# --- Embeddings ------------------------------------------------------------------------------------------
+
+
+def _stored_vectors(encoder: Encoder, hashes: set[str] | None = None) -> dict[str, np.ndarray]:
+    rows = Embedding.objects.filter(model=encoder.name, dim=encoder.dim)
+    vectors = {}
+    for digest, data in rows.values_list("text_hash", "vector").iterator(chunk_size=2000):
+        if hashes is None or digest in hashes:
+            vector = _from_bytes(data, encoder.dim)
+            if vector is not None:
+                vectors[digest] = vector
+    return vectors
+
+
+def _store(encoder: Encoder, texts: list[str], batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Embed texts as passages and store them; returns hash → vector."""
+    computed: dict[str, np.ndarray] = {}
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        vectors = encoder.encode_passages(batch)
+        rows = []
+        for text, vector in zip(batch, vectors, strict=True):
+            digest = text_hash(text)
+            computed[digest] = vector
+            rows.append(
+                Embedding(model=encoder.name, text_hash=digest, dim=encoder.dim, vector=_to_bytes(vector))
+            )
+        Embedding.objects.bulk_create(rows, ignore_conflicts=True)
+    return computed
+
+
+def _embed_evidence(encoder: Encoder, rows: list[Evidence]) -> None:
+    if not rows:
+        return
+    vectors = encoder.encode_queries([row.text for row in rows])
+    for row, vector in zip(rows, vectors, strict=True):
+        Evidence.objects.filter(pk=row.pk, text=row.text).update(
+            embedding=_to_bytes(vector), embedding_model=encoder.name
+        )
+
+
+def ensure_embeddings(
+    *, organization_ids: Iterable[int] | None = None, encoder: Encoder | None = None
+) -> int:
+    """Compute and store every missing embedding, synchronously; returns how many were computed.
+
+    Covers the directory texts of all organisations (unpublished ones too, so that publishing routes at full
+    quality at once) or of `organization_ids`, and all evidence. Bumps the index version when it computed
+    anything, so that processes rebuild with the new vectors. Safe to run twice, and beside a worker.
+    """
+    encoder = encoder or get_encoder()
+    queryset = Organization.objects.order_by("pk")
+    if organization_ids is not None:
+        queryset = queryset.filter(pk__in=list(organization_ids))
+    _entries, passages = directory_passages(queryset)
+    texts = {text_hash(p.text): p.text for p in passages}
+    have = set(
+        Embedding.objects.filter(model=encoder.name, dim=encoder.dim, text_hash__in=list(texts)).values_list(
+            "text_hash", flat=True
+        )
+        if len(texts) < 900
+        else _stored_vectors(encoder, set(texts))
+    )
+    missing = [text for digest, text in texts.items() if digest not in have]
+    _store(encoder, missing)
+    evidence = list(
+        Evidence.objects.filter(Q(embedding__isnull=True) | ~Q(embedding_model=encoder.name)).only(
+            "pk", "text"
+        )
+    )
+    _embed_evidence(encoder, evidence)
+    computed = len(missing) + len(evidence)
+    if computed:
+        bump_index_version()
+        logger.info("routing: computed %d embeddings with %s", computed, encoder.name)
+    return computed
+
+
+def prune_embeddings(*, encoder: Encoder | None = None) -> int:
+    """Delete stored embeddings of texts that no organisation uses any more (edited or deleted ones)."""
+    encoder = encoder or get_encoder()
+    _entries, passages = directory_passages(Organization.objects.order_by("pk"))
+    used = {text_hash(p.text) for p in passages}
+    stale = [pk for pk, digest in Embedding.objects.values_list("pk", "text_hash") if digest not in used]
+    for start in range(0, len(stale), 500):
+        Embedding.objects.filter(pk__in=stale[start : start + 500]).delete()
+    return len(stale)
+
+
+# --- The per-process index --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cached:
+    index: RoutingIndex
+    version: int
+    key: tuple[Any, ...]
+
+
+_cache: dict[str, _Cached] = {}
+_cache_lock = threading.Lock()
+
+
+def build_index(encoder: Encoder | None = None) -> RoutingIndex:
+    """Build the in-memory index from stored texts and embeddings.
+
+    A few missing embeddings (at most `ROUTING_SYNC_EMBED_MAX`, e.g. an offer saved a moment ago whose task
+    has not run yet) are computed on the spot and stored; more are logged, and the passages concerned take
+    part lexically only, which the results report as `degraded` until the worker has caught up.
+    """
+    encoder = encoder or get_encoder()
+    orgs, passages = directory_passages()
+    hashes = [text_hash(p.text) for p in passages]
+    stored = _stored_vectors(encoder, set(hashes))
+    evidence: list[Evidence] = []
+    if settings.ROUTING_LEARN_FROM_HISTORY:
+        position = {entry.pk: i for i, entry in enumerate(orgs)}
+        evidence = list(
+            Evidence.objects.filter(organization_id__in=list(position))
+            .only("pk", "organization_id", "text", "embedding", "embedding_model")
+            .order_by("pk")
+        )
+        passages += [Passage(position[row.organization_id], EVIDENCE, row.text) for row in evidence]
+    missing = sorted({p.text for p, digest in zip(passages, hashes, strict=False) if digest not in stored})
+    unembedded = [row for row in evidence if row.embedding is None or row.embedding_model != encoder.name]
+    if (missing or unembedded) and len(missing) + len(unembedded) <= settings.ROUTING_SYNC_EMBED_MAX:
+        stored.update(_store(encoder, missing))
+        _embed_evidence(encoder, unembedded)
+        for row in unembedded:
+            row.refresh_from_db(fields=["embedding", "embedding_model"])
+        missing, unembedded = [], []
+    if missing or unembedded:
+        logger.warning(
+            "routing: %d embeddings are missing; ranking is partly lexical until the worker computes them "
+            "(or run `crosscluster route --embed`)",
+            len(missing) + len(unembedded),
+        )
+    vectors = np.full((len(passages), encoder.dim), np.nan, dtype=np.float32)
+    for i, digest in enumerate(hashes):
+        vector = stored.get(digest)
+        if vector is not None:
+            vectors[i] = vector
+    offset = len(hashes)
+    for i, row in enumerate(evidence):
+        if row.embedding is not None and row.embedding_model == encoder.name:
+            vector = _from_bytes(row.embedding, encoder.dim)
+            if vector is not None:
+                vectors[offset + i] = vector
+    return RoutingIndex(orgs, passages, vectors, coordination_kind=Organization.Kind.COORDINATION)
+
+
+def get_index() -> RoutingIndex:
+    """This process's index, rebuilt when the stored version stamp (or the configuration) has changed."""
+    version = index_version()
+    key = (settings.ROUTING_ENCODER, settings.ROUTING_LEARN_FROM_HISTORY)
+    cached = _cache.get("index")
+    if cached is not None and cached.version == version and cached.key == key and not cached.index.missing:
+        return cached.index
+    with _cache_lock:
+        cached = _cache.get("index")
+        if cached is None or cached.version != version or cached.key != key or cached.index.missing:
+            # The version is read before the data: a change during the build triggers the next rebuild.
+            version = index_version()
+            index = build_index()
+            _cache["index"] = cached = _Cached(index, version, key)
+    return cached.index
+
+
+def clear_index_cache() -> None:
+    _cache.clear()
+
+
+# --- Suggestions -----------------------------------------------------------------------------------------
+
+
+def _reasons(index: RoutingIndex, hit: Any, organization: Organization, fallback: bool) -> list[str]:
+    """One to three reasons a person understands: handled inquiries, matching offers, terms and topics."""
+    reasons = []
+    if fallback:
+        reasons.append(_("No organisation fits clearly; the coordination office finds the right partner."))
+    if hit.evidence:
+        reasons.append(_("Similar inquiries handled: %(count)d") % {"count": hit.evidence})
+    if hit.offers:
+        reasons.append(_("Offer: %(title)s") % {"title": index.passages[hit.offers[0]].label})
+    if hit.terms:
+        reasons.append(_("Matching terms: %(terms)s") % {"terms": ", ".join(hit.terms[:3])})
+    if hit.topics:
+        reasons.append(_("Topic: %(name)s") % {"name": index.passages[hit.topics[0]].label})
+    if len(hit.offers) > 1:
+        reasons.append(_("Offer: %(title)s") % {"title": index.passages[hit.offers[1]].label})
+    if not reasons:
+        reasons.append(_("Profile: %(name)s") % {"name": organization.name})
+    return reasons[:MAX_REASONS]
+
+
+def suggest(text: str, *, region: Region | None = None, top: int = 5) -> RoutingResult:
+    """The `top` published organisations (of `region`, or all) that fit a need described in free text.
+
+    `confident` is False when none fits clearly; the coordination office then comes first.
+    """
+    top = max(1, min(int(top), TOP_MAX))
+    query = clean_query(text[:TEXT_MAX_LENGTH])
+    if not query:
+        return RoutingResult()
+    index = get_index()
+    encoder = get_encoder()
+    vector = encoder.encode_queries([query])[0] if index.dim else None
+    ranking = index.rank(query, vector, regions=[region.pk] if region is not None else None, top=top)
+    organizations = Organization.objects.select_related("region").in_bulk(
+        [index.orgs[h.org].pk for h in ranking.hits]
+    )
+    results = []
+    for position, hit in enumerate(ranking.hits):
+        organization = organizations.get(index.orgs[hit.org].pk)
+        if organization is None:  # deleted since the index was built
+            continue
+        fallback = (
+            not ranking.confident and position == 0 and organization.kind == Organization.Kind.COORDINATION
+        )
+        results.append(
+            Suggestion(
+                organization=organization,
+                score=round(hit.score, 4),
+                reasons=_reasons(index, hit, organization, fallback),
+            )
+        )
+    if ranking.degraded:
+        logger.warning("routing: degraded result (missing embeddings or no encoder vector)")
+    return RoutingResult(results=results, confident=ranking.confident, degraded=ranking.degraded)
+
+
+# --- Learning from handled inquiries ------------------------------------------------------------------------
+
+
+class RoutingError(Exception):
+    """A request the routing engine refuses; the message is translated and meant for the user."""
+
+
+@transaction.atomic
+def record_evidence(
+    organization: Organization, text: str, *, source: str, source_id: str = ""
+) -> Evidence | None:
+    """Remember that `organization` handled `text` (e.g. a resolved inquiry); ranking learns from it.
+
+    Idempotent per (source, source_id): recording again updates the row (another organisation, edited text)
+    or changes nothing. Does nothing when `ROUTING_LEARN_FROM_HISTORY` is off. The embedding is computed in
+    the background after commit.
+    """
+    if not settings.ROUTING_LEARN_FROM_HISTORY:
+        return None
+    text = clean_query(text[:TEXT_MAX_LENGTH])
+    if not text or not source:
+        raise RoutingError(_("Evidence needs a text and a source."))
+    evidence = (
+        Evidence.objects.select_for_update().filter(source=source, source_id=source_id).first()
+        if source_id
+        else None
+    )
+    if evidence is not None:
+        if evidence.organization_id == organization.pk and evidence.text == text:
+            return evidence
+        if evidence.text != text:
+            evidence.embedding, evidence.embedding_model = None, ""
+        evidence.organization, evidence.text = organization, text
+        evidence.save()
+        action = "routing.evidence.updated"
+    else:
+        evidence = Evidence.objects.create(
+            organization=organization, text=text, source=source, source_id=source_id
+        )
+        action = "routing.evidence.recorded"
+    log_action(
+        action, obj=evidence, organization=organization, data={"source": source, "source_id": source_id}
+    )
+    bump_index_version()
+    transaction.on_commit(lambda: enqueue_embeddings(organization_ids=[]))
+    return evidence
+
+
+@transaction.atomic
+def forget_evidence(source: str, source_id: str) -> int:
+    """Delete the evidence of one source item (text and embedding alike); returns how many rows went."""
+    rows = list(Evidence.objects.filter(source=source, source_id=source_id).select_related("organization"))
+    for evidence in rows:
+        log_action(
+            "routing.evidence.forgotten",
+            obj=evidence,
+            organization=evidence.organization,
+            data={"source": source, "source_id": source_id},
+        )
+    deleted, _detail = Evidence.objects.filter(source=source, source_id=source_id).delete()
+    if deleted:
+        bump_index_version()
+    return deleted
+
+
+def enqueue_embeddings(*, organization_ids: Iterable[int] | None = None) -> None:
+    """Compute missing embeddings (of these organisations, or all; always of evidence) in the background.
+
+    A failing queue only delays them: queries compute a few on the spot or flag their result as degraded.
+    """
+    from .tasks import compute_embeddings
+
+    try:
+        compute_embeddings.enqueue(sorted(organization_ids) if organization_ids is not None else None)
+    except Exception:
+        logger.exception("routing: could not enqueue the embedding task")
