@@ -63,7 +63,7 @@ def test_mail_delivery_keeps_every_change_and_every_mail_while_the_server_fails(
     assert inquiry.state == Inquiry.State.RESOLVED
     assert inquiry.organization == organization
     assert list(
-        AuditLogEntry.objects.filter(object_id=str(inquiry.pk))
+        AuditLogEntry.objects.filter(object_type="inquiries.inquiry", object_id=str(inquiry.pk))
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["inquiry.submitted", "inquiry.assigned", "inquiry.accepted", "inquiry.resolved"]
