@@ -236,22 +236,31 @@ def test_stats_dashboard_takes_eight_queries(
 
 
 def test_bar_chart_geometry_and_summary():
-    chart = stats.BarChart(
-        "chart-x",
-        "Anfragen",
-        [("A", 4), ("Ein sehr langer Organisationsname, länger als dreißig", 2), ("C", 0)],
-    )
+    long_name = "Ein sehr langer Organisationsname, länger als dreißig Zeichen"
+    chart = stats.BarChart("chart-x", "Anfragen", [("A", 4), (long_name, 3), ("C", 0)])
 
-    bars = chart.bars
-    assert [(bar.y, bar.width, bar.value_x) for bar in bars] == [
-        (4, 300.0, 536.0),
-        (32, 150.0, 386.0),
-        (60, 0.0, 236.0),
+    assert [(bar.label, bar.top, bar.width) for bar in chart.bars] == [
+        ("A", 0, 85.0),
+        (long_name, 46, 63.75),
+        ("C", 92, 0.0),
     ]
-    assert bars[1].short_label == "Ein sehr langer Organisations…"
-    assert bars[1].label == "Ein sehr langer Organisationsname, länger als dreißig"
-    assert chart.height == 3 * 28 + 8
-    assert chart.summary == "Anfragen. A: 4; Ein sehr langer Organisationsname, länger als dreißig: 2; C: 0"
+    assert chart.height == 3 * 46 + 4
+    assert chart.summary == f"Anfragen. A: 4; {long_name}: 3; C: 0"
+
+
+def test_bar_chart_widths_keep_the_decimal_point_in_german(
+    client, coordinator, organization, other_organization
+):
+    for _i in range(3):
+        make(organization, state=State.ASSIGNED)
+    make(other_organization, state=State.ACCEPTED)
+    client.force_login(coordinator)
+
+    html = client.get(DASHBOARD_URL).content.decode()
+
+    assert 'width="85.0%"' in html
+    assert 'width="28.33%"' in html
+    assert not re.search(r'width="\d+,\d+%"', html)
 
 
 def test_bar_chart_without_rows():

@@ -94,53 +94,43 @@ def _month_starts(start: datetime) -> list[date]:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    short_label: str
     value: int
-    y: int
-    width: float
-    value_x: float
+    top: int  # of the row, in pixels
+    width: float  # of the bar, in per cent of the chart's width
 
 
 @dataclass(frozen=True)
 class BarChart:
     """A horizontal bar chart drawn as inline SVG by `inquiries/manage/_bar_chart.html`.
 
-    The numbers are also shown as a table beside it; `summary` is the chart's accessible name.
+    Each row is the label on its own line with the bar below it: bars are sized in per cent of the width and
+    text in pixels, so the chart fills any width without shrinking its text or cutting long names. The
+    numbers are also shown as a table beside it; `summary` is the chart's accessible name.
     """
 
     id: str
     title: str
     rows: list[tuple[str, int]]
 
-    ROW_HEIGHT = 28
-    BAR_HEIGHT = 20
-    LABEL_WIDTH = 230
-    BAR_MAX_WIDTH = 300
-    WIDTH = 600
-    LABEL_CHARACTERS = 30
+    ROW_HEIGHT = 46
+    BAR_MAX_WIDTH = 85  # per cent; the rest leaves room for the number after the longest bar
 
     @property
     def height(self) -> int:
-        return max(len(self.rows), 1) * self.ROW_HEIGHT + 8
+        return max(len(self.rows), 1) * self.ROW_HEIGHT + 4
 
     @property
     def bars(self) -> list[Bar]:
         largest = max((value for _label, value in self.rows), default=0) or 1
-        bars = []
-        for index, (label, value) in enumerate(self.rows):
-            width = round(self.BAR_MAX_WIDTH * value / largest, 1)
-            short = label if len(label) <= self.LABEL_CHARACTERS else label[: self.LABEL_CHARACTERS - 1] + "…"
-            bars.append(
-                Bar(
-                    label=label,
-                    short_label=short,
-                    value=value,
-                    y=4 + index * self.ROW_HEIGHT,
-                    width=width,
-                    value_x=self.LABEL_WIDTH + width + 6,
-                )
+        return [
+            Bar(
+                label=label,
+                value=value,
+                top=index * self.ROW_HEIGHT,
+                width=round(self.BAR_MAX_WIDTH * value / largest, 2),
             )
-        return bars
+            for index, (label, value) in enumerate(self.rows)
+        ]
 
     @property
     def summary(self) -> str:
