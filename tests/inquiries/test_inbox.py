@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crosscluster.core.models import OutgoingMail
 from crosscluster.inquiries import services
@@ -572,7 +572,8 @@ def long_story(
 
 
 def test_history_for_staff_has_every_step_with_people_and_notes(long_story, manager, coordinator):
-    items = inquiry_history(long_story, for_public=False)
+    with translation.override("en"):
+        items = inquiry_history(long_story, for_public=False)
 
     assert [(item.action, item.actor, item.note) for item in items] == [
         ("inquiry.submitted", "The company", ""),

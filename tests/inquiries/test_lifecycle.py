@@ -7,6 +7,7 @@ For each step: the state change, the audit entry (`inquiry.<step>`, actor, note 
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from crosscluster.core.models import AuditLogEntry, OutgoingMail
 from crosscluster.inquiries import services
@@ -24,6 +25,13 @@ OFFICE = "office@example.org"
 @pytest.fixture(autouse=True)
 def _office_mailbox(settings):
     settings.COORDINATION_EMAIL = OFFICE
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The refusals are matched by their English msgids."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
