@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crosscluster.core.models import OutgoingMail
+from crosscluster.directory.models import Organization
 from crosscluster.inquiries import services
 from crosscluster.inquiries.history import inquiry_history
 from crosscluster.inquiries.models import Inquiry
@@ -335,6 +336,7 @@ def test_inquiry_page_offers_published_organisations_of_the_region_suggestions_f
     client, region, coordinator, organization, other_organization, third_organization
 ):
     OrganizationFactory(region=region, slug="versteckt", name="Aaa Unveröffentlicht", published=False)
+    OrganizationFactory(region=region, slug="office", name="Aaa Office", kind=Organization.Kind.COORDINATION)
     OrganizationFactory(
         region__slug="sachsen", region__name="Sachsen", slug="sachsen-org", name="Aaa Sachsen"
     )

@@ -92,7 +92,8 @@ def note_field(*, required: bool, label: Any = None, help_text: Any = "") -> for
 
 class ActionForm(forms.Form):
     """A step's form. Those with an `organization` field offer the published organisations of the inquiry's
-    region, the routing engine's suggestions first, without those the step cannot go to (`exclude`)."""
+    region, the routing engine's suggestions first, without those the step cannot go to (`exclude`) and
+    without the coordination office's own directory entry: the way to the office is handing back."""
 
     def __init__(
         self,
@@ -107,7 +108,11 @@ class ActionForm(forms.Form):
         if "organization" not in self.fields:
             return
         excluded = set(exclude)
-        self.targets = {org.pk: org for org in targets if org.pk not in excluded}
+        self.targets = {
+            org.pk: org
+            for org in targets
+            if org.pk not in excluded and org.kind != Organization.Kind.COORDINATION
+        }
         first = [self.targets[pk] for pk in dict.fromkeys(suggested) if pk in self.targets]
         rest = sorted(
             (org for org in self.targets.values() if org not in first), key=lambda org: org.name.casefold()
