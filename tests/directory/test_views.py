@@ -584,7 +584,7 @@ def test_privacy_page_explains_cookies_and_video_consent(client):
     html = texts(response)
     assert response.status_code == 200
     assert "<h1>Imprint and privacy</h1>" in html
-    assert "Visitors of the public pages receive no cookies" in html
+    assert "Reading the public pages sets no cookies" in html
     assert "session cookie" in html
     assert "no analytics" in html
     assert "Load video" in html

@@ -157,6 +157,10 @@ INQUIRY_RESPONSE_WORKING_DAYS = env_int("INQUIRY_RESPONSE_WORKING_DAYS", 2)
 INQUIRY_RETENTION_DAYS = env_int("INQUIRY_RETENTION_DAYS", 365)
 # Bump when the privacy notice for inquiries changes; every inquiry stores the version it was consented to.
 INQUIRY_CONSENT_VERSION = env_str("INQUIRY_CONSENT_VERSION", "2026-11")
+# Abuse protection of the public inquiry form: inquiries per client address and per e-mail address per window.
+INQUIRY_LIMIT_PER_CLIENT = env_int("INQUIRY_LIMIT_PER_CLIENT", 5)
+INQUIRY_LIMIT_PER_EMAIL = env_int("INQUIRY_LIMIT_PER_EMAIL", 3)
+INQUIRY_LIMIT_WINDOW_SECONDS = env_int("INQUIRY_LIMIT_WINDOW_SECONDS", 60 * 60)
 # Where alerts for the coordination office go (besides its users' own addresses).
 COORDINATION_EMAIL = env_str("COORDINATION_EMAIL", "")
 
