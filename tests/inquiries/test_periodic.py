@@ -131,8 +131,14 @@ class Recorder:
         self.calls: list[str] = []
         self.sleeps: list[float] = []
         self.fail_first = fail_first
+        self.connection_checks = 0
         monkeypatch.setattr(scheduler, "call_command", self.call_command)
         monkeypatch.setattr(scheduler.time, "sleep", self.sleeps.append)
+        # Closing the test's own connection would break the test; count the checks instead.
+        monkeypatch.setattr(scheduler, "close_old_connections", self.close_old_connections)
+
+    def close_old_connections(self) -> None:
+        self.connection_checks += 1
 
     def call_command(self, name: str, **options: object) -> None:
         self.calls.append(name)
@@ -146,6 +152,7 @@ def test_scheduler_runs_run_periodic_every_interval(db, monkeypatch):
     call_command("scheduler", "--interval", "30", "--rounds", "3", stdout=io.StringIO())
 
     assert recorder.calls == ["run-periodic"] * 3
+    assert recorder.connection_checks == 6  # before and after every round: a long-lived process
     assert len(recorder.sleeps) == 2
     assert all(0 < seconds <= 30 for seconds in recorder.sleeps)
 
@@ -184,7 +191,10 @@ def test_scheduler_refuses_a_non_positive_interval(db):
         call_command("scheduler", "--interval", "0")
 
 
-def test_scheduler_really_runs_the_jobs(work):
+def test_scheduler_really_runs_the_jobs(work, monkeypatch):
+    # Inside the test's transaction closing "old" connections would close the test's own (on PostgreSQL);
+    # Django's test client disables it for requests the same way.
+    monkeypatch.setattr(scheduler, "close_old_connections", lambda: None)
     out = io.StringIO()
 
     call_command("scheduler", "--interval", "1", "--rounds", "1", stdout=out)
