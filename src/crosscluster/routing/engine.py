@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .text import Analyzer, fold, words
 
@@ -43,7 +43,7 @@ OFFER, TOPIC, NAME, SUMMARY, DESCRIPTION, EVIDENCE = (
 FIELDS = (OFFER, TOPIC, NAME, SUMMARY, DESCRIPTION)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """One short text of an organisation; `label` is what a reason shows (an offer's title, a topic)."""
 
@@ -53,7 +53,7 @@ class Passage:
     label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrgEntry:
     pk: int
     slug: str
@@ -83,13 +83,13 @@ class Weights:
     evidence_allowance: float = 0.02
     # Softmax temperature (in z units) that turns fused scores into the shares reported as `score`.
     temperature: float = 1.0
-    # Confident when the first organisation stands this far above the mean of the candidates (z units), this
-    # far above the second one, and the query has words the directory knows (sum of their idf): a query of
-    # function words only ("who is in charge?") or gibberish is not routed with confidence. Calibrated so that
-    # at most 1 in 20 development inquiries (all of which have a fitting organisation) counts as unsure.
-    confident_z: float = 1.6
-    confident_margin: float = 0.0
+    # Confident when the query has words the directory knows (sum of their idf), or else when the first
+    # organisation is this far (z units) ahead of the second: a query of function words only ("who is in
+    # charge?") or gibberish is not routed with confidence; a product the directory never names still is
+    # when the meaning is clear. Calibrated so that no development inquiry (each has a fitting
+    # organisation) counts as unsure.
     confident_information: float = 2.0
+    confident_margin: float = 1.0
 
 
 @dataclass
@@ -217,24 +217,44 @@ class RoutingIndex:
     # --- lexical part -----------------------------------------------------------------------------------
 
     def _build_lexical(self, texts: list[str]) -> None:
-        """Word-level TF-IDF twice: over passages, and over each organisation's passages taken together."""
-        vocabulary = Analyzer.vocabulary_of(texts)
-        self.analyzer = Analyzer(vocabulary)
-        counter = CountVectorizer(analyzer=self.analyzer, lowercase=False, dtype=np.float32)
-        try:
-            counts = counter.fit_transform(texts) if texts else None
-        except ValueError:  # nothing but function words
-            counts = None
-        if counts is None:
-            counts = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-            self.token_ids: dict[str, int] = {}
-        else:
-            self.token_ids = counter.vocabulary_
+        """Word-level TF-IDF twice: over passages, and over each organisation's passages taken together.
+
+        Each distinct text and each distinct word is analysed once (stemming, compound parts), as texts such
+        as topic names recur across organisations.
+        """
+        text_words: dict[str, list[str]] = {}
+        for text in texts:
+            if text not in text_words:
+                text_words[text] = [word for word in words(text) if len(word) >= 3]
+        distinct = {word for found in text_words.values() for word in found}
+        self.analyzer = Analyzer(Analyzer.vocabulary_of_words(distinct))
+        token_ids: dict[str, int] = {}
+        word_tokens = {
+            word: [token_ids.setdefault(token, len(token_ids)) for token in self.analyzer.analyze_word(word)]
+            for word in distinct
+        }
+        rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for text, found in text_words.items():
+            counter: dict[int, float] = {}
+            for word in found:
+                for token in word_tokens[word]:
+                    counter[token] = counter.get(token, 0.0) + 1.0
+            rows[text] = (
+                np.fromiter(counter, np.int64, len(counter)),
+                np.fromiter(counter.values(), np.float32),
+            )
+        lengths = np.fromiter((len(rows[text][0]) for text in texts), np.int64, len(texts))
+        indptr = np.r_[0, np.cumsum(lengths)]
+        indices = np.concatenate([rows[text][0] for text in texts]) if texts else np.zeros(0, np.int64)
+        values = np.concatenate([rows[text][1] for text in texts]) if texts else np.zeros(0, np.float32)
+        counts = sparse.csr_matrix(
+            (values, indices, indptr), shape=(len(texts), len(token_ids)), dtype=np.float32
+        )
+        self.token_ids = token_ids
         directory = np.array([p.field != EVIDENCE for p in self.passages], dtype=bool)
         self.passage_idf, matrix = _tfidf(counts)
         # Token × passage, so that a query touches only the rows of its own tokens.
         self.words_by_token = matrix.T.tocsr()
-        self.passage_tokens = counts.tocsr()
         membership = sparse.csr_matrix(
             (directory.astype(np.float32), (self.passage_org, np.arange(len(texts)))),
             shape=(len(self.orgs), len(texts)),
@@ -242,14 +262,12 @@ class RoutingIndex:
         self.org_tokens = (membership @ counts).tocsr()
         self.org_idf, org_matrix = _tfidf(self.org_tokens)
         self.org_words_by_token = org_matrix.T.tocsr()
-        # Surface words of the index, for mapping unknown query words to their nearest known word.
-        surface = sorted({fold(w) for text in texts for w in words(text) if len(w) >= 4})
-        self.surface_words = surface
-        self.surface_set = frozenset(surface)
+        # Surface words of the index, for mapping misspelt query words to their nearest known word.
+        self.surface_words = sorted({fold(word) for word in distinct if len(word) >= 4})
         self.trigrams = None
-        if surface:
+        if self.surface_words:
             self.trigrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float32)
-            self.trigram_matrix_t = self.trigrams.fit_transform(surface).T.tocsr()
+            self.trigram_matrix_t = self.trigrams.fit_transform(self.surface_words).T.tocsr()
 
     def _query_tokens(self, text: str) -> tuple[dict[str, float], dict[str, str]]:
         """Token weights of a query and token → query word.
@@ -356,8 +374,10 @@ class RoutingIndex:
         dense: np.ndarray | None = None
         if vector is not None and self.dim and len(self.passages):
             vector = vector.astype(np.float32)
-            dense = np.where(self.has_vector, self.vectors @ vector, np.nan).astype(np.float32)
-            dense_fused = self._fields(np.nan_to_num(dense, nan=-1.0), candidates)
+            dense = self.vectors @ vector
+            if self.missing:
+                dense = np.where(self.has_vector, dense, np.nan).astype(np.float32)
+            dense_fused = self._fields(np.nan_to_num(dense, nan=-1.0) if self.missing else dense, candidates)
             if weights.profile:
                 centroid = np.where(
                     self.has_centroid[candidates], self.centroids[candidates] @ vector, np.nan
@@ -377,10 +397,8 @@ class RoutingIndex:
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else top_z
         # How much the directory can say about the query at all: the idf of the query words it knows.
         information = float(sum(self.org_idf[token] for token in token_words))
-        confident = len(order) == 1 or (
-            top_z >= weights.confident_z
-            and margin >= weights.confident_margin
-            and information >= weights.confident_information
+        confident = len(order) <= 2 or (
+            information >= weights.confident_information or margin >= weights.confident_margin
         )
         if not confident:
             # No clear fit: the coordination office, whose job is exactly this, goes first.

@@ -108,21 +108,25 @@ class Analyzer:
         self._cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
-    def vocabulary_of(texts: Iterable[str]) -> set[str]:
+    def vocabulary_of_words(distinct: Iterable[str]) -> set[str]:
+        """The known words for splitting: stems and umlaut-free spellings of the index's words."""
         known: set[str] = set()
-        for text in texts:
-            for word in words(text):
-                if len(word) >= MIN_PART:
-                    known.add(stem(word))
-                    known.add(word.translate(_STRIP_UMLAUT))
+        for word in distinct:
+            if len(word) >= MIN_PART:
+                known.add(stem(word))
+                known.add(word.translate(_STRIP_UMLAUT))
         return known
 
+    @classmethod
+    def vocabulary_of(cls, texts: Iterable[str]) -> set[str]:
+        return cls.vocabulary_of_words({word for text in texts for word in words(text)})
+
     def _known(self, piece: str) -> str | None:
-        plain = piece.translate(_STRIP_UMLAUT)
-        if plain in self.vocabulary:
-            return plain
+        """The token of a piece that is a word of the index (as spelt or as stem), else None."""
         stemmed = stem(piece)
-        if len(stemmed) >= MIN_PART and stemmed in self.vocabulary:
+        if len(stemmed) >= MIN_PART and (
+            stemmed in self.vocabulary or piece.translate(_STRIP_UMLAUT) in self.vocabulary
+        ):
             return stemmed
         return None
 
