@@ -74,8 +74,11 @@ class Weights:
     # The organisation as a whole as one more view: the centroid of its passage embeddings (dense) and all its
     # words together (lexical).
     profile: float = 1.0
-    # Evidence: the k nearest handled inquiries vote; the weight of the (max-normalised) votes in z units.
-    evidence: float = 0.5
+    # Evidence: the k nearest handled inquiries vote for their organisations, each by how much closer it is
+    # to the query than the directory's best passage; `evidence` z units at full strength, reached when the
+    # votes add up to `evidence_full` (cosine units): a near-duplicate of a handled inquiry decides.
+    evidence: float = 4.0
+    evidence_full: float = 0.3
     evidence_k: int = 3
     # A query word unknown to the index borrows the tokens of the index word this similar in spelling
     # (difflib ratio: 0.88 lets one wrong letter in a word of nine pass, but not `brauchen` for `branchen`).
@@ -461,7 +464,7 @@ class RoutingIndex:
         votes = votes[candidates]
         if not votes.any():
             return None, []
-        return votes / votes.max(), voters
+        return np.minimum(votes / self.weights.evidence_full, 1.0), voters
 
     # --- reasons ----------------------------------------------------------------------------------------
 
