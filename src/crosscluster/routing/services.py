@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,10 +226,17 @@ class _Cached:
     index: RoutingIndex
     version: int
     key: tuple[Any, ...]
+    built_at: float
+
+    def current(self, version: int, key: tuple[Any, ...]) -> bool:
+        """Same data and configuration; an index with missing embeddings is retried every half minute."""
+        retry = self.index.missing and time.monotonic() - self.built_at > DEGRADED_RETRY_SECONDS
+        return self.version == version and self.key == key and not retry
 
 
 _cache: dict[str, _Cached] = {}
 _cache_lock = threading.Lock()
+DEGRADED_RETRY_SECONDS = 30
 
 
 def build_index(encoder: Encoder | None = None) -> RoutingIndex:
@@ -284,15 +292,15 @@ def get_index() -> RoutingIndex:
     version = index_version()
     key = (settings.ROUTING_ENCODER, settings.ROUTING_LEARN_FROM_HISTORY)
     cached = _cache.get("index")
-    if cached is not None and cached.version == version and cached.key == key and not cached.index.missing:
+    if cached is not None and cached.current(version, key):
         return cached.index
     with _cache_lock:
         cached = _cache.get("index")
-        if cached is None or cached.version != version or cached.key != key or cached.index.missing:
+        if cached is None or not cached.current(version, key):
             # The version is read before the data: a change during the build triggers the next rebuild.
             version = index_version()
             index = build_index()
-            _cache["index"] = cached = _Cached(index, version, key)
+            _cache["index"] = cached = _Cached(index, version, key, time.monotonic())
     return cached.index
 
 
