@@ -229,3 +229,17 @@ def test_encoder_setting_selects_the_encoder(settings):
     settings.ROUTING_ENCODER = FAKE
 
     assert services.get_encoder().name == "fake-trigrams"
+
+
+def test_suggest_works_on_an_empty_and_on_a_one_organisation_directory(db):
+    region = RegionFactory()
+    assert suggest("Solaranlage").results == []
+    assert suggest("Solaranlage", region=region).results == []
+
+    OrganizationFactory(region=region, slug="allein", name="Allein", summary="", description="")
+    result = suggest("Solaranlage", region=region)
+
+    assert [(item.organization.slug, item.score, item.reasons) for item in result.results] == [
+        ("allein", 1.0, ["Profil: Allein"])
+    ]
+    assert result.confident

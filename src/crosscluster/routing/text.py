@@ -27,6 +27,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _URL_OR_MAIL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\S+@\S+\.\w+")
 _PHONE = re.compile(r"\+?\d[\d /()-]{6,}\d")
 _SPACE = re.compile(r"\s+")
+_DIGRAPH = re.compile(r"(?<!q)(?:ae|oe|ue)")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _STRIP_UMLAUT = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 
@@ -68,11 +70,16 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold().translate(_FOLD)
 
 
+def _canonical(word: str) -> str:
+    """One spelling for lookups: `förder`, `foerder` and `forder` are the same key."""
+    return _DIGRAPH.sub(lambda match: match.group(0)[0], word.translate(_STRIP_UMLAUT))
+
+
 def clean_query(text: str) -> str:
     """Drop what never helps to route and only costs encoder time: links, addresses, phone numbers, spaces."""
     text = _URL_OR_MAIL.sub(" ", unicodedata.normalize("NFC", text))
     text = _PHONE.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACE.sub(" ", text)).strip()
 
 
 def words(text: str) -> list[str]:
@@ -103,32 +110,32 @@ class Analyzer:
     index that uses the analyzer, so compounds are split exactly where it helps to match that index.
     """
 
-    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
-        self.vocabulary = frozenset(vocabulary)
+    def __init__(self, vocabulary: dict[str, str] | None = None) -> None:
+        self.vocabulary = vocabulary or {}
         self._cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
-    def vocabulary_of_words(distinct: Iterable[str]) -> set[str]:
-        """The known words for splitting: stems and umlaut-free spellings of the index's words."""
-        known: set[str] = set()
+    def vocabulary_of_words(distinct: Iterable[str]) -> dict[str, str]:
+        """The known words for splitting: stems (to themselves) and umlaut-free spellings (to their stem)."""
+        known: dict[str, str] = {}
         for word in distinct:
             if len(word) >= MIN_PART:
-                known.add(stem(word))
-                known.add(word.translate(_STRIP_UMLAUT))
+                stemmed = stem(word)
+                known[_canonical(stemmed)] = stemmed
+                known.setdefault(_canonical(word), stemmed)
         return known
 
     @classmethod
-    def vocabulary_of(cls, texts: Iterable[str]) -> set[str]:
+    def vocabulary_of(cls, texts: Iterable[str]) -> dict[str, str]:
         return cls.vocabulary_of_words({word for text in texts for word in words(text)})
 
     def _known(self, piece: str) -> str | None:
-        """The token of a piece that is a word of the index (as spelt or as stem), else None."""
-        stemmed = stem(piece)
-        if len(stemmed) >= MIN_PART and (
-            stemmed in self.vocabulary or piece.translate(_STRIP_UMLAUT) in self.vocabulary
-        ):
-            return stemmed
-        return None
+        """The token (stem) of a piece that is a word of the index, as spelt or as stem; else None."""
+        token = self.vocabulary.get(_canonical(piece))
+        if token is None:
+            stemmed = stem(piece)
+            token = self.vocabulary.get(_canonical(stemmed)) if len(stemmed) >= MIN_PART else None
+        return token
 
     def parts(self, word: str) -> tuple[str, ...]:
         """The longest known head (last part) and the longest known modifier (first part) of a compound."""
@@ -151,7 +158,7 @@ class Analyzer:
             stemmed = stem(word)
             tokens = [stemmed, *(part for part in self.parts(word) if part != stemmed)]
             english = english_stem(word)
-            if english != stemmed and english in self.vocabulary:
+            if english != stemmed and self.vocabulary.get(_canonical(english)) == english:
                 tokens.append(english)
             cached = self._cache[word] = tuple(tokens)
         return cached
