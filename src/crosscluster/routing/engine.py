@@ -6,8 +6,8 @@ scored against every passage by two rankers,
 
 - dense: cosine similarity of sentence embeddings (any `Encoder`; multilingual-e5-small by default), which
   bridges the words of a company ("Zugtüren", "Elektrolyseur") and those of the directory;
-- lexical: TF-IDF over word stems and compound parts, with query words unknown to the index mapped to their
-  closest index words by character trigrams (typos, umlaut spellings, inflected compounds);
+- lexical: TF-IDF over word stems and the known parts of compounds, umlaut spellings folded, and query words
+  unknown to the index mapped to the index word closest in spelling (typos);
 
 then per field (offers, topics, description, …) the best passage of each organisation counts, each field's
 organisation scores are standardised over the candidates (so a field with generally high similarities does
@@ -210,7 +210,11 @@ class RoutingIndex:
         directory = (fields != EVIDENCE) & self.has_vector
         centroid = np.zeros((len(self.orgs), dim), dtype=np.float32)
         if n and dim:
-            np.add.at(centroid, self.passage_org[directory], self.vectors[directory])
+            members = sparse.csr_matrix(
+                (np.ones(int(directory.sum()), np.float32), (self.passage_org[directory], ids[directory])),
+                shape=(len(self.orgs), n),
+            )
+            centroid = np.asarray(members @ self.vectors, dtype=np.float32)
         norms = np.linalg.norm(centroid, axis=1, keepdims=True)
         self.centroids = np.divide(centroid, norms, out=np.zeros_like(centroid), where=norms > 0)
         self.has_centroid = norms.ravel() > 0
