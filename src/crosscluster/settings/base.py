@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "crosscluster.directory",
     "crosscluster.routing",
     "crosscluster.inquiries",
+    "crosscluster.events",
     "crosscluster.api",
     "ninja",
     "django_tasks",

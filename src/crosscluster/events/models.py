@@ -1,0 +1,133 @@
+"""The Netzwerktimer: one calendar of the events of all member networks.
+
+Events are entered by managers or imported from an organisation's feed (`FeedSubscription`). Times are aware
+and stored in UTC; pages show them in `settings.DISPLAY_TIME_ZONE` (Europe/Berlin).
+
+All-day events keep date semantics: `start` is midnight (Berlin) of the first day and `end` is midnight of the
+day *after* the last day, i.e. the end is exclusive, exactly like an iCalendar all-day DTEND. A one-day event
+on 3 March therefore runs from 3 March 00:00 to 4 March 00:00.
+
+Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists) so that a feed round-trips without
+loss; expanding it into occurrences comes later.
+"""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crosscluster.directory.models import Organization, Topic
+
+
+class FeedSubscription(models.Model):
+    """An organisation's calendar feed that is fetched periodically (see `events.feeds`)."""
+
+    class Kind(models.TextChoices):
+        ICAL = "ical", _("iCalendar")
+        RSS = "rss", _("RSS")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("OK")
+        FAILING = "failing", _("Failing")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="feeds"
+    )
+    url = models.URLField(_("URL"), max_length=1000)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ICAL)
+    active = models.BooleanField(_("active"), default=True)
+    # HTTP validators of the last successful fetch, for conditional requests.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(_("last status"), max_length=10, choices=Status.choices, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feed subscription")
+        verbose_name_plural = _("feed subscriptions")
+        ordering = ["organization__name", "url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    class Format(models.TextChoices):
+        ON_SITE = "on_site", _("On site")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+        POSTPONED = "postponed", _("Postponed")
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        FEED = "feed", _("Feed")
+
+    title = models.CharField(_("title"), max_length=200)
+    # Stored already cleaned by core.sanitize.clean_html, so templates may mark it safe.
+    description = models.TextField(_("description"), max_length=20000, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    all_day = models.BooleanField(_("all day"), default=False)
+    rrule = models.TextField(_("recurrence rule"), blank=True)
+    rdates = models.TextField(_("additional dates"), blank=True)
+    exdates = models.TextField(_("excluded dates"), blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, db_index=True)
+    online_url = models.URLField(_("online URL"), max_length=1000, blank=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.ON_SITE)
+    organizers = models.ManyToManyField(Organization, verbose_name=_("organisers"), related_name="events")
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="events", blank=True)
+    is_free = models.BooleanField(_("free of charge"), default=True)
+    price_text = models.CharField(_("price"), max_length=200, blank=True)
+    registration_url = models.URLField(_("registration URL"), max_length=1000, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="de")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
+    feed = models.ForeignKey(
+        FeedSubscription,
+        verbose_name=_("feed"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    # The UID the feed gave the event: the key for updates on the next fetch.
+    source_uid = models.CharField(_("UID in the feed"), max_length=500, blank=True)
+    # Set when the event disappeared from its feed; such events are no longer listed.
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Lower-cased, stemmed words of the event, for text search (see directory.search).
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["start"], name="event_start_idx"),
+            models.Index(fields=["published", "start"], name="event_published_start_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feed", "source_uid"],
+                condition=models.Q(feed__isnull=False),
+                name="event_unique_feed_uid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="event_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"pk": self.pk})
