@@ -1,5 +1,6 @@
 """factory-boy factories for the whole suite; fixtures in conftest.py compose them."""
 
+import datetime
 import secrets
 
 import factory
@@ -9,6 +10,8 @@ from factory.django import DjangoModelFactory
 
 from crosscluster.accounts.models import Membership, User
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
+from crosscluster.events.models import Event
+from crosscluster.events.services import refresh_search_text
 from crosscluster.inquiries.models import Inquiry, hash_status_token
 
 
@@ -138,3 +141,35 @@ class InquiryFactory(DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+
+class EventFactory(DjangoModelFactory):
+    """A published, upcoming event of one organisation; its search text is computed like the service does."""
+
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Veranstaltung {n}")
+    description = "<p>Vorträge und Austausch für Unternehmen.</p>"
+    start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    end = factory.LazyAttribute(lambda event: event.start + datetime.timedelta(hours=2))
+    venue = "Kaisersaal"
+    address = "Futterstraße 15/16, 99084 Erfurt"
+    city = "Erfurt"
+    format = Event.Format.ON_SITE
+
+    @factory.post_generation
+    def organizers(self, create, extracted, **kwargs):
+        if create:
+            self.organizers.set(extracted or [OrganizationFactory()])
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+    @factory.post_generation
+    def search(self, create, extracted, **kwargs):
+        if create:
+            refresh_search_text(self)

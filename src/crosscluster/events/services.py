@@ -1,0 +1,223 @@
+"""Every change to an event goes through one of these functions.
+
+Views, the feed import and management commands all call them. Each checks that the actor may manage the
+event (the coordination office manages all; a network manager the events of its organisations), validates,
+sanitises the description, saves in one transaction, keeps the search text current and writes the audit log.
+`actor=None` means the system itself (the feed import, the demo loader).
+
+Organisers: a manager may add only organisations they manage (so nobody can put another network's name on
+an event) and must keep at least one of them (so nobody locks themselves out). Co-organisers that somebody
+else added stay untouched.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from crosscluster.core.sanitize import clean_html
+from crosscluster.core.services import log_action
+from crosscluster.directory.access import is_coordinator, organizations_managed_by
+from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.search import build_search_text
+
+from .models import Event
+from .times import all_day_dates, midnight
+
+
+class EventError(Exception):
+    """A change the calendar refuses; the message is translated and meant for the user."""
+
+
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "rdates",
+    "exdates",
+    "venue",
+    "address",
+    "city",
+    "online_url",
+    "format",
+    "is_free",
+    "price_text",
+    "registration_url",
+    "language",
+    "status",
+    "published",
+)
+# Only the system (the feed import) sets where an event came from.
+SOURCE_FIELDS = ("source", "feed", "source_uid", "removed_at")
+
+
+def _managed_ids(actor: Any) -> set[int] | None:
+    """Ids of the organisations the actor manages; None means all (system or coordination office)."""
+    if actor is None or is_coordinator(actor):
+        return None
+    return set(organizations_managed_by(actor).values_list("pk", flat=True))
+
+
+def _check_organizers(actor: Any, old: set[int], new: set[int]) -> None:
+    if not new:
+        raise EventError(_("Name at least one organiser."))
+    managed = _managed_ids(actor)
+    if managed is None:
+        return
+    if not new & managed:
+        raise PermissionDenied(_("At least one organiser must be an organisation you manage."))
+    if (new - old) - managed:
+        raise PermissionDenied(_("You can only add organisations you manage as organisers."))
+
+
+def _ensure_can_manage(actor: Any, event: Event) -> None:
+    managed = _managed_ids(actor)
+    if managed is None:
+        return
+    if not set(event.organizers.values_list("pk", flat=True)) & managed:
+        raise PermissionDenied(_("You do not manage this event."))
+
+
+def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict[str, list[str]]:
+    """Set the given fields and return what changed as {field: [old, new]} for the audit log."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if "description" in values:
+        values = {**values, "description": clean_html(values["description"] or "")}
+    changes: dict[str, list[str]] = {}
+    for field, value in values.items():
+        old = getattr(event, field)
+        if old != value:
+            changes[field] = [str(old), str(value)]
+            setattr(event, field, value)
+    return changes
+
+
+def _normalize_times(event: Event) -> None:
+    """Aware times only; all-day events are snapped to midnights with an exclusive end."""
+    for value in (event.start, event.end):
+        if value is None or not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise EventError(_("Start and end need a date, a time and a time zone."))
+    if event.end < event.start:
+        raise EventError(_("The event cannot end before it starts."))
+    if event.all_day:
+        first, end_day = all_day_dates(event.start, event.end)
+        event.start, event.end = midnight(first), midnight(end_day)
+    event.start = event.start.astimezone(dt.UTC)
+    event.end = event.end.astimezone(dt.UTC)
+
+
+def _save_validated(event: Event) -> None:
+    _normalize_times(event)
+    try:
+        event.full_clean()
+    except ValidationError as exc:
+        raise EventError("; ".join(exc.messages)) from exc
+    event.save()
+
+
+def _set_relations(
+    event: Event,
+    organizers: Iterable[Organization] | None,
+    topics: Iterable[Topic] | None,
+    changes: dict[str, Any],
+) -> None:
+    if organizers is not None:
+        new = {org.pk for org in organizers}
+        if new != set(event.organizers.values_list("pk", flat=True)):
+            event.organizers.set(new)
+            changes["organizers"] = sorted(
+                Organization.objects.filter(pk__in=new).values_list("slug", flat=True)
+            )
+    if topics is not None:
+        new = {topic.pk for topic in topics}
+        if new != set(event.topics.values_list("pk", flat=True)):
+            event.topics.set(new)
+            changes["topics"] = sorted(Topic.objects.filter(pk__in=new).values_list("slug", flat=True))
+
+
+def event_search_text(event: Event) -> str:
+    parts = [event.title, strip_tags(event.description), event.venue, event.city]
+    parts += [topic.name for topic in event.topics.all()]
+    parts += [organization.name for organization in event.organizers.all()]
+    return build_search_text(parts)
+
+
+def refresh_search_text(event: Event) -> None:
+    text = event_search_text(event)
+    if text != event.search_text:
+        event.search_text = text
+        Event.objects.filter(pk=event.pk).update(search_text=text)
+
+
+def _log_organization(event: Event) -> Organization | None:
+    """The audit entry is filed under the first organiser, so it shows in that organisation's history."""
+    return event.organizers.order_by("pk").first()
+
+
+@transaction.atomic
+def create_event(
+    *,
+    actor: Any,
+    organizers: Iterable[Organization],
+    topics: Iterable[Topic] = (),
+    **fields: Any,
+) -> Event:
+    organizers = list(organizers)
+    if actor is not None and set(fields) & set(SOURCE_FIELDS):
+        raise PermissionDenied(_("Only the feed import sets the source of an event."))
+    _check_organizers(actor, set(), {org.pk for org in organizers})
+    event = Event()
+    _apply(event, fields, EVENT_FIELDS + SOURCE_FIELDS)
+    _save_validated(event)
+    _set_relations(event, organizers, list(topics), {})
+    refresh_search_text(event)
+    log_action("event.created", actor=actor, obj=event, organization=_log_organization(event))
+    return event
+
+
+@transaction.atomic
+def update_event(
+    event: Event,
+    *,
+    actor: Any,
+    organizers: Iterable[Organization] | None = None,
+    topics: Iterable[Topic] | None = None,
+    **fields: Any,
+) -> Event:
+    _ensure_can_manage(actor, event)
+    if actor is not None and set(fields) & set(SOURCE_FIELDS):
+        raise PermissionDenied(_("Only the feed import sets the source of an event."))
+    if organizers is not None:
+        organizers = list(organizers)
+        old = set(event.organizers.values_list("pk", flat=True))
+        _check_organizers(actor, old, {org.pk for org in organizers})
+    changes = _apply(event, fields, EVENT_FIELDS + SOURCE_FIELDS)
+    _save_validated(event)
+    _set_relations(event, organizers, topics, changes)
+    if changes:
+        refresh_search_text(event)
+        log_action(
+            "event.updated",
+            actor=actor,
+            obj=event,
+            organization=_log_organization(event),
+            data={"changes": changes},
+        )
+    return event
+
+
+@transaction.atomic
+def delete_event(event: Event, *, actor: Any) -> None:
+    """Gone for good. Events from a feed come back on the next fetch: unpublish those instead."""
+    _ensure_can_manage(actor, event)
+    log_action("event.deleted", actor=actor, obj=event, organization=_log_organization(event))
+    event.delete()
