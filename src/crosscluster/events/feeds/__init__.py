@@ -1,0 +1,1 @@
+"""Reading the networks' iCal and RSS/Atom feeds for the Netzwerktimer (see docs/feeds.md)."""
