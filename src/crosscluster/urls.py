@@ -8,6 +8,7 @@ from crosscluster.accounts import manage_urls as accounts_manage_urls
 from crosscluster.api.api import api
 from crosscluster.core import views as core_views
 from crosscluster.directory import manage_urls as directory_manage_urls
+from crosscluster.events import manage_urls as events_manage_urls
 from crosscluster.inquiries import manage_urls as inquiries_manage_urls
 
 # The manager area is one namespace that several apps contribute to.
@@ -15,6 +16,7 @@ manage_patterns = [
     *accounts_manage_urls.urlpatterns,
     *directory_manage_urls.urlpatterns,
     *inquiries_manage_urls.urlpatterns,
+    *events_manage_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -11,11 +11,15 @@ Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists) so tha
 loss; expanding it into occurrences comes later.
 """
 
+import datetime as dt
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.models import Organization, Topic
+
+from . import times
 
 
 class FeedSubscription(models.Model):
@@ -131,3 +135,19 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"pk": self.pk})
+
+    # Days in the display zone, whatever zone is active: templates use these, never `start.date`.
+    @property
+    def first_day(self) -> dt.date:
+        return times.local(self.start).date()
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the event touches; for all-day events the day before the exclusive end."""
+        if self.all_day:
+            return times.last_day(self.start, self.end)
+        return times.local(self.end).date()
+
+    @property
+    def is_single_day(self) -> bool:
+        return self.first_day == self.last_day

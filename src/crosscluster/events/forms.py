@@ -1,0 +1,127 @@
+"""Forms of the Netzwerktimer: the manager's event form and the public filter form.
+
+They parse and validate; the functions in events.services save. Times are typed and shown in the display
+zone (Europe/Berlin), which `core.middleware.display_time_zone` activates for every request.
+"""
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from crosscluster.directory.access import is_coordinator, organizations_managed_by
+from crosscluster.directory.forms import ServiceForm, TopicsWidget
+from crosscluster.directory.models import Organization, Topic
+
+from .models import Event
+from .times import all_day_bounds, last_day, local
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date and time picker; the value has no zone and means the display zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(ServiceForm):
+    fieldsets: ClassVar[list[tuple[Any, Any, list[str]]]] = [
+        (
+            _("When"),
+            _("Times are local time in Thüringen. For all-day events only the days count."),
+            ["start", "end", "all_day"],
+        ),
+        (_("Where"), None, ["format", "venue", "address", "city", "online_url"]),
+        (
+            _("Participation"),
+            None,
+            ["is_free", "price_text", "registration_url", "language"],
+        ),
+        (_("Publication"), None, ["status", "published"]),
+    ]
+
+    start = forms.DateTimeField(label=_("Start"), widget=DateTimeLocalInput())
+    end = forms.DateTimeField(
+        label=_("End"),
+        widget=DateTimeLocalInput(),
+        help_text=_("For an all-day event: the last day."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    class Meta(ServiceForm.Meta):
+        model = Event
+        fields = [
+            "title",
+            "organizers",
+            "description",
+            "topics",
+            "start",
+            "end",
+            "all_day",
+            "format",
+            "venue",
+            "address",
+            "city",
+            "online_url",
+            "is_free",
+            "price_text",
+            "registration_url",
+            "language",
+            "status",
+            "published",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "organizers": forms.CheckboxSelectMultiple,
+            "topics": TopicsWidget,
+            "online_url": forms.URLInput(attrs={"inputmode": "url"}),
+            "registration_url": forms.URLInput(attrs={"inputmode": "url"}),
+        }
+        help_texts = {
+            "description": _(
+                "Paragraphs, bold, italics, lists and links are kept; other formatting is removed."
+            ),
+            "organizers": _("Your organisations that run the event."),
+            "price_text": _("For example “50 € for members, 80 € otherwise”."),
+            "published": _("Only published events appear in the public calendar."),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organizers"].queryset = self._organizer_choices(user)
+        self.fields["topics"].queryset = Topic.objects.all()
+        event = self.instance
+        if event.pk and event.all_day and not self.is_bound:
+            # Shown as the last day; stored as the exclusive midnight after it.
+            self.initial["end"] = dt.datetime.combine(last_day(event.start, event.end), dt.time())
+
+    def _organizer_choices(self, user: Any) -> QuerySet[Organization]:
+        """The user's organisations plus those already named, so saving never drops a co-organiser."""
+        if is_coordinator(user):
+            return Organization.objects.all()
+        managed = organizations_managed_by(user)
+        if self.instance.pk:
+            current = self.instance.organizers.all()
+            return Organization.objects.filter(pk__in=managed.values("pk")) | Organization.objects.filter(
+                pk__in=current.values("pk")
+            )
+        return managed
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start"), cleaned_data.get("end")
+        if start is None or end is None:
+            return cleaned_data
+        if cleaned_data.get("all_day"):
+            start, end = all_day_bounds(local(start).date(), local(end).date())
+            cleaned_data["start"], cleaned_data["end"] = start, end
+        if end < start:
+            self.add_error(
+                "end", forms.ValidationError(_("The end lies before the start."), code="end_before")
+            )
+        return cleaned_data
