@@ -1,0 +1,76 @@
+"""Reading RSS and Atom feeds: items with event dates become events, the others are reported."""
+
+import datetime as dt
+
+import pytest
+
+from crosscluster.events.feeds.rss import FeedError, parse_rss
+
+UTC = dt.UTC
+
+
+def at(*args):
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+def test_parse_rss_reads_the_event_module_under_any_prefix(corpus):
+    parsed = parse_rss(corpus("events.rss"))
+    events = {event.uid: event for event in parsed.events}
+
+    assert parsed.name == "PolymerNetz Termine"
+    day = events["polymer-2026-12-01"]
+    assert (day.title, day.start, day.end, day.all_day) == (
+        "Kunststofftag Thüringen",
+        at(2026, 12, 1, 9),
+        at(2026, 12, 1, 15),
+        False,
+    )
+    assert day.location == "Rudolstadt, Heinepark"
+    assert day.url == "https://polymer.example.org/termine/kunststofftag"
+    assert day.categories == ["Kunststoffe", "Fachtag"]
+    assert day.description == "<p>Fachtag <strong>Recycling</strong></p>"
+    fair = events["https://polymer.example.org/termine/messe"]
+    assert (fair.start, fair.end, fair.all_day) == (at(2026, 12, 8, 23), at(2026, 12, 10, 23), True)
+    assert events["stammtisch"].start == at(2026, 7, 1, 17)  # no offset: Europe/Berlin
+    assert events["stammtisch"].end == at(2026, 7, 1, 18)
+
+
+def test_parse_rss_reports_items_without_event_dates(corpus):
+    parsed = parse_rss(corpus("events.rss"))
+
+    assert "news-1" not in {event.uid for event in parsed.events}
+    assert [(w.uid, w.message) for w in parsed.warnings] == [
+        ("news-1", "Item 4 (Pressemitteilung) has no event date (ev:startdate); skipped."),
+        ("bad-date", "Item 5 (Kaputtes Datum): the start nächsten Dienstag cannot be read; skipped."),
+    ]
+
+
+def test_parse_rss_reads_atom_with_xcal_dates(corpus):
+    parsed = parse_rss(corpus("events.atom"))
+
+    assert len(parsed.events) == 1
+    workshop = parsed.events[0]
+    assert (workshop.uid, workshop.start, workshop.end) == (
+        "urn:uuid:laser-workshop",
+        at(2026, 12, 4, 9),
+        at(2026, 12, 4, 12),
+    )
+    assert workshop.location == "Jena"
+    assert workshop.description == "<p>Hands-on</p>"
+    assert [w.uid for w in parsed.warnings] == ["urn:uuid:blog"]
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", b"<html><body>Hallo</body></html>"]
+)
+def test_parse_rss_refuses_what_is_not_a_feed(data):
+    with pytest.raises(FeedError, match="not an RSS or Atom feed"):
+        parse_rss(data)
+
+
+def test_parse_rss_never_reads_a_local_file_named_by_the_data(tmp_path, corpus):
+    path = tmp_path / "events.rss"
+    path.write_bytes(corpus("events.rss"))
+
+    with pytest.raises(FeedError):
+        parse_rss(str(path).encode())
