@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("manage/", include((manage_patterns, "manage"))),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("crosscluster.inquiries.urls")),
+    path("", include("crosscluster.events.urls")),
     path("", include("crosscluster.directory.urls")),
     prefix_default_language=False,
 )

@@ -72,7 +72,7 @@ def test_create_event_lets_the_coordinator_name_any_organizer(coordinator, organ
 
 
 def test_create_event_needs_an_organizer(coordinator):
-    with pytest.raises(EventError, match="organiser"):
+    with pytest.raises(EventError, match="Veranstalter"):
         create_event(actor=coordinator, organizers=[], **fields())
 
 

@@ -1,6 +1,6 @@
 """Who may manage which event, and what the public sees: the choke points for event querysets."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
@@ -22,5 +22,12 @@ def can_manage_event(user, event: Event) -> bool:
 
 
 def public_events() -> QuerySet[Event]:
-    """Published events still in their feed (cancelled ones stay visible, marked as such)."""
-    return Event.objects.filter(published=True, removed_at__isnull=True)
+    """Published events still in their feed with at least one published organiser.
+
+    Cancelled and postponed events stay visible, marked as such, so that nobody travels to them. An event
+    of unpublished organisations only stays hidden, like the organisations themselves.
+    """
+    published_organizer = Event.organizers.through.objects.filter(
+        event=OuterRef("pk"), organization__published=True
+    )
+    return Event.objects.filter(Exists(published_organizer), published=True, removed_at__isnull=True)

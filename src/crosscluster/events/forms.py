@@ -125,3 +125,77 @@ class EventForm(ServiceForm):
                 "end", forms.ValidationError(_("The end lies before the start."), code="end_before")
             )
         return cleaned_data
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class EventFilterForm(forms.Form):
+    """The filters of the public calendar as plain GET parameters, so every view is a shareable URL.
+
+    An invalid value is reported and not applied; the valid ones still are.
+    """
+
+    q = forms.CharField(
+        label=_("Search term"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All topics"),
+    )
+    organizer = forms.ModelChoiceField(
+        label=_("Organiser"),
+        queryset=Organization.objects.filter(published=True).order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All organisers"),
+    )
+    format = forms.ChoiceField(label=_("Format"), required=False)
+    city = forms.ChoiceField(label=_("City"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    free = forms.BooleanField(label=_("Free of charge only"), required=False)
+
+    # The month and week pages choose their own time range.
+    RANGE_FIELDS = ("date_from", "date_to")
+
+    def __init__(self, *args: Any, cities: list[str], with_range: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = [("", _("All formats")), *Event.Format.choices]
+        self.fields["city"].choices = [("", _("All cities"))] + [(city, city) for city in cities]
+        if not with_range:
+            for name in self.RANGE_FIELDS:
+                del self.fields[name]
+
+    def _data(self) -> dict[str, Any]:
+        return self.cleaned_data if hasattr(self, "cleaned_data") else {}
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as keyword arguments for `queries.filter_events`."""
+        data = self._data()
+        return {
+            "text": data.get("q") or "",
+            "topic": data.get("topic"),
+            "organizer": data.get("organizer"),
+            "format": data.get("format") or "",
+            "city": data.get("city") or "",
+            "free_only": bool(data.get("free")),
+        }
+
+    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
+        data = self._data()
+        return data.get("date_from"), data.get("date_to")
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.filters().values()) or any(self.date_range())

@@ -1,0 +1,91 @@
+"""The querysets of the public calendar pages, all starting from `access.public_events()`.
+
+Prefetches live here, next to the queries, so that the views stay free of N+1 queries. Only published
+organisers are prefetched: an unpublished organisation never shows up through an event.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.search import filter_by_text
+
+from .access import public_events
+from .models import Event
+from .times import midnight
+
+
+def with_relations(events: QuerySet[Event]) -> QuerySet[Event]:
+    return events.prefetch_related(
+        Prefetch("organizers", queryset=Organization.objects.filter(published=True).order_by("name")),
+        "topics",
+    )
+
+
+def filter_events(
+    *,
+    text: str = "",
+    topic: Topic | None = None,
+    organizer: Organization | None = None,
+    format: str = "",
+    city: str = "",
+    free_only: bool = False,
+) -> QuerySet[Event]:
+    """Public events narrowed by each filter that is set; the time range is up to the caller."""
+    events = public_events()
+    if topic is not None:
+        events = events.filter(topics=topic)
+    if organizer is not None:
+        events = events.filter(organizers=organizer)
+    if format:
+        events = events.filter(format=format)
+    if city:
+        events = events.filter(city=city)
+    if free_only:
+        events = events.filter(is_free=True)
+    if text:
+        events = filter_by_text(events, text)
+    return events
+
+
+def in_range(events: QuerySet[Event], start: dt.datetime | None, end: dt.datetime | None) -> QuerySet[Event]:
+    """Events that overlap [start, end): running at some moment in it, or starting in it."""
+    if start is not None:
+        events = events.filter(Q(end__gt=start) | Q(start__gte=start, end=start))
+    if end is not None:
+        events = events.filter(start__lt=end)
+    return events
+
+
+def upcoming(events: QuerySet[Event], now: dt.datetime) -> QuerySet[Event]:
+    """Not over yet: an event is listed until its end."""
+    return events.filter(end__gte=now)
+
+
+def public_cities() -> list[str]:
+    return list(public_events().exclude(city="").order_by("city").values_list("city", flat=True).distinct())
+
+
+@dataclass
+class Day:
+    date: dt.date
+    events: list[Event] = field(default_factory=list)
+    in_month: bool = True
+
+
+def days_with_events(events: list[Event], first: dt.date, last: dt.date) -> list[Day]:
+    """One entry per day from `first` to `last`, each with the events that run on that day (Berlin time)."""
+    days = []
+    day = first
+    while day <= last:
+        start, end = midnight(day), midnight(day + dt.timedelta(days=1))
+        running = [e for e in events if e.start < end and (e.end > start or (e.end == e.start >= start))]
+        days.append(Day(date=day, events=running))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def event_for_page(pk: int) -> Event | None:
+    return with_relations(public_events()).filter(pk=pk).first()

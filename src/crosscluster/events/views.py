@@ -1,0 +1,137 @@
+"""The public Netzwerktimer: the upcoming list with filters, month and week calendars, the event page.
+
+Every query starts from `access.public_events()` (through events.queries); filters are plain GET parameters,
+so every view is a shareable URL, and the calendars' previous/next links keep them.
+"""
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from . import queries
+from .export import event_ics, event_json_ld, json_ld_script, map_url
+from .forms import EventFilterForm
+from .times import local, midnight
+
+PAGE_SIZE = 25
+# Calendar pages outside these years are not worth a crawler's time (and keep date arithmetic in range).
+YEARS = range(2000, 2101)
+
+
+def _filter_form(request: HttpRequest, *, with_range: bool) -> EventFilterForm:
+    form = EventFilterForm(request.GET, cities=queries.public_cities(), with_range=with_range)
+    form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
+    return form
+
+
+def _calendar_links() -> dict[str, tuple[int, int]]:
+    today = local(timezone.now()).date()
+    iso = today.isocalendar()
+    return {"this_month": (today.year, today.month), "this_week": (iso.year, iso.week)}
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request, with_range=True)
+    events = queries.filter_events(**form.filters())
+    date_from, date_to = form.date_range()
+    if date_from is None:
+        events = queries.upcoming(events, timezone.now())
+    events = queries.in_range(
+        events,
+        midnight(date_from) if date_from else None,
+        midnight(date_to + dt.timedelta(days=1)) if date_to else None,
+    )
+    events = queries.with_relations(events.order_by("start", "pk"))
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "events": page.object_list, **_calendar_links()}
+    return render(request, "events/event_list.html", context)
+
+
+def _calendar_events(form: EventFilterForm, first: dt.date, last: dt.date) -> list:
+    events = queries.filter_events(**form.filters())
+    events = queries.in_range(events, midnight(first), midnight(last + dt.timedelta(days=1)))
+    return list(queries.with_relations(events.order_by("start", "pk")))
+
+
+def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    try:
+        if year not in YEARS:
+            raise ValueError(year)
+        first = dt.date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+    next_first = (first + dt.timedelta(days=32)).replace(day=1)
+    last = next_first - dt.timedelta(days=1)
+    prev_first = (first - dt.timedelta(days=1)).replace(day=1)
+    form = _filter_form(request, with_range=False)
+    # Whole weeks, Monday to Sunday, around the month.
+    grid_first = first - dt.timedelta(days=first.weekday())
+    grid_last = last + dt.timedelta(days=6 - last.weekday())
+    days = queries.days_with_events(_calendar_events(form, grid_first, grid_last), grid_first, grid_last)
+    for day in days:
+        day.in_month = day.date.month == month
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    context = {
+        "form": form,
+        "first": first,
+        "weeks": weeks,
+        "weekdays": [day.date for day in weeks[0]],
+        "has_events": any(day.events for day in days if day.in_month),
+        "prev": prev_first,
+        "next": next_first,
+        **_calendar_links(),
+    }
+    return render(request, "events/month.html", context)
+
+
+def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
+    try:
+        if year not in YEARS:
+            raise ValueError(year)
+        first = dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise Http404 from None
+    last = first + dt.timedelta(days=6)
+    form = _filter_form(request, with_range=False)
+    days = queries.days_with_events(_calendar_events(form, first, last), first, last)
+    prev_iso = (first - dt.timedelta(days=7)).isocalendar()
+    next_iso = (first + dt.timedelta(days=7)).isocalendar()
+    context = {
+        "form": form,
+        "year": year,
+        "week": week,
+        "first": first,
+        "last": last,
+        "days": days,
+        "prev": (prev_iso.year, prev_iso.week),
+        "next": (next_iso.year, next_iso.week),
+        **_calendar_links(),
+    }
+    return render(request, "events/week.html", context)
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = queries.event_for_page(pk)
+    if event is None:
+        raise Http404
+    url = request.build_absolute_uri(event.get_absolute_url())
+    context = {
+        "event": event,
+        "json_ld": json_ld_script(event_json_ld(event, url)),
+        "map_url": map_url(event),
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+def event_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
+    event = queries.event_for_page(pk)
+    if event is None:
+        raise Http404
+    url = request.build_absolute_uri(event.get_absolute_url())
+    response = HttpResponse(event_ics(event, url), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"veranstaltung-{event.pk}.ics")
+    return response

@@ -1,0 +1,402 @@
+"""The public calendar: list filters, month and week pages, the event page with JSON-LD and .ics."""
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+
+import icalendar
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crosscluster.events.models import Event
+from tests.factories import EventFactory, OrganizationFactory, TopicFactory
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+pytestmark = pytest.mark.django_db
+
+
+def berlin(*args):
+    return dt.datetime(*args, tzinfo=BERLIN)
+
+
+def titles(response):
+    return [event.title for event in response.context["events"]]
+
+
+@pytest.fixture
+def upcoming(organization):
+    return EventFactory(organizers=[organization], title="Kunststofftag")
+
+
+# The list ---------------------------------------------------------------------------------------------
+
+
+def test_event_list_shows_published_upcoming_events_in_order(client, organization):
+    now = timezone.now()
+    EventFactory(organizers=[organization], title="Später", start=now + dt.timedelta(days=9))
+    EventFactory(organizers=[organization], title="Bald", start=now + dt.timedelta(days=2))
+    EventFactory(
+        organizers=[organization],
+        title="Läuft gerade",
+        start=now - dt.timedelta(hours=1),
+        end=now + dt.timedelta(hours=1),
+    )
+    EventFactory(organizers=[organization], title="Vorbei", start=now - dt.timedelta(days=2))
+    EventFactory(organizers=[organization], title="Entwurf", published=False)
+    EventFactory(organizers=[organization], title="Aus dem Feed entfernt", removed_at=now)
+    EventFactory(organizers=[OrganizationFactory(published=False)], title="Unveröffentlichter Veranstalter")
+
+    response = client.get(reverse("events:list"))
+
+    assert response.status_code == 200
+    assert titles(response) == ["Läuft gerade", "Bald", "Später"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("topic=kunststoffe", ["Kunststofftag"]),
+        ("organizer=andere-org", ["Wasserstoffforum"]),
+        ("format=online", ["Wasserstoffforum"]),
+        ("city=Jena", ["Wasserstoffforum"]),
+        ("free=on", ["Kunststofftag"]),
+        ("q=Wasserstoffs", ["Wasserstoffforum"]),  # another word form finds the same stem
+        ("q=Förderungen", ["Kunststofftag"]),
+        ("q=Förderungen+Wasserstoff", []),
+        ("topic=gibt-es-nicht", ["Kunststofftag", "Wasserstoffforum"]),  # invalid: reported, not applied
+    ],
+)
+def test_event_list_filters(client, organization, other_organization, topic, query, expected):
+    now = timezone.now()
+    EventFactory(
+        organizers=[organization],
+        topics=[topic],
+        title="Kunststofftag",
+        description="<p>Fördermittel für Recycling</p>",
+        start=now + dt.timedelta(days=1),
+    )
+    EventFactory(
+        organizers=[other_organization],
+        title="Wasserstoffforum",
+        description="",
+        format=Event.Format.ONLINE,
+        city="Jena",
+        is_free=False,
+        start=now + dt.timedelta(days=2),
+    )
+
+    response = client.get(f"{reverse('events:list')}?{query}")
+
+    assert titles(response) == expected
+
+
+def test_event_list_filters_by_date_range_in_berlin_days(client, organization):
+    EventFactory(organizers=[organization], title="Vorher", start=berlin(2030, 3, 9, 23, 30))
+    EventFactory(organizers=[organization], title="Erster Tag", start=berlin(2030, 3, 10, 0, 0))
+    EventFactory(organizers=[organization], title="Letzter Tag", start=berlin(2030, 3, 12, 23, 0))
+    EventFactory(organizers=[organization], title="Danach", start=berlin(2030, 3, 13, 0, 0))
+
+    response = client.get(reverse("events:list"), {"date_from": "2030-03-10", "date_to": "2030-03-12"})
+
+    # "Vorher" runs until 01:30 on the 10th, so it is still on.
+    assert titles(response) == ["Vorher", "Erster Tag", "Letzter Tag"]
+
+
+def test_event_list_paginates_and_keeps_the_filters(client, organization):
+    for number in range(27):
+        EventFactory(organizers=[organization], title=f"Termin {number}", city="Gera")
+
+    response = client.get(reverse("events:list"), {"city": "Gera"})
+
+    assert len(response.context["events"]) == 25
+    assert "?city=Gera&amp;page=2" in response.content.decode()
+
+
+def test_event_list_query_count_does_not_grow_with_events(
+    client, organization, topic, django_assert_num_queries
+):
+    for number in range(5):
+        EventFactory(organizers=[organization], topics=[topic], title=f"Termin {number}")
+
+    # cities, count, events, organisers, topics; the filter form's topic and organiser choices
+    with django_assert_num_queries(7):
+        client.get(reverse("events:list"))
+    for number in range(5, 10):
+        EventFactory(
+            organizers=[organization, OrganizationFactory()], topics=[topic], title=f"Termin {number}"
+        )
+    with django_assert_num_queries(7):
+        client.get(reverse("events:list"))
+
+
+def test_event_list_escapes_titles(client, organization):
+    EventFactory(organizers=[organization], title="<script>alert(1)</script>")
+
+    html = client.get(reverse("events:list")).content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_event_list_shows_berlin_time(client, organization):
+    """The test settings run in Pacific/Auckland; pages must still say 18:00 for 18:00 in Berlin."""
+    EventFactory(organizers=[organization], start=berlin(2030, 7, 1, 18, 0), end=berlin(2030, 7, 1, 20, 0))
+
+    html = client.get(reverse("events:list")).content.decode()
+
+    assert "1. Juli 2030, 18:00</time>–<time" in html
+    assert ">20:00</time>" in html
+
+
+# Month and week ---------------------------------------------------------------------------------------
+
+
+def test_month_lists_events_on_each_of_their_days(client, organization):
+    EventFactory(
+        organizers=[organization],
+        title="Messe",
+        all_day=True,
+        start=berlin(2030, 3, 30),
+        end=berlin(2030, 4, 2),  # 30 and 31 March and 1 April
+    )
+    EventFactory(organizers=[organization], title="Aprilabend", start=berlin(2030, 4, 10, 22, 30))
+
+    response = client.get(reverse("events:month", kwargs={"year": 2030, "month": 4}))
+
+    assert response.status_code == 200
+    days = {day.date: [e.title for e in day.events] for week in response.context["weeks"] for day in week}
+    assert min(days) == dt.date(2030, 4, 1)  # a Monday: the grid starts with whole weeks
+    assert days[dt.date(2030, 4, 1)] == ["Messe"]
+    assert days[dt.date(2030, 4, 2)] == []  # the end is exclusive
+    assert days[dt.date(2030, 4, 10)] == ["Aprilabend"]  # 22:30 Berlin is the 11th in Auckland
+    html = response.content.decode()
+    assert "<caption>April 2030</caption>" in html
+    assert '<th scope="col"><abbr title="Montag">Mo</abbr></th>' in html
+
+
+def test_month_links_keep_the_filters(client):
+    response = client.get(reverse("events:month", kwargs={"year": 2030, "month": 1}), {"city": "Jena"})
+
+    html = response.content.decode()
+    assert f'href="{reverse("events:month", kwargs={"year": 2029, "month": 12})}?city=Jena"' in html
+    assert f'href="{reverse("events:month", kwargs={"year": 2030, "month": 2})}?city=Jena"' in html
+
+
+def test_month_applies_filters(client, organization, other_organization):
+    EventFactory(organizers=[organization], title="Eigene", start=berlin(2030, 5, 5, 10))
+    EventFactory(organizers=[other_organization], title="Andere", start=berlin(2030, 5, 6, 10))
+
+    response = client.get(
+        reverse("events:month", kwargs={"year": 2030, "month": 5}), {"organizer": organization.slug}
+    )
+
+    found = [e.title for week in response.context["weeks"] for day in week for e in day.events]
+    assert found == ["Eigene"]
+
+
+@pytest.mark.parametrize(("year", "month"), [(2030, 13), (2030, 0), (1500, 1)])
+def test_month_unknown_is_404(client, year, month):
+    assert client.get(reverse("events:month", kwargs={"year": year, "month": month})).status_code == 404
+
+
+def test_week_lists_seven_days_and_links_keep_filters(client, organization):
+    EventFactory(organizers=[organization], title="Mittwochstermin", start=berlin(2030, 1, 2, 9))
+
+    response = client.get(reverse("events:week", kwargs={"year": 2030, "week": 1}), {"free": "on"})
+
+    days = response.context["days"]
+    assert [day.date for day in days] == [dt.date(2029, 12, 31) + dt.timedelta(days=n) for n in range(7)]
+    assert [e.title for e in days[2].events] == ["Mittwochstermin"]
+    html = response.content.decode()
+    assert f'href="{reverse("events:week", kwargs={"year": 2029, "week": 52})}?free=on"' in html
+    assert f'href="{reverse("events:week", kwargs={"year": 2030, "week": 2})}?free=on"' in html
+    assert "<h2" in html and "Mittwoch, 2. Januar 2030" in html
+
+
+def test_week_unknown_is_404(client):
+    assert client.get(reverse("events:week", kwargs={"year": 2030, "week": 54})).status_code == 404
+
+
+# The event page ---------------------------------------------------------------------------------------
+
+
+def json_ld(response):
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S)
+    return json.loads(match.group(1))
+
+
+def test_event_detail_has_schema_org_json_ld(client, organization, topic):
+    event = EventFactory(
+        organizers=[organization],
+        topics=[topic],
+        title="Kunststofftag",
+        description="<p>Vorträge</p>",
+        start=berlin(2030, 6, 3, 9, 0),
+        end=berlin(2030, 6, 3, 17, 0),
+        venue="Volkshaus",
+        address="Carl-Zeiß-Platz 15",
+        city="Jena",
+        registration_url="https://anmeldung.example.org/",
+    )
+
+    response = client.get(reverse("events:detail", kwargs={"pk": event.pk}))
+
+    assert json_ld(response) == {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": "Kunststofftag",
+        "url": f"http://testserver/veranstaltungen/{event.pk}/",
+        "startDate": "2030-06-03T09:00:00+02:00",
+        "endDate": "2030-06-03T17:00:00+02:00",
+        "eventStatus": "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "inLanguage": "de",
+        "isAccessibleForFree": True,
+        "description": "Vorträge",
+        "location": {
+            "@type": "Place",
+            "name": "Volkshaus",
+            "address": {
+                "@type": "PostalAddress",
+                "addressCountry": "DE",
+                "streetAddress": "Carl-Zeiß-Platz 15",
+                "addressLocality": "Jena",
+            },
+        },
+        "organizer": [
+            {"@type": "Organization", "name": "PolymerNetz Thüringen", "url": "https://netzwerk.example.org"}
+        ],
+        "offers": {
+            "@type": "Offer",
+            "url": "https://anmeldung.example.org/",
+            "price": "0",
+            "priceCurrency": "EUR",
+        },
+    }
+    html = response.content.decode()
+    assert "https://www.openstreetmap.org/search?query=Carl-Zei%C3%9F-Platz+15%2C+Jena" in html
+    assert reverse("events:ics", kwargs={"pk": event.pk}) in html
+
+
+def test_event_detail_json_ld_cannot_close_the_script(client, organization):
+    event = EventFactory(organizers=[organization], title="</script><script>alert(1)</script>")
+
+    response = client.get(reverse("events:detail", kwargs={"pk": event.pk}))
+
+    html = response.content.decode()
+    assert "</script><script>alert(1)" not in html
+    assert json_ld(response)["name"] == "</script><script>alert(1)</script>"
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
+
+
+def test_event_detail_all_day_json_ld_uses_dates(client, organization):
+    event = EventFactory(
+        organizers=[organization], all_day=True, start=berlin(2030, 6, 3), end=berlin(2030, 6, 5)
+    )
+
+    data = json_ld(client.get(reverse("events:detail", kwargs={"pk": event.pk})))
+
+    assert (data["startDate"], data["endDate"]) == ("2030-06-03", "2030-06-05")
+
+
+@pytest.mark.parametrize(
+    "hidden", [{"published": False}, {"removed_at": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)}]
+)
+def test_event_detail_hides_unpublished_and_removed_events(client, organization, hidden):
+    event = EventFactory(organizers=[organization], **hidden)
+
+    assert client.get(reverse("events:detail", kwargs={"pk": event.pk})).status_code == 404
+    assert client.get(reverse("events:ics", kwargs={"pk": event.pk})).status_code == 404
+
+
+def test_event_detail_shows_only_published_organizers(client, organization):
+    hidden = OrganizationFactory(published=False, name="Geheimes Netzwerk")
+    event = EventFactory(organizers=[organization, hidden])
+
+    html = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
+
+    assert "PolymerNetz Thüringen" in html
+    assert "Geheimes Netzwerk" not in html
+
+
+def test_event_ics_round_trips(client, organization):
+    event = EventFactory(
+        organizers=[organization],
+        title="Kunststofftag",
+        description="<p>Vorträge &amp; Austausch</p>",
+        start=berlin(2030, 6, 3, 9, 0),
+        end=berlin(2030, 6, 3, 17, 0),
+        venue="Volkshaus",
+        address="Carl-Zeiß-Platz 15",
+        city="Jena",
+    )
+
+    response = client.get(reverse("events:ics", kwargs={"pk": event.pk}))
+
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="veranstaltung-{event.pk}.ics"'
+    calendar = icalendar.Calendar.from_ical(response.content)
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["UID"]) == f"event-{event.pk}@127.0.0.1"
+    assert str(entry["SUMMARY"]) == "Kunststofftag"
+    assert str(entry["DESCRIPTION"]) == "Vorträge & Austausch"
+    assert str(entry["LOCATION"]) == "Volkshaus, Carl-Zeiß-Platz 15, Jena"
+    assert str(entry["STATUS"]) == "CONFIRMED"
+    assert entry.decoded("DTSTART") == berlin(2030, 6, 3, 9, 0)
+    assert entry.decoded("DTEND") == berlin(2030, 6, 3, 17, 0)
+    assert str(entry["URL"]) == f"http://testserver/veranstaltungen/{event.pk}/"
+    # Downloading again gives the same UID, so calendars update instead of doubling.
+    again = icalendar.Calendar.from_ical(client.get(reverse("events:ics", kwargs={"pk": event.pk})).content)
+    assert str(again.walk("VEVENT")[0]["UID"]) == str(entry["UID"])
+
+
+def test_event_ics_all_day_has_an_exclusive_date_end(client, organization):
+    event = EventFactory(
+        organizers=[organization],
+        all_day=True,
+        status=Event.Status.CANCELLED,
+        start=berlin(2030, 6, 3),
+        end=berlin(2030, 6, 5),
+    )
+
+    calendar = icalendar.Calendar.from_ical(
+        client.get(reverse("events:ics", kwargs={"pk": event.pk})).content
+    )
+
+    [entry] = calendar.walk("VEVENT")
+    assert entry.decoded("DTSTART") == dt.date(2030, 6, 3)
+    assert entry.decoded("DTEND") == dt.date(2030, 6, 5)
+    assert str(entry["STATUS"]) == "CANCELLED"
+
+
+def test_event_description_keeps_safe_html_only(client, manager, organization):
+    from crosscluster.events.services import create_event
+
+    event = create_event(
+        actor=manager,
+        organizers=[organization],
+        title="Termin",
+        description='<p>Gut <a href="javascript:alert(1)">Link</a><img src=x onerror=alert(1)></p>',
+        start=berlin(2030, 1, 1, 10),
+        end=berlin(2030, 1, 1, 11),
+    )
+
+    html = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
+
+    assert "<p>Gut <a rel=" in html
+    assert "javascript:" not in html
+    assert "onerror" not in html
+
+
+def test_main_navigation_links_to_the_calendar(client, db):
+    html = client.get(reverse("events:list")).content.decode()
+
+    assert f'<a href="{reverse("events:list")}" aria-current="page">Veranstaltungen</a>' in html
+
+
+def test_unused_topic_filter_choices_exist(client, db):
+    TopicFactory(slug="wasserstoff", name="Wasserstoff")
+
+    assert "wasserstoff" in client.get(reverse("events:list")).content.decode()
