@@ -215,3 +215,21 @@ def test_manage_event_edit_by_manager_keeps_a_foreign_co_organizer(
 
     assert response.status_code == 302
     assert set(event.organizers.all()) == {organization, other_organization}
+
+
+def test_manage_event_edit_refuses_dropping_all_own_organizers(
+    client, manager, organization, other_organization
+):
+    event = EventFactory(organizers=[organization, other_organization], title="Gemeinsam")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("manage:event-edit", kwargs={"pk": event.pk}),
+        event_data(organization, organizers=[other_organization.pk], title="Weggegeben"),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    event.refresh_from_db()
+    assert event.title == "Gemeinsam"
+    assert set(event.organizers.all()) == {organization, other_organization}
