@@ -400,3 +400,20 @@ def test_unused_topic_filter_choices_exist(client, db):
     TopicFactory(slug="wasserstoff", name="Wasserstoff")
 
     assert "wasserstoff" in client.get(reverse("events:list")).content.decode()
+
+
+def test_event_pages_render_in_english(client, organization):
+    event = EventFactory(
+        organizers=[organization],
+        title="Plastics day",
+        start=berlin(2030, 7, 1, 18),
+        end=berlin(2030, 7, 1, 20),
+    )
+
+    list_html = client.get("/en/veranstaltungen/").content.decode()
+    detail_html = client.get(f"/en/veranstaltungen/{event.pk}/").content.decode()
+    month_html = client.get("/en/veranstaltungen/monat/2030/7/").content.decode()
+
+    assert "Mon, July 1, 2030, 18:00</time>–<time" in list_html
+    assert "Add to my calendar (.ics)" in detail_html
+    assert "<caption>July 2030</caption>" in month_html
