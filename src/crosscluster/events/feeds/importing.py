@@ -1,0 +1,161 @@
+"""Bringing a subscribed feed into the calendar: fetch, parse, upsert by UID, mark what vanished.
+
+Each occurrence is one `Event`, keyed by (feed, source_uid) where source_uid is the feed's UID, plus `#` and
+the occurrence's RECURRENCE-ID for occurrences of a series. Occurrences are stored expanded, so the stored
+event carries no RRULE of its own (the calendar must not expand it a second time).
+
+A failed fetch or an unreadable feed changes no event: the subscription is marked failing with the reason,
+and the events stay as they were until the feed can be read again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+from crosscluster.core.services import log_action
+from crosscluster.events.models import Event, FeedSubscription
+from crosscluster.events.services import EventError, create_event, update_event
+
+from .errors import FeedError
+from .fetch import fetch_feed
+from .ical import FeedEvent, parse_ical
+from .rss import parse_rss
+
+# Occurrences from a day ago to a year ahead are imported; older ones are left as they are.
+HORIZON_BEFORE = dt.timedelta(days=1)
+HORIZON_AFTER = dt.timedelta(days=365)
+MAX_SOURCE_UID = 500
+
+
+@dataclass
+class ImportResult:
+    status: Literal["ok", "not_modified", "failing"]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def source_uid(feed_event: FeedEvent) -> str:
+    """The key of an occurrence within its feed; over-long UIDs are shortened with a hash to stay unique."""
+    key = feed_event.uid + (f"#{feed_event.recurrence_id}" if feed_event.recurrence_id else "")
+    if len(key) > MAX_SOURCE_UID:
+        key = key[: MAX_SOURCE_UID - 33] + "#" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    return key
+
+
+def _values(feed_event: FeedEvent) -> dict[str, object]:
+    status = feed_event.status if feed_event.status in Event.Status.values else Event.Status.SCHEDULED
+    return {
+        "title": feed_event.title[:200],
+        "description": feed_event.description,
+        "start": feed_event.start,
+        "end": feed_event.end,
+        "all_day": feed_event.all_day,
+        "venue": feed_event.location[:200],
+        "status": status,
+    }
+
+
+def _fail(subscription: FeedSubscription, message: str, now: dt.datetime) -> ImportResult:
+    subscription.last_status = FeedSubscription.Status.FAILING
+    subscription.last_error = message
+    subscription.last_fetched_at = now
+    subscription.save(update_fields=["last_status", "last_error", "last_fetched_at"])
+    log_action(
+        "event.feed_failed",
+        obj=subscription,
+        organization=subscription.organization,
+        data={"error": message},
+    )
+    return ImportResult(status="failing", error=message)
+
+
+def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = None) -> ImportResult:
+    """Fetch the subscription's feed and bring its events up to date; never raises for a bad feed."""
+    now = now or timezone.now()
+    horizon_start, horizon_end = now - HORIZON_BEFORE, now + HORIZON_AFTER
+    try:
+        fetched = fetch_feed(
+            subscription.url, etag=subscription.etag or None, last_modified=subscription.last_modified or None
+        )
+        if fetched.status == "not_modified":
+            subscription.last_status = FeedSubscription.Status.OK
+            subscription.last_error = ""
+            subscription.last_fetched_at = now
+            subscription.save(update_fields=["last_status", "last_error", "last_fetched_at"])
+            return ImportResult(status="not_modified")
+        if subscription.kind == FeedSubscription.Kind.RSS:
+            parsed = parse_rss(fetched.body)
+        else:
+            parsed = parse_ical(fetched.body, horizon_start=horizon_start, horizon_end=horizon_end)
+    except FeedError as exc:
+        with transaction.atomic():
+            return _fail(subscription, exc.message, now)
+
+    result = ImportResult(status="ok", warnings=[str(warning) for warning in parsed.warnings])
+    with transaction.atomic():
+        existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription)}
+        seen: set[str] = set()
+        for feed_event in parsed.events:
+            key = source_uid(feed_event)
+            if feed_event.end <= horizon_start or feed_event.start >= horizon_end:
+                continue  # RSS feeds have no horizon of their own
+            if key in seen:
+                continue
+            seen.add(key)
+            values = _values(feed_event)
+            event = existing.get(key)
+            try:
+                if event is None:
+                    create_event(
+                        actor=None,
+                        organizers=[subscription.organization],
+                        source=Event.Source.FEED,
+                        feed=subscription,
+                        source_uid=key,
+                        **values,
+                    )
+                    result.created += 1
+                elif event.removed_at is None and all(
+                    getattr(event, name) == value for name, value in values.items()
+                ):
+                    result.unchanged += 1
+                else:
+                    update_event(event, actor=None, removed_at=None, **values)
+                    result.updated += 1
+            except EventError as exc:
+                result.warnings.append(f"UID {feed_event.uid}: {exc}")
+        for key, event in existing.items():
+            # Occurrences before the horizon left the feed's window, not the feed: they stay.
+            if key not in seen and event.removed_at is None and event.end > horizon_start:
+                update_event(event, actor=None, removed_at=now)
+                result.removed += 1
+        subscription.etag = (fetched.etag or "")[:300]
+        subscription.last_modified = (fetched.last_modified or "")[:100]
+        subscription.last_status = FeedSubscription.Status.OK
+        subscription.last_error = ""
+        subscription.last_fetched_at = now
+        subscription.save(
+            update_fields=["etag", "last_modified", "last_status", "last_error", "last_fetched_at"]
+        )
+        log_action(
+            "event.feed_imported",
+            obj=subscription,
+            organization=subscription.organization,
+            data={
+                "created": result.created,
+                "updated": result.updated,
+                "removed": result.removed,
+                "warnings": result.warnings[:50],
+            },
+        )
+    return result

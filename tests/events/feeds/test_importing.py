@@ -1,0 +1,183 @@
+"""Importing a subscribed feed: upsert by UID, vanished events marked removed, failures keep everything."""
+
+import datetime as dt
+
+import pytest
+
+from crosscluster.core.models import AuditLogEntry
+from crosscluster.events.feeds.importing import import_feed
+from crosscluster.events.models import Event, FeedSubscription
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def ics(*events):
+    body = "".join(
+        "BEGIN:VEVENT\r\n" + "".join(f"{line}\r\n" for line in lines) + "END:VEVENT\r\n" for lines in events
+    )
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+TALK = ("UID:talk", "DTSTART:20261201T100000Z", "DTEND:20261201T110000Z", "SUMMARY:Vortrag", "LOCATION:Jena")
+FAIR = ("UID:fair", "DTSTART;VALUE=DATE:20261210", "SUMMARY:Messe")
+WEEKLY = ("UID:weekly", "DTSTART:20261130T170000Z", "RRULE:FREQ=WEEKLY;COUNT=2", "SUMMARY:Treff")
+
+
+@pytest.fixture
+def subscription(organization, feed_server, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True  # the feed lives on the loopback test server
+    return FeedSubscription.objects.create(organization=organization, url=feed_server.url("/cal.ics"))
+
+
+def stored(subscription):
+    return {
+        event.source_uid: (event.title, event.start, event.end, event.removed_at)
+        for event in Event.objects.filter(feed=subscription)
+    }
+
+
+def test_import_feed_creates_events_of_the_organisation(subscription, feed_server, organization):
+    feed_server.serve("/cal.ics", ics(TALK, FAIR, WEEKLY), etag='"v1"')
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.status, result.created, result.updated, result.removed) == ("ok", 4, 0, 0)
+    assert stored(subscription) == {
+        "talk": (
+            "Vortrag",
+            dt.datetime(2026, 12, 1, 10, tzinfo=UTC),
+            dt.datetime(2026, 12, 1, 11, tzinfo=UTC),
+            None,
+        ),
+        "fair": (
+            "Messe",
+            dt.datetime(2026, 12, 9, 23, tzinfo=UTC),
+            dt.datetime(2026, 12, 10, 23, tzinfo=UTC),
+            None,
+        ),
+        "weekly#20261130T170000Z": (
+            "Treff",
+            dt.datetime(2026, 11, 30, 17, tzinfo=UTC),
+            dt.datetime(2026, 11, 30, 18, tzinfo=UTC),
+            None,
+        ),
+        "weekly#20261207T170000Z": (
+            "Treff",
+            dt.datetime(2026, 12, 7, 17, tzinfo=UTC),
+            dt.datetime(2026, 12, 7, 18, tzinfo=UTC),
+            None,
+        ),
+    }
+    talk = Event.objects.get(feed=subscription, source_uid="talk")
+    assert (talk.source, talk.venue, talk.rrule) == ("feed", "Jena", "")
+    assert list(talk.organizers.all()) == [organization]
+    subscription.refresh_from_db()
+    assert (subscription.last_status, subscription.etag, subscription.last_fetched_at) == ("ok", '"v1"', NOW)
+    assert AuditLogEntry.objects.filter(action="event.feed_imported").count() == 1
+
+
+def test_import_feed_updates_changed_and_removes_vanished_events(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK, FAIR))
+    import_feed(subscription, now=NOW)
+    moved = ("UID:talk", "DTSTART:20261201T140000Z", "DTEND:20261201T150000Z", "SUMMARY:Vortrag (neu)")
+    feed_server.serve("/cal.ics", ics(moved))
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated, result.unchanged, result.removed) == (0, 1, 0, 1)
+    events = stored(subscription)
+    assert events["talk"][:2] == ("Vortrag (neu)", dt.datetime(2026, 12, 1, 14, tzinfo=UTC))
+    assert events["fair"][3] == NOW
+
+
+def test_import_feed_brings_back_a_removed_event(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK))
+    import_feed(subscription, now=NOW)
+    feed_server.serve("/cal.ics", ics())
+    import_feed(subscription, now=NOW)
+    feed_server.serve("/cal.ics", ics(TALK))
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.updated, stored(subscription)["talk"][3]) == (1, None)
+
+
+def test_import_feed_leaves_unchanged_events_alone(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK))
+    import_feed(subscription, now=NOW)
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+
+
+def test_import_feed_not_modified_changes_nothing(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK), etag='"v1"')
+    import_feed(subscription, now=NOW)
+
+    result = import_feed(subscription, now=NOW + dt.timedelta(hours=1))
+
+    assert result.status == "not_modified"
+    assert feed_server.requests[-1]["headers"]["If-None-Match"] == '"v1"'
+    assert stored(subscription)["talk"][3] is None
+
+
+@pytest.mark.parametrize(
+    "serve",
+    [
+        lambda server: server.serve("/cal.ics", b"<html>Wartungsarbeiten</html>", content_type="text/html"),
+        lambda server: server.route("/other", lambda request: None),  # /cal.ics answers 404
+    ],
+    ids=["not-ical", "http-404"],
+)
+def test_import_feed_keeps_everything_when_the_feed_fails(subscription, feed_server, serve):
+    feed_server.serve("/cal.ics", ics(TALK, FAIR))
+    import_feed(subscription, now=NOW)
+    before = stored(subscription)
+    feed_server.httpd.routes.clear()
+    serve(feed_server)
+
+    result = import_feed(subscription, now=NOW)
+
+    assert result.status == "failing"
+    assert stored(subscription) == before
+    subscription.refresh_from_db()
+    assert subscription.last_status == "failing"
+    assert subscription.last_error == result.error != ""
+    assert AuditLogEntry.objects.filter(action="event.feed_failed").count() == 1
+
+
+def test_import_feed_refuses_private_addresses_by_default(organization, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    subscription = FeedSubscription.objects.create(
+        organization=organization, url="http://127.0.0.1:9/cal.ics"
+    )
+
+    result = import_feed(subscription, now=NOW)
+
+    assert result.status == "failing"
+    assert "non-public address" in result.error
+
+
+def test_import_feed_reads_rss_subscriptions(subscription, feed_server, corpus):
+    subscription.kind = FeedSubscription.Kind.RSS
+    subscription.save()
+    feed_server.serve("/cal.ics", corpus("events.rss"), content_type="application/rss+xml")
+
+    result = import_feed(subscription, now=NOW)
+
+    assert result.created == 2  # the July event lies before the horizon; news and a broken date are reported
+    assert len(result.warnings) == 2
+    assert set(stored(subscription)) == {"polymer-2026-12-01", "https://polymer.example.org/termine/messe"}
+
+
+def test_import_feed_keeps_past_events_that_left_the_horizon(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK))
+    import_feed(subscription, now=NOW)
+    feed_server.serve("/cal.ics", ics())
+
+    result = import_feed(subscription, now=NOW + dt.timedelta(days=30))
+
+    assert result.removed == 0
+    assert stored(subscription)["talk"][3] is None
