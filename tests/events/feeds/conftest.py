@@ -26,9 +26,14 @@ class _Handler(BaseHTTPRequestHandler):
         route(self)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that gave up (timeout, size limit) is expected here, not an error worth printing."""
+
+
 class LoopbackServer:
     def __init__(self):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.routes = {}
         self.httpd.requests = []

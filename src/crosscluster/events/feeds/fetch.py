@@ -131,8 +131,8 @@ def fetch_feed(
 ) -> FetchResult:
     """Fetch `url` with a conditional GET; 304 gives status "not_modified" and an empty body.
 
-    `timeout` bounds each connect and each read; the whole transfer is bounded by four times that, so a server
-    that trickles a byte at a time cannot hold an import forever.
+    `timeout` bounds each connect and each read; reading the body is bounded by four times that in total, so a
+    server that trickles a byte at a time cannot hold an import forever.
     """
     if allow_private is None:
         allow_private = settings.FEEDS_ALLOW_PRIVATE_ADDRESSES
