@@ -257,3 +257,31 @@ def test_parse_ical_shortens_over_long_folded_lines():
     assert parsed.events[0].title == "Nach der langen Zeile"
     assert parsed.events[0].description.startswith("<p>xxx")
     assert "was shortened" in parsed.warnings[0].message
+
+
+def test_parse_ical_reads_only_the_first_of_two_events_with_one_uid():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        b"BEGIN:VEVENT\r\nUID:twice\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Erster\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:twice\r\nDTSTART:20261202T100000Z\r\nSUMMARY:Zweiter\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert [(event.title, event.recurrence_id) for event in parsed.events] == [("Erster", "")]
+    assert [(w.uid, w.line) for w in parsed.warnings] == [("twice", 8)]
+
+
+def test_parse_ical_expands_rdates_and_keeps_all_day_keys():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:days\r\nDTSTART;VALUE=DATE:20261201\r\n"
+        b"RDATE;VALUE=DATE:20261215\r\nSUMMARY:Sprechtag\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert [(e.recurrence_id, e.start, e.end, e.all_day) for e in parsed.events] == [
+        ("20261201", at(2026, 11, 30, 23), at(2026, 12, 1, 23), True),
+        ("20261215", at(2026, 12, 14, 23), at(2026, 12, 15, 23), True),
+    ]
