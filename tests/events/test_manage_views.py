@@ -233,3 +233,20 @@ def test_manage_event_edit_refuses_dropping_all_own_organizers(
     event.refresh_from_db()
     assert event.title == "Gemeinsam"
     assert set(event.organizers.all()) == {organization, other_organization}
+
+
+def test_manage_event_list_query_count_does_not_grow_with_events(
+    client, manager, organization, django_assert_num_queries
+):
+    client.force_login(manager)
+    for _number in range(3):
+        EventFactory(organizers=[organization])
+    client.get(reverse("manage:events"))  # warms the session
+
+    # session, user, memberships (create button), count, events, organisers
+    with django_assert_num_queries(6):
+        client.get(reverse("manage:events"))
+    for _number in range(5):
+        EventFactory(organizers=[organization])
+    with django_assert_num_queries(6):
+        client.get(reverse("manage:events"))

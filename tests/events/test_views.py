@@ -7,7 +7,7 @@ import zoneinfo
 
 import icalendar
 import pytest
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from crosscluster.events.models import Event
@@ -417,3 +417,30 @@ def test_event_pages_render_in_english(client, organization):
     assert "Mon, July 1, 2030, 18:00</time>–<time" in list_html
     assert "Add to my calendar (.ics)" in detail_html
     assert "<caption>July 2030</caption>" in month_html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse_lazy("events:month", kwargs={"year": 2030, "month": 4}),
+        reverse_lazy("events:week", kwargs={"year": 2030, "week": 15}),
+    ],
+)
+def test_calendar_query_count_does_not_grow_with_events(
+    client, organization, topic, url, django_assert_num_queries
+):
+    def add_events(count):
+        for number in range(count):
+            EventFactory(
+                organizers=[organization, OrganizationFactory()],
+                topics=[topic],
+                start=berlin(2030, 4, 8 + number % 5, 10),
+            )
+
+    add_events(3)
+    # cities, events, organisers, topics; the filter form's topic and organiser choices
+    with django_assert_num_queries(6):
+        client.get(url)
+    add_events(6)
+    with django_assert_num_queries(6):
+        client.get(url)
