@@ -285,3 +285,38 @@ def test_parse_ical_expands_rdates_and_keeps_all_day_keys():
         ("20261201", at(2026, 11, 30, 23), at(2026, 12, 1, 23), True),
         ("20261215", at(2026, 12, 14, 23), at(2026, 12, 15, 23), True),
     ]
+
+
+def test_parse_ical_ignores_a_broken_vtimezone():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Kaputt\r\nBEGIN:STANDARD\r\n"
+        b"DTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:quatsch\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Kaputt:20261201T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert [event.start for event in parsed.events] == [at(2026, 12, 1, 9)]  # as Europe/Berlin
+    assert [w.message for w in parsed.warnings] == [
+        "The time zone definitions cannot be read; they are ignored.",
+        "Unknown time zone Kaputt; the time is taken as Europe/Berlin.",
+    ]
+
+
+def test_parse_ical_skips_events_with_broken_rules():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        b"BEGIN:VEVENT\r\nUID:r\r\nDTSTART:20261201T100000Z\r\nRRULE:FREQ=FOO;BAR\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:ex\r\nDTSTART:20261201T100000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEXDATE:nonsense\r\n"
+        b"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:fine\r\nDTSTART:20261201T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert [event.uid for event in parsed.events] == ["fine"]
+    assert [(w.uid, w.line, w.message.split(":")[0]) for w in parsed.warnings] == [
+        ("r", 3, "Skipped"),
+        ("ex", 8, "Skipped"),
+    ]
+    assert "RRULE cannot be read" in parsed.warnings[0].message
+    assert "EXDATE cannot be read" in parsed.warnings[1].message
