@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from crosscluster.core.models import AuditLogEntry
+from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.importing import import_feed
 from crosscluster.events.models import Event, FeedSubscription
 
@@ -181,3 +182,41 @@ def test_import_feed_keeps_past_events_that_left_the_horizon(subscription, feed_
 
     assert result.removed == 0
     assert stored(subscription)["talk"][3] is None
+
+
+def test_import_feed_leaves_an_event_with_cleaned_html_unchanged(subscription, feed_server):
+    """The stored description is cleaned; comparing it with the raw one re-saved the event on every fetch."""
+    html = ("UID:html", "DTSTART:20261201T100000Z", "DTEND:20261201T110000Z", "SUMMARY:Vortrag")
+    description = 'DESCRIPTION:<p onclick="steal()">Hallo</p><script>alert(1)</script>'
+    feed_server.serve("/cal.ics", ics((*html, description)))
+    import_feed(subscription, now=NOW)
+    saved_at = Event.objects.get(feed=subscription).updated_at
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    event = Event.objects.get(feed=subscription)
+    assert (event.updated_at, "script" in event.description) == (saved_at, False)
+    assert AuditLogEntry.objects.filter(action="event.updated").count() == 0
+
+
+def test_import_feed_compares_the_cleaned_description(subscription, feed_server, monkeypatch):
+    """Even a parser that hands over uncleaned HTML must not make every fetch re-save the event."""
+    from dataclasses import replace
+
+    from crosscluster.events.feeds import importing
+
+    raw = '<p onclick="steal()">Hallo</p><script>alert(1)</script>'
+
+    def parse_raw(data, **kwargs):
+        parsed = parse_ical(data, **kwargs)
+        return replace(parsed, events=[replace(event, description=raw) for event in parsed.events])
+
+    monkeypatch.setattr(importing, "parse_ical", parse_raw)
+    feed_server.serve("/cal.ics", ics(TALK))
+    import_feed(subscription, now=NOW)
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    assert Event.objects.get(feed=subscription).description == "<p>Hallo</p>"

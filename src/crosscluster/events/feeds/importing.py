@@ -18,6 +18,7 @@ from typing import Literal
 from django.db import transaction
 from django.utils import timezone
 
+from crosscluster.core.sanitize import clean_html
 from crosscluster.core.services import log_action
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import EventError, create_event, update_event
@@ -53,10 +54,12 @@ def source_uid(feed_event: FeedEvent) -> str:
 
 
 def _values(feed_event: FeedEvent) -> dict[str, object]:
+    """The event's fields as they would be stored: the description cleaned the way `update_event` cleans it,
+    so that comparing with the stored event finds an unchanged event unchanged."""
     status = feed_event.status if feed_event.status in Event.Status.values else Event.Status.SCHEDULED
     return {
         "title": feed_event.title[:200],
-        "description": feed_event.description,
+        "description": clean_html(feed_event.description or ""),
         "start": feed_event.start,
         "end": feed_event.end,
         "all_day": feed_event.all_day,
