@@ -9,11 +9,12 @@ logger = logging.getLogger(__name__)
 
 # Management commands, each taking `--dry-run` and holding its own `run_locked` lock, so a job still running
 # from the previous round (here or on another host) is skipped rather than run twice. Commands of apps that
-# are not installed are left out. Feed imports join this list when the events app brings their command.
+# are not installed are left out.
 JOBS = [
     "send-mail",  # retries of the mail outbox
     "process-inquiry-deadlines",  # reminders and alerts for inquiries waiting for a first response
     "erase-expired-inquiries",  # data protection: personal data of long-closed inquiries
+    "import-feeds",  # the Netzwerktimer's subscribed feeds, each once per FEEDS_INTERVAL_MINUTES
 ]
 
 

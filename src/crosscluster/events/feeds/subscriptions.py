@@ -1,0 +1,185 @@
+"""Operating feed subscriptions: adding, removing, importing now, and which ones are due.
+
+Managers subscribe feeds of the organisations they manage; the coordination office subscribes any. The
+system (`actor=None`: management commands) may do everything.
+
+Removing a subscription deactivates it rather than deleting it: its history, validators and audit trail stay,
+and the events it brought stay in the database too. Events that are not over yet get `removed_at` (exactly as
+if they had vanished from the feed), so they leave the public calendar at once; past events stay as a record.
+Subscribing the same URL again reactivates the subscription, and the next import clears `removed_at` of every
+event that is still in the feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crosscluster.core.services import log_action
+from crosscluster.directory.access import can_manage, organizations_managed_by
+from crosscluster.directory.models import Organization
+from crosscluster.events.models import Event, FeedSubscription
+
+from .importing import ImportResult, import_feed
+
+RSS_HINTS = ("rss", "atom", "feed", ".xml")
+
+
+class SubscriptionError(Exception):
+    """A subscription change the calendar refuses; the message is translated and meant for the user."""
+
+
+def feeds_managed_by(user: Any) -> QuerySet[FeedSubscription]:
+    """The choke point for subscriptions: those of the organisations the user manages (coordinators: all)."""
+    return FeedSubscription.objects.filter(organization__in=organizations_managed_by(user))
+
+
+def with_event_counts(feeds: QuerySet[FeedSubscription]) -> QuerySet[FeedSubscription]:
+    """Annotate `event_count`: the feed's events still in it (not marked removed)."""
+    return feeds.annotate(event_count=Count("events", filter=Q(events__removed_at__isnull=True)))
+
+
+def _ensure_can_manage(actor: Any, organization: Organization) -> None:
+    if actor is not None and not can_manage(actor, organization):
+        raise PermissionDenied(_("You do not manage this organisation."))
+
+
+def normalize_url(url: str) -> str:
+    """The URL to fetch: trimmed, `webcal://` (calendar apps' scheme) read as https; only http(s) pass."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "webcal":
+        scheme = "https"
+    elif scheme not in ("http", "https"):
+        raise SubscriptionError(_("A feed URL must start with http:// or https://."))
+    url = urlunsplit(parts._replace(scheme=scheme))
+    if len(url) > FeedSubscription._meta.get_field("url").max_length:
+        raise SubscriptionError(_("The feed URL is too long."))
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise SubscriptionError(_("“%(url)s” is not a valid URL.") % {"url": url}) from exc
+    return url
+
+
+def guess_kind(url: str) -> str:
+    """iCalendar unless the URL looks like an RSS or Atom feed (`.rss`, `/feed/`, `atom.xml` …)."""
+    path = urlsplit(url).path.lower()
+    query = urlsplit(url).query.lower()
+    if path.endswith((".ics", ".ical", ".ifb")) or "ical" in query:
+        return FeedSubscription.Kind.ICAL
+    if any(hint in path for hint in RSS_HINTS) or "rss" in query or "feed" in query:
+        return FeedSubscription.Kind.RSS
+    return FeedSubscription.Kind.ICAL
+
+
+@transaction.atomic
+def add_feed(
+    organization: Organization, url: str, *, actor: Any, kind: str | None = None
+) -> FeedSubscription:
+    """Subscribe `url` for `organization`; a removed subscription of the same URL is reactivated.
+
+    The feed is not fetched here (the next `import-feeds` run or "import now" does that), so adding never
+    waits for a slow server. `kind=None` guesses iCalendar or RSS from the URL.
+    """
+    _ensure_can_manage(actor, organization)
+    url = normalize_url(url)
+    if kind is None:
+        kind = guess_kind(url)
+    elif kind not in FeedSubscription.Kind.values:
+        raise SubscriptionError(_("Unknown feed kind “%(kind)s”.") % {"kind": kind})
+    existing = FeedSubscription.objects.select_for_update().filter(organization=organization, url=url).first()
+    if existing is not None and existing.active:
+        raise SubscriptionError(_("This organisation already subscribes this feed."))
+    if existing is not None:
+        subscription = existing
+        subscription.active = True
+        subscription.kind = kind
+        # Fetch in full next time: the events marked removed must come back even if the feed is unchanged.
+        subscription.etag = subscription.last_modified = ""
+        subscription.last_fetched_at = None
+        subscription.save(update_fields=["active", "kind", "etag", "last_modified", "last_fetched_at"])
+    else:
+        subscription = FeedSubscription.objects.create(organization=organization, url=url, kind=kind)
+    log_action(
+        "event.feed_added",
+        actor=actor,
+        obj=subscription,
+        organization=organization,
+        data={"url": url, "kind": kind, "reactivated": existing is not None},
+    )
+    return subscription
+
+
+@transaction.atomic
+def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime | None = None) -> int:
+    """Deactivate the subscription and take its events that are not over yet off the calendar.
+
+    Returns how many events were marked removed. Nothing is deleted (see the module docstring).
+    """
+    _ensure_can_manage(actor, subscription.organization)
+    now = now or timezone.now()
+    subscription = FeedSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if not subscription.active:
+        raise SubscriptionError(_("This feed has already been removed."))
+    subscription.active = False
+    subscription.save(update_fields=["active"])
+    removed = Event.objects.filter(feed=subscription, removed_at__isnull=True, end__gt=now).update(
+        removed_at=now, updated_at=now
+    )
+    log_action(
+        "event.feed_removed",
+        actor=actor,
+        obj=subscription,
+        organization=subscription.organization,
+        data={"url": subscription.url, "events_removed": removed},
+    )
+    return removed
+
+
+def import_now(subscription: FeedSubscription, *, actor: Any) -> ImportResult:
+    """Import one subscription right away (the manager's "import now"), by the same rules as the schedule."""
+    _ensure_can_manage(actor, subscription.organization)
+    if not subscription.active:
+        raise SubscriptionError(_("This feed has been removed; subscribe it again to import it."))
+    return import_feed(subscription)
+
+
+def due_feeds(now: dt.datetime | None = None) -> QuerySet[FeedSubscription]:
+    """Active subscriptions never fetched or fetched longer ago than `FEEDS_INTERVAL_MINUTES`."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.FEEDS_INTERVAL_MINUTES)
+    return (
+        FeedSubscription.objects.filter(active=True)
+        .filter(Q(last_fetched_at__isnull=True) | Q(last_fetched_at__lte=cutoff))
+        .select_related("organization")
+        .order_by("last_fetched_at", "pk")
+    )
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry-run import."""
+
+
+def dry_run_import(subscription: FeedSubscription) -> ImportResult:
+    """What `import_feed` would do, keeping none of it: the import runs in a transaction rolled back."""
+    result: ImportResult | None = None
+    try:
+        with transaction.atomic():
+            result = import_feed(subscription)
+            raise _DryRun
+    except _DryRun:
+        pass
+    subscription.refresh_from_db()
+    assert result is not None
+    return result
