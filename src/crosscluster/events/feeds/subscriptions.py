@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +163,7 @@ def due_feeds(now: dt.datetime | None = None) -> QuerySet[FeedSubscription]:
         FeedSubscription.objects.filter(active=True)
         .filter(Q(last_fetched_at__isnull=True) | Q(last_fetched_at__lte=cutoff))
         .select_related("organization")
-        .order_by("last_fetched_at", "pk")
+        .order_by(F("last_fetched_at").asc(nulls_first=True), "pk")
     )
 
 
