@@ -57,10 +57,21 @@ def plain_description(event: Event) -> str:
     return html.unescape(strip_tags(event.description)).strip()
 
 
-def event_ics(event: Event, url: str) -> bytes:
+def new_calendar() -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{settings.SITE_NAME}//Netzwerktimer//DE")
     calendar.add("version", "2.0")
+    return calendar
+
+
+def event_ics(event: Event, url: str) -> bytes:
+    calendar = new_calendar()
+    calendar.add_component(event_component(event, url))
+    return calendar.to_ical()
+
+
+def event_component(event: Event, url: str) -> icalendar.Event:
+    """One VEVENT; the single-event download and the subscription feeds (events.publishing) share it."""
     entry = icalendar.Event()
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", event.updated_at)
@@ -86,8 +97,7 @@ def event_ics(event: Event, url: str) -> bytes:
         entry.add("location", location_text(event))
     entry.add("url", url)
     entry.add("status", ICAL_STATUS.get(event.status, "CONFIRMED"))
-    calendar.add_component(entry)
-    return calendar.to_ical()
+    return entry
 
 
 def event_json_ld(event: Event, url: str) -> dict:

@@ -1,0 +1,87 @@
+"""Publishing the Netzwerktimer: iCalendar subscriptions, RSS/Atom and the embeddable widget.
+
+Every one of them takes the public list's filters, parsed by the same `EventFilterForm`, and starts from
+`queries.filter_events` (so from `access.public_events()`), so what a subscriber sees is what the list shows.
+A subscription is bounded: the last `PAST_DAYS` days and everything upcoming, at most `MAX_EVENTS` events,
+in one query plus one per prefetched relation.
+"""
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import icalendar
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
+
+from . import queries
+from .export import event_component, new_calendar
+from .forms import EventFilterForm
+from .models import Event
+from .times import midnight
+
+PAST_DAYS = 30
+MAX_EVENTS = 1000
+# How often a calendar program should fetch the subscription again.
+REFRESH_INTERVAL = dt.timedelta(hours=6)
+# The filters a subscription URL keeps; paging and anything else is dropped.
+FILTER_NAMES = ("q", "topic", "organizer", "format", "city", "date_from", "date_to", "free")
+
+
+def filter_form(data: QueryDict | dict[str, Any]) -> EventFilterForm:
+    """The public list's filter form, bound and validated; invalid filters are left out, as on the list."""
+    form = EventFilterForm(data, cities=queries.public_cities())
+    form.is_valid()
+    return form
+
+
+def filtered_events(form: EventFilterForm, **overrides: Any) -> QuerySet[Event]:
+    """The public events matching the form's valid filters (and `overrides`, e.g. the organiser of a URL)."""
+    events = queries.filter_events(**{**form.filters(), **overrides})
+    date_from, date_to = form.date_range()
+    return queries.in_range(
+        events,
+        midnight(date_from) if date_from else None,
+        midnight(date_to + dt.timedelta(days=1)) if date_to else None,
+    )
+
+
+def subscription_events(events: QuerySet[Event], now: dt.datetime, *, keep_past: bool = False) -> list[Event]:
+    """A subscription's events: recent and upcoming (or all, with `keep_past`), soonest first, bounded."""
+    if not keep_past:
+        events = events.filter(end__gte=now - dt.timedelta(days=PAST_DAYS))
+    return list(queries.with_relations(events.order_by("start", "pk"))[:MAX_EVENTS])
+
+
+def upcoming_events(events: QuerySet[Event], now: dt.datetime, limit: int) -> list[Event]:
+    return list(queries.with_relations(queries.upcoming(events, now).order_by("start", "pk"))[:limit])
+
+
+def calendar_name(name: str = "") -> str:
+    return _("Events – %(name)s") % {"name": name or settings.SITE_NAME}
+
+
+def calendar_ics(events: list[Event], *, name: str, request: HttpRequest) -> bytes:
+    calendar = new_calendar()
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.DISPLAY_TIME_ZONE)
+    refresh = icalendar.vDuration(REFRESH_INTERVAL)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", refresh)
+    for event in events:
+        component = event_component(event, request.build_absolute_uri(event.get_absolute_url()))
+        topics = [topic.name for topic in event.topics.all()]
+        if topics:
+            component.add("categories", topics)
+        calendar.add_component(component)
+    return calendar.to_ical()
+
+
+def filter_query(data: QueryDict) -> str:
+    """The filter part of a URL's query string, for links to the subscriptions of the current list."""
+    pairs = [(name, value) for name in FILTER_NAMES for value in data.getlist(name) if value]
+    return urlencode(pairs)
