@@ -120,14 +120,15 @@ def test_event_list_query_count_does_not_grow_with_events(
     for number in range(5):
         EventFactory(organizers=[organization], topics=[topic], title=f"Termin {number}")
 
-    # cities, count, events, organisers, topics; the filter form's topic and organiser choices
-    with django_assert_num_queries(7):
+    # cities, count, events, organisers, topics, duplicates (events.dedup); the filter form's topic and
+    # organiser choices
+    with django_assert_num_queries(8):
         client.get(reverse("events:list"))
     for number in range(5, 10):
         EventFactory(
             organizers=[organization, OrganizationFactory()], topics=[topic], title=f"Termin {number}"
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("events:list"))
 
 
@@ -438,9 +439,10 @@ def test_calendar_query_count_does_not_grow_with_events(
             )
 
     add_events(3)
-    # cities, events, organisers, topics; the filter form's topic and organiser choices
-    with django_assert_num_queries(6):
+    # cities, events, organisers, topics, duplicates (events.dedup); the filter form's topic and organiser
+    # choices
+    with django_assert_num_queries(7):
         client.get(url)
     add_events(6)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url)

@@ -1,6 +1,6 @@
 """Who may manage which event, and what the public sees: the choke points for event querysets."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
@@ -22,12 +22,16 @@ def can_manage_event(user, event: Event) -> bool:
 
 
 def public_events() -> QuerySet[Event]:
-    """Published events still in their feed with at least one published organiser.
+    """Published events still in their feed with at least one published organiser, one per duplicate group.
 
     Cancelled and postponed events stay visible, marked as such, so that nobody travels to them. An event
-    of unpublished organisations only stays hidden, like the organisations themselves.
+    of unpublished organisations only stays hidden, like the organisations themselves. Of a group of
+    duplicates (events.dedup) only the canonical event is listed; a published organiser of any event of the
+    group is enough.
     """
     published_organizer = Event.organizers.through.objects.filter(
-        event=OuterRef("pk"), organization__published=True
+        Q(event=OuterRef("pk")) | Q(event__duplicate_of=OuterRef("pk")), organization__published=True
     )
-    return Event.objects.filter(Exists(published_organizer), published=True, removed_at__isnull=True)
+    return Event.objects.filter(
+        Exists(published_organizer), published=True, removed_at__isnull=True, duplicate_of__isnull=True
+    )

@@ -13,6 +13,7 @@ loss; expanding it into occurrences comes later.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +107,15 @@ class Event(models.Model):
     # Set when the event disappeared from its feed; such events are no longer listed.
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=True)
+    # The canonical event of its group of duplicates (see events.dedup); null for a canonical or unique event.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Lower-cased, stemmed words of the event, for text search (see directory.search).
@@ -151,3 +161,67 @@ class Event(models.Model):
     @property
     def is_single_day(self) -> bool:
         return self.first_day == self.last_day
+
+    @property
+    def identity(self) -> str:
+        """A key that survives a re-import: the feed's UID for imported events, else the id."""
+        if self.feed_id is not None and self.source_uid:
+            return f"feed:{self.feed_id}:{self.source_uid}"
+        return f"event:{self.pk}"
+
+    # The organisers and topics of the whole group of duplicates; the public pages list these.
+    # Without `queries.with_relations` they cost a query per duplicate.
+    @property
+    def listed_organizers(self) -> list[Organization]:
+        return _union([self.organizers.all(), *(d.organizers.all() for d in self.duplicates.all())])
+
+    @property
+    def listed_topics(self) -> list[Topic]:
+        return _union([self.topics.all(), *(d.topics.all() for d in self.duplicates.all())])
+
+
+def _union(groups) -> list:
+    seen: dict[int, models.Model] = {}
+    for group in groups:
+        for item in group:
+            seen.setdefault(item.pk, item)
+    return sorted(seen.values(), key=lambda item: (str(item), item.pk))
+
+
+class DuplicateDecision(models.Model):
+    """The coordination office's word on whether two events are the same; it beats the automatic match.
+
+    The events are named by `Event.identity`, not by id, so that the decision still applies when a feed
+    import recreates an event. The pair is stored sorted (`key_a` < `key_b`); a later decision replaces it.
+    """
+
+    class Decision(models.TextChoices):
+        SAME = "same", _("Same event")
+        DIFFERENT = "different", _("Different events")
+
+    key_a = models.CharField(max_length=600)
+    key_b = models.CharField(max_length=600)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duplicate decision")
+        verbose_name_plural = _("duplicate decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["key_a", "key_b"], name="duplicate_decision_unique_pair"),
+            models.CheckConstraint(
+                condition=models.Q(key_a__lt=models.F("key_b")), name="duplicate_pair_sorted"
+            ),
+        ]
+        indexes = [models.Index(fields=["key_b"], name="duplicate_decision_key_b_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key_a} {self.decision} {self.key_b}"

@@ -1,7 +1,9 @@
 """The querysets of the public calendar pages, all starting from `access.public_events()`.
 
 Prefetches live here, next to the queries, so that the views stay free of N+1 queries. Only published
-organisers are prefetched: an unpublished organisation never shows up through an event.
+organisers are prefetched: an unpublished organisation never shows up through an event. A listed event
+stands for its group of duplicates (events.dedup): pages show `event.listed_organizers` and
+`event.listed_topics`, the union over the group, and the organiser and topic filters look at the group.
 """
 
 import datetime as dt
@@ -17,10 +19,25 @@ from .models import Event
 from .times import midnight
 
 
+def _published_organizers() -> Prefetch:
+    return Prefetch("organizers", queryset=Organization.objects.filter(published=True).order_by("name"))
+
+
 def with_relations(events: QuerySet[Event]) -> QuerySet[Event]:
+    """One query more for the duplicates; their organisers and topics only when a page has duplicates."""
+    duplicates = Event.objects.filter(published=True, removed_at__isnull=True).prefetch_related(
+        _published_organizers(), "topics"
+    )
     return events.prefetch_related(
-        Prefetch("organizers", queryset=Organization.objects.filter(published=True).order_by("name")),
-        "topics",
+        _published_organizers(), "topics", Prefetch("duplicates", queryset=duplicates)
+    )
+
+
+def _in_group(events: QuerySet[Event], **condition) -> QuerySet[Event]:
+    """Events that match the condition themselves or through one of their duplicates."""
+    through_duplicate = Event.objects.filter(duplicate_of__isnull=False, **condition).values("duplicate_of")
+    return events.filter(
+        Q(pk__in=Event.objects.filter(**condition).values("pk")) | Q(pk__in=through_duplicate)
     )
 
 
@@ -36,9 +53,9 @@ def filter_events(
     """Public events narrowed by each filter that is set; the time range is up to the caller."""
     events = public_events()
     if topic is not None:
-        events = events.filter(topics=topic)
+        events = _in_group(events, topics=topic)
     if organizer is not None:
-        events = events.filter(organizers=organizer)
+        events = _in_group(events, organizers=organizer)
     if format:
         events = events.filter(format=format)
     if city:

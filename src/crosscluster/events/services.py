@@ -25,6 +25,7 @@ from crosscluster.directory.access import is_coordinator, organizations_managed_
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import build_search_text
 
+from . import dedup
 from .models import Event
 from .times import all_day_dates, midnight
 
@@ -56,6 +57,19 @@ EVENT_FIELDS = (
 )
 # Only the system (the feed import) sets where an event came from.
 SOURCE_FIELDS = ("source", "feed", "source_uid", "removed_at")
+# Changes to these fields can make an event the duplicate of another one, or no longer.
+MATCH_FIELDS = {
+    "title",
+    "start",
+    "end",
+    "all_day",
+    "venue",
+    "address",
+    "city",
+    "format",
+    "published",
+    "removed_at",
+}
 
 
 def _managed_ids(actor: Any) -> set[int] | None:
@@ -158,6 +172,11 @@ def refresh_search_text(event: Event) -> None:
         Event.objects.filter(pk=event.pk).update(search_text=text)
 
 
+def _imported(actor: Any, event: Event) -> bool:
+    """The feed import regroups duplicates once at its end (dedup.refresh_feed_duplicates), not per event."""
+    return actor is None and event.feed_id is not None
+
+
 def _log_organization(event: Event) -> Organization | None:
     """The audit entry is filed under the first organiser, so it shows in that organisation's history."""
     return event.organizers.order_by("pk").first()
@@ -180,6 +199,8 @@ def create_event(
     _save_validated(event)
     _set_relations(event, organizers, list(topics), {})
     refresh_search_text(event)
+    if not _imported(actor, event):
+        dedup.refresh_duplicates(event)
     log_action("event.created", actor=actor, obj=event, organization=_log_organization(event))
     return event
 
@@ -203,6 +224,8 @@ def update_event(
     changes = _apply(event, fields, EVENT_FIELDS + SOURCE_FIELDS)
     _save_validated(event)
     _set_relations(event, organizers, topics, changes)
+    if changes.keys() & MATCH_FIELDS and not _imported(actor, event):
+        dedup.refresh_duplicates(event)
     if changes:
         refresh_search_text(event)
         log_action(
@@ -220,4 +243,8 @@ def delete_event(event: Event, *, actor: Any) -> None:
     """Gone for good. Events from a feed come back on the next fetch: unpublish those instead."""
     _ensure_can_manage(actor, event)
     log_action("event.deleted", actor=actor, obj=event, organization=_log_organization(event))
+    duplicates = list(event.duplicates.all())
     event.delete()
+    for duplicate in duplicates:  # the group of a deleted canonical event forms again around a new one
+        duplicate.refresh_from_db(fields=["duplicate_of"])
+        dedup.refresh_duplicates(duplicate)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crosscluster.core.sanitize import clean_html
 from crosscluster.core.services import log_action
+from crosscluster.events.dedup import refresh_feed_duplicates
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import EventError, create_event, update_event
 
@@ -142,6 +143,7 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             if key not in seen and event.removed_at is None and event.end > horizon_start:
                 update_event(event, actor=None, removed_at=now)
                 result.removed += 1
+        refresh_feed_duplicates(subscription, since=horizon_start)
         subscription.etag = (fetched.etag or "")[:300]
         subscription.last_modified = (fetched.last_modified or "")[:100]
         subscription.last_status = FeedSubscription.Status.OK
