@@ -10,3 +10,8 @@ urlpatterns = [
     path("veranstaltungen/<int:pk>/", views.event_edit, name="event-edit"),
     path("veranstaltungen/<int:pk>/loeschen/", views.event_delete, name="event-delete"),
 ]
+
+# Clashes for the coordination office (events.clashes).
+from . import clashes  # noqa: E402
+
+urlpatterns += [path("veranstaltungen/ueberschneidungen/", clashes.event_clashes, name="event-clashes")]
