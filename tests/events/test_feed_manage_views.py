@@ -1,0 +1,222 @@
+"""Feeds in the manager area: every role against every view, the list's status column, the messages."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crosscluster.core.models import AuditLogEntry
+from crosscluster.events.models import Event, FeedSubscription
+from tests.factories import EventFactory, MembershipFactory, UserFactory
+
+ROLES = ["anonymous", "outsider", "other_manager", "manager", "coordinator", "admin_user"]
+ALLOWED = {"manager", "coordinator", "admin_user"}
+# (URL name, needs the feed id, HTTP method)
+VIEWS = [
+    ("event-feeds", False, "get"),
+    ("event-feeds", False, "post"),
+    ("event-feed-import", True, "post"),
+    ("event-feed-remove", True, "get"),
+    ("event-feed-remove", True, "post"),
+]
+
+
+def ics(start: dt.datetime) -> bytes:
+    stamp = "%Y%m%dT%H%M%SZ"
+    end = start + dt.timedelta(hours=1)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:talk\r\n"
+        f"DTSTART:{start.strftime(stamp)}\r\nDTEND:{end.strftime(stamp)}\r\n"
+        "SUMMARY:Vortrag\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.fixture(autouse=True)
+def _loopback_feeds(settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True  # the feeds live on the loopback test server
+
+
+@pytest.fixture
+def other_manager(other_organization):
+    user = UserFactory(email="b-manager@example.org")
+    MembershipFactory(user=user, organization=other_organization)
+    return user
+
+
+@pytest.fixture
+def feed(organization, feed_server):
+    feed_server.serve("/cal.ics", ics(timezone.now().replace(microsecond=0) + dt.timedelta(days=3)))
+    subscription = FeedSubscription.objects.create(organization=organization, url=feed_server.url("/cal.ics"))
+    EventFactory(organizers=[organization], source="feed", feed=subscription, source_uid="alt")
+    return subscription
+
+
+def state():
+    return (
+        list(FeedSubscription.objects.order_by("pk").values()),
+        list(Event.objects.order_by("pk").values()),
+        AuditLogEntry.objects.count(),
+    )
+
+
+def view_id(view):
+    name, _needs_feed, method = view
+    return f"{method.upper()} {name}"
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=view_id)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_for_feeds(client, request, organization, feed, other_manager, role, view):
+    name, needs_feed, method = view
+    url = reverse(f"manage:{name}", kwargs={"pk": feed.pk} if needs_feed else {})
+    data = {"organization": organization.pk, "url": "https://example.org/neu.ics", "kind": ""}
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    before = state()
+
+    response = getattr(client, method)(url, data if name == "event-feeds" and method == "post" else {})
+
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+        assert state() == before
+    elif role == "outsider" or (role == "other_manager" and needs_feed):
+        assert response.status_code == 403
+        assert "core/403.html" in [template.name for template in response.templates]
+        assert state() == before
+    elif role == "other_manager" and method == "get":  # B's manager sees the page, but not A's feed
+        assert response.status_code == 200
+        assert feed.url not in response.content.decode()
+        assert state() == before
+    elif role == "other_manager":  # subscribing for A: A is not a choice for B
+        assert response.status_code == 200
+        assert "organization" in response.context["form"].errors
+        assert state() == before
+    elif method == "get":
+        assert response.status_code == 200
+        assert state() == before
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("manage:event-feeds")
+        assert state() != before
+        entry = AuditLogEntry.objects.latest("id")
+        assert entry.organization == organization
+        if name != "event-feed-import":  # the import itself is the system's work
+            assert entry.actor == request.getfixturevalue(role)
+
+
+def test_feed_list_shows_status_reason_time_and_event_count(
+    client, manager, organization, other_organization
+):
+    fetched = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC)
+    ok = FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/gut.ics",
+        last_status="ok",
+        last_fetched_at=fetched,
+    )
+    FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/kaputt.ics",
+        last_status="failing",
+        last_error="Der Server antwortete mit 404.",
+        last_fetched_at=fetched,
+    )
+    FeedSubscription.objects.create(organization=organization, url="https://example.org/neu.ics")
+    FeedSubscription.objects.create(
+        organization=organization, url="https://example.org/weg.ics", active=False
+    )
+    FeedSubscription.objects.create(organization=other_organization, url="https://example.org/fremd.ics")
+    for uid in ("a", "b"):
+        EventFactory(organizers=[organization], source="feed", feed=ok, source_uid=uid)
+    client.force_login(manager)
+
+    response = client.get(reverse("manage:event-feeds"))
+
+    html = response.content.decode()
+    rows = {feed.url: feed for feed in response.context["feeds"]}
+    assert list(rows) == [
+        "https://example.org/gut.ics",
+        "https://example.org/kaputt.ics",
+        "https://example.org/neu.ics",
+    ]
+    assert rows["https://example.org/gut.ics"].event_count == 2
+    assert "Der Server antwortete mit 404." in html
+    assert "26.11.2026 09:30" in html  # Berlin time
+    assert "fremd.ics" not in html and "weg.ics" not in html
+
+
+def test_feed_list_query_count_does_not_grow_with_feeds(client, coordinator, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coordinator)
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("manage:event-feeds")).status_code == 200
+        return len(captured)
+
+    FeedSubscription.objects.create(organization=organization, url="https://example.org/1.ics")
+    one = count_queries()
+    for number in range(2, 6):
+        FeedSubscription.objects.create(organization=organization, url=f"https://example.org/{number}.ics")
+
+    assert count_queries() == one
+
+
+def test_feed_add_shows_the_services_refusal(client, manager, organization):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("manage:event-feeds"), {"organization": organization.pk, "url": "ftp://example.org/a.ics"}
+    )
+
+    assert response.status_code == 200
+    assert "url" in response.context["form"].errors
+    assert not FeedSubscription.objects.exists()
+
+
+def test_feed_import_now_reports_the_counts(client, manager, feed):
+    client.force_login(manager)
+
+    response = client.post(reverse("manage:event-feed-import", args=[feed.pk]), follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert len(messages) == 1 and "1" in messages[0]
+    assert Event.objects.filter(feed=feed, source_uid="talk", removed_at__isnull=True).exists()
+    assert Event.objects.get(feed=feed, source_uid="alt").removed_at is not None
+
+
+def test_feed_import_now_reports_a_failing_feed(client, manager, organization):
+    feed = FeedSubscription.objects.create(organization=organization, url="http://127.0.0.1:9/fehlt.ics")
+    client.force_login(manager)
+
+    response = client.post(reverse("manage:event-feed-import", args=[feed.pk]), follow=True)
+
+    feed.refresh_from_db()
+    assert feed.last_status == "failing"
+    assert [message.level_tag for message in response.context["messages"]] == ["error"]
+
+
+def test_feed_import_refuses_get(client, manager, feed):
+    client.force_login(manager)
+
+    assert client.get(reverse("manage:event-feed-import", args=[feed.pk])).status_code == 405
+
+
+def test_feed_views_answer_404_for_unknown_and_removed_feeds(client, manager, feed):
+    client.force_login(manager)
+    feed.active = False
+    feed.save()
+
+    for name in ("event-feed-import", "event-feed-remove"):
+        assert client.post(reverse(f"manage:{name}", args=[feed.pk])).status_code == 404
+        assert client.post(reverse(f"manage:{name}", args=[feed.pk + 100])).status_code == 404
+
+
+def test_event_list_links_to_the_feeds(client, manager):
+    client.force_login(manager)
+
+    assert reverse("manage:event-feeds") in client.get(reverse("manage:events")).content.decode()
