@@ -1,0 +1,54 @@
+"""The public calendar for other programs and pages: subscriptions, feeds and the embeddable widget."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from crosscluster.directory.models import Organization, Topic
+
+from . import publishing
+from .syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
+
+WIDGET_SIZE = 10
+
+rss_feed = UpcomingEventsFeed()
+atom_feed = UpcomingEventsAtomFeed()
+
+
+def _calendar_response(request: HttpRequest, name: str, filename: str, **overrides) -> HttpResponse:
+    form = publishing.filter_form(request.GET)
+    events = publishing.subscription_events(publishing.filtered_events(form, **overrides), timezone.now())
+    body = publishing.calendar_ics(events, name=name, request=request)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    # Inline, so that a calendar program subscribing to the URL is not told to save a file.
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def calendar(request: HttpRequest) -> HttpResponse:
+    return _calendar_response(request, publishing.calendar_name(), "veranstaltungen.ics")
+
+
+def organization_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(Organization.objects.filter(published=True), slug=slug)
+    return _calendar_response(
+        request,
+        publishing.calendar_name(organization.name),
+        f"{organization.slug}.ics",
+        organizer=organization,
+    )
+
+
+def topic_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    return _calendar_response(request, publishing.calendar_name(topic.name), f"{topic.slug}.ics", topic=topic)
+
+
+@xframe_options_exempt
+def widget(request: HttpRequest) -> HttpResponse:
+    """A small list of upcoming events to show in an iframe on a member's own site; no site chrome."""
+    form = publishing.filter_form(request.GET)
+    events = publishing.upcoming_events(publishing.filtered_events(form), timezone.now(), WIDGET_SIZE)
+    query = publishing.filter_query(request.GET)
+    return render(request, "events/widget.html", {"events": events, "form": form, "query": query})
