@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -143,7 +143,11 @@ def feed_remove(request: HttpRequest, pk: int) -> HttpResponse:
         removed = remove_feed(feed, actor=request.user)
         messages.success(
             request,
-            _("The feed %(url)s was removed; %(count)s upcoming events left the calendar.")
+            ngettext(
+                "The feed %(url)s was removed; %(count)s upcoming event left the calendar.",
+                "The feed %(url)s was removed; %(count)s upcoming events left the calendar.",
+                removed,
+            )
             % {"url": feed.url, "count": removed},
         )
         return redirect("manage:event-feeds")
