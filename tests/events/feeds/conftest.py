@@ -5,6 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -82,6 +83,16 @@ class LoopbackServer:
             request.end_headers()
 
         self.route(path, handler)
+
+
+@pytest.fixture(autouse=True)
+def _english_feed_messages(_german_by_default):
+    """These tests read the parsers' and the fetcher's messages in the English of the source.
+
+    The messages are translated (the German catalogue has them), and every test starts in German.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
