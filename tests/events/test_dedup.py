@@ -128,6 +128,11 @@ def test_entered_and_feed_event_show_once_with_both_organisers(
     ]
     html = client.get(own.get_absolute_url()).content.decode()
     assert "Anderes Netzwerk" in html and "PolymerNetz Thüringen" in html
+    # Links to the duplicate lead to the event it is listed under.
+    response = client.get(imported.get_absolute_url())
+    assert (response.status_code, response["Location"]) == (302, own.get_absolute_url())
+    response = client.get(reverse("events:ics", kwargs={"pk": imported.pk}))
+    assert response["Location"] == reverse("events:ics", kwargs={"pk": own.pk})
 
 
 def test_same_event_from_two_feeds_shows_once(client, feed_a, feed_b, loopback):

@@ -106,3 +106,8 @@ def days_with_events(events: list[Event], first: dt.date, last: dt.date) -> list
 
 def event_for_page(pk: int) -> Event | None:
     return with_relations(public_events()).filter(pk=pk).first()
+
+
+def canonical_for_duplicate(pk: int) -> Event | None:
+    """The public event a merged duplicate is listed under, so that links to the duplicate still work."""
+    return public_events().filter(duplicates__pk=pk).first()

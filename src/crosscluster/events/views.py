@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
@@ -114,10 +114,18 @@ def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
     return render(request, "events/week.html", context)
 
 
+def _redirect_to_canonical(pk: int, view: str) -> HttpResponse:
+    """A merged duplicate's page leads to the event it is listed under (events.dedup)."""
+    canonical = queries.canonical_for_duplicate(pk)
+    if canonical is None:
+        raise Http404
+    return redirect(view, pk=canonical.pk)
+
+
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.event_for_page(pk)
     if event is None:
-        raise Http404
+        return _redirect_to_canonical(pk, "events:detail")
     url = request.build_absolute_uri(event.get_absolute_url())
     context = {
         "event": event,
@@ -130,7 +138,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def event_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.event_for_page(pk)
     if event is None:
-        raise Http404
+        return _redirect_to_canonical(pk, "events:ics")
     url = request.build_absolute_uri(event.get_absolute_url())
     response = HttpResponse(event_ics(event, url), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"veranstaltung-{event.pk}.ics")
