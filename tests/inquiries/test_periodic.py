@@ -70,6 +70,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("send-mail", None),
         ("process-inquiry-deadlines", None),
         ("erase-expired-inquiries", None),
+        ("import-feeds", None),
     }
 
 

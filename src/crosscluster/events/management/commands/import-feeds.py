@@ -53,7 +53,8 @@ class Command(BaseCommand):
             raise CommandError(f"import-feeds: {failed} feed(s) failed with an unexpected error; see the log")
 
     def _import_all(self, subscriptions: list[FeedSubscription], *, dry_run: bool) -> int:
-        prefix = "import-feeds (dry run)" if dry_run else "import-feeds"
+        # Every line starts with "import-feeds:", like the other periodic jobs' output.
+        prefix = "import-feeds: dry run:" if dry_run else "import-feeds:"
         counts = {"ok": 0, "not_modified": 0, "failing": 0}
         crashed = 0
         for subscription in subscriptions:
@@ -61,15 +62,13 @@ class Command(BaseCommand):
                 result = dry_run_import(subscription) if dry_run else import_feed(subscription)
             except Exception:  # one broken feed must not keep the others from being imported
                 logger.exception("import of feed %s failed", subscription.pk)
-                self.stderr.write(f"{prefix}: feed {subscription.pk} {subscription.url}: unexpected error")
+                self.stderr.write(f"{prefix} feed {subscription.pk} {subscription.url}: unexpected error")
                 crashed += 1
                 continue
             counts[result.status] += 1
-            self.stdout.write(
-                f"{prefix}: feed {subscription.pk} {subscription.url}: {self._describe(result)}"
-            )
+            self.stdout.write(f"{prefix} feed {subscription.pk} {subscription.url}: {self._describe(result)}")
         self.stdout.write(
-            f"{prefix}: {len(subscriptions)} feed(s): {counts['ok']} imported, {counts['not_modified']} "
+            f"{prefix} {len(subscriptions)} feed(s): {counts['ok']} imported, {counts['not_modified']} "
             f"unchanged, {counts['failing']} failing, {crashed} error(s)"
         )
         return crashed
