@@ -6,7 +6,7 @@ import pytest
 
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.events.feeds.ical import parse_ical
-from crosscluster.events.feeds.importing import import_feed
+from crosscluster.events.feeds.importing import detect_kind, import_feed
 from crosscluster.events.models import Event, FeedSubscription
 
 UTC = dt.UTC
@@ -220,3 +220,27 @@ def test_import_feed_compares_the_cleaned_description(subscription, feed_server,
 
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
     assert Event.objects.get(feed=subscription).description == "<p>Hallo</p>"
+
+
+def test_import_feed_takes_the_kind_from_the_content(subscription, feed_server, corpus):
+    """A feed added as iCalendar (guessed from its URL) that serves RSS is read as RSS, and remembered so."""
+    feed_server.serve("/cal.ics", corpus("events.rss"), content_type="application/rss+xml")
+
+    result = import_feed(subscription, now=NOW)
+
+    subscription.refresh_from_db()
+    assert (result.status, subscription.kind) == ("ok", "rss")
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "expected"),
+    [
+        (b"\xef\xbb\xbfBEGIN:VCALENDAR\r\n", "rss", "ical"),
+        (b'  <?xml version="1.0"?><rss>', "ical", "rss"),
+        (b"<feed xmlns='http://www.w3.org/2005/Atom'>", "ical", "rss"),
+        (b"<!DOCTYPE html><html>", "ical", "ical"),
+        (b"", "rss", "rss"),
+    ],
+)
+def test_detect_kind(body, kind, expected):
+    assert detect_kind(body, kind) == expected

@@ -69,6 +69,16 @@ def _values(feed_event: FeedEvent) -> dict[str, object]:
     }
 
 
+def detect_kind(body: bytes, kind: str) -> str:
+    """iCalendar if the body starts with BEGIN:VCALENDAR, RSS/Atom if it starts with XML; else `kind`."""
+    start = body[:200].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
+    if start.startswith(b"BEGIN:VCALENDAR"):
+        return FeedSubscription.Kind.ICAL
+    if start.startswith((b"<?XML", b"<RSS", b"<FEED", b"<RDF")):
+        return FeedSubscription.Kind.RSS
+    return kind
+
+
 def _fail(subscription: FeedSubscription, message: str, now: dt.datetime) -> ImportResult:
     subscription.last_status = FeedSubscription.Status.FAILING
     subscription.last_error = message
@@ -97,7 +107,12 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             subscription.last_fetched_at = now
             subscription.save(update_fields=["last_status", "last_error", "last_fetched_at"])
             return ImportResult(status="not_modified")
-        if subscription.kind == FeedSubscription.Kind.RSS:
+        kind = detect_kind(fetched.body, subscription.kind)
+        if kind != subscription.kind:
+            # The kind was guessed from the URL when the feed was added; the content settles it.
+            subscription.kind = kind
+            subscription.save(update_fields=["kind"])
+        if kind == FeedSubscription.Kind.RSS:
             parsed = parse_rss(fetched.body)
         else:
             parsed = parse_ical(fetched.body, horizon_start=horizon_start, horizon_end=horizon_end)
