@@ -101,3 +101,11 @@ def test_clash_page_lists_the_clashing_events(
     assert f'href="{reverse("manage:event-edit", kwargs={"pk": first.pk})}"' in html
     assert html.index("Kunststofftag") < html.index("Polymerabend")
     assert "PolymerNetz Thüringen" in html and "Anderes Netzwerk" in html
+
+
+def test_manager_event_list_links_the_clashes_for_the_office_only(client, coordinator, manager):
+    client.force_login(coordinator)
+    assert f'href="{URL}"' in client.get(reverse("manage:events")).content.decode()
+
+    client.force_login(manager)
+    assert f'href="{URL}"' not in client.get(reverse("manage:events")).content.decode()
