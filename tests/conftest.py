@@ -1,9 +1,9 @@
 """Fixtures for every test: people in each role and a small directory they work on."""
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 
+from crosscluster.core.translations import compile_catalogues
 from tests.factories import (
     MembershipFactory,
     OfferFactory,
@@ -16,10 +16,14 @@ from tests.factories import (
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_translations():
-    """The German catalogues must be compiled for pages to render German, even without `make`."""
-    call_command("compiletranslations", verbosity=0)
+def pytest_configure(config):
+    """Compile the German catalogues before anything loads them: tests render German even without `make`."""
+    if compile_catalogues():
+        # Catalogues loaded while Django started (before the .mo files existed) are cached empty: reload.
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
 
 
 @pytest.fixture(autouse=True)
