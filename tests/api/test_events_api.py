@@ -251,3 +251,29 @@ def test_events_ics_query_count_does_not_grow_with_rows(
         response = api_client.get("/api/v1/events.ics?topic=kunststoffe")
     assert len(icalendar.Calendar.from_ical(response.content).walk("VEVENT")) == 12
     assert len(few.captured_queries) <= 5
+
+
+def test_merged_duplicate_lists_every_organiser_in_api_ics_and_feeds(client, db):
+    """One event announced by two networks: every export names both organisers and their topics, once."""
+    first_org = OrganizationFactory(slug="netz-a", name="Netz A")
+    second_org = OrganizationFactory(slug="netz-b", name="Netz B")
+    topic = TopicFactory(slug="wasserstoff", name="Wasserstoff")
+    canonical = EventFactory(title="Wasserstoff-Forum", organizers=[first_org])
+    EventFactory(
+        title="Wasserstoffforum",
+        organizers=[second_org],
+        topics=[topic],
+        start=canonical.start,
+        end=canonical.end,
+    )
+    Event.objects.exclude(pk=canonical.pk).update(duplicate_of=canonical)
+
+    items = client.get("/api/v1/events").json()["items"]
+    assert [(item["title"], item["organizers"], item["topics"]) for item in items] == [
+        ("Wasserstoff-Forum", ["netz-a", "netz-b"], ["wasserstoff"])
+    ]
+    calendar = icalendar.Calendar.from_ical(client.get("/api/v1/events.ics").content)
+    [component] = calendar.walk("VEVENT")
+    assert [str(c) for c in component["CATEGORIES"].cats] == ["Wasserstoff"]
+    rss = client.get("/veranstaltungen/rss.xml").content.decode()
+    assert "Netz A, Netz B" in rss

@@ -90,11 +90,11 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_organizers(obj: Event) -> list[str]:
-        return [organization.slug for organization in obj.organizers.all()]
+        return [organization.slug for organization in obj.listed_organizers]
 
     @staticmethod
     def resolve_topics(obj: Event) -> list[str]:
-        return [topic.slug for topic in obj.topics.all()]
+        return [topic.slug for topic in obj.listed_topics]
 
 
 class EventList(Schema):

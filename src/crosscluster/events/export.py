@@ -134,7 +134,7 @@ def event_json_ld(event: Event, url: str) -> dict:
         data["location"] = locations[0] if len(locations) == 1 else locations
     data["organizer"] = [
         {"@type": "Organization", "name": organization.name, "url": organization.website or None}
-        for organization in event.organizers.all()
+        for organization in event.listed_organizers
     ]
     for organizer in data["organizer"]:
         if organizer["url"] is None:

@@ -74,7 +74,7 @@ def calendar_ics(events: list[Event], *, name: str, request: HttpRequest) -> byt
     calendar.add("x-published-ttl", refresh)
     for event in events:
         component = event_component(event, request.build_absolute_uri(event.get_absolute_url()))
-        topics = [topic.name for topic in event.topics.all()]
+        topics = [topic.name for topic in event.listed_topics]
         if topics:
             component.add("categories", topics)
         calendar.add_component(component)

@@ -52,10 +52,10 @@ class UpcomingEventsFeed(Feed):
         return event.updated_at
 
     def item_categories(self, event: Event) -> list[str]:
-        return [topic.name for topic in event.topics.all()]
+        return [topic.name for topic in event.listed_topics]
 
     def item_author_name(self, event: Event) -> str:
-        return ", ".join(organizer.name for organizer in event.organizers.all())
+        return ", ".join(organizer.name for organizer in event.listed_organizers)
 
 
 class UpcomingEventsAtomFeed(UpcomingEventsFeed):
