@@ -40,6 +40,19 @@ class Topic(models.Model):
     name = models.CharField(_("name"), max_length=120)
     # Keeps the order of the import file, so that an export round trip is lossless.
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Other words for the same topic (one a line); search and routing both match them.
+    synonyms = models.TextField(
+        _("synonyms"),
+        blank=True,
+        help_text=_("One synonym per line, e.g. abbreviations or other word forms."),
+    )
+    # Written by the coordination office; shown at the top of the topic page. Markdown.
+    introduction = models.TextField(
+        _("introduction"),
+        max_length=10000,
+        blank=True,
+        help_text=_("Shown at the top of the topic page. Markdown: **bold**, lists, links."),
+    )
 
     class Meta:
         verbose_name = _("topic")
@@ -51,6 +64,10 @@ class Topic(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("directory:topic", kwargs={"slug": self.slug})
+
+    def synonym_list(self) -> list[str]:
+        """The synonyms, one per non-empty line, stripped, without duplicates, in their order."""
+        return list(dict.fromkeys(line.strip() for line in self.synonyms.splitlines() if line.strip()))
 
 
 class Organization(models.Model):

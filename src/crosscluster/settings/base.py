@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "crosscluster.routing",
     "crosscluster.inquiries",
     "crosscluster.events",
+    "crosscluster.news",
     "crosscluster.api",
     "ninja",
     "django_tasks",
