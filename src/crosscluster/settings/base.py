@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "crosscluster.inquiries",
     "crosscluster.events",
     "crosscluster.news",
+    "crosscluster.digest",
     "crosscluster.api",
     "ninja",
     "django_tasks",
@@ -201,3 +202,16 @@ FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 10 * 1024 * 1024)
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 # `crosscluster import-feeds` fetches an active feed again once its last fetch is this many minutes old.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
+
+# Weekly digest (see docs/digest.md): sent once a week from this weekday (0 = Monday) and hour on (display
+# time zone) with the new notices and the events of the next DIGEST_EVENT_DAYS days; subscriptions not
+# confirmed within DIGEST_UNCONFIRMED_DAYS are deleted. Bump the consent version when its privacy notice changes.
+DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0)
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
+DIGEST_EVENT_DAYS = env_int("DIGEST_EVENT_DAYS", 14)
+DIGEST_UNCONFIRMED_DAYS = env_int("DIGEST_UNCONFIRMED_DAYS", 7)
+DIGEST_CONSENT_VERSION = env_str("DIGEST_CONSENT_VERSION", "2026-11")
+# Abuse protection of the subscribe form: requests per client address and per e-mail address per window.
+DIGEST_LIMIT_PER_CLIENT = env_int("DIGEST_LIMIT_PER_CLIENT", 5)
+DIGEST_LIMIT_PER_EMAIL = env_int("DIGEST_LIMIT_PER_EMAIL", 3)
+DIGEST_LIMIT_WINDOW_SECONDS = env_int("DIGEST_LIMIT_WINDOW_SECONDS", 60 * 60)
