@@ -13,6 +13,9 @@ from crosscluster.directory.models import Contact, Offer, Organization, Region, 
 from crosscluster.events.models import Event
 from crosscluster.events.services import refresh_search_text
 from crosscluster.inquiries.models import Inquiry, hash_status_token
+from crosscluster.news.models import Notice, NoticeAttachment
+from crosscluster.news.rendering import render_markdown
+from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
 
 
 class RegionFactory(DjangoModelFactory):
@@ -173,3 +176,41 @@ class EventFactory(DjangoModelFactory):
     def search(self, create, extracted, **kwargs):
         if create:
             refresh_search_text(self)
+
+
+class NoticeFactory(DjangoModelFactory):
+    """A published notice of one organisation, public for an hour already; rendered like the service does."""
+
+    class Meta:
+        model = Notice
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    region = factory.LazyAttribute(
+        lambda notice: notice.organization.region if notice.organization else RegionFactory()
+    )
+    slug = factory.Sequence(lambda n: f"hinweis-{n}")
+    title = factory.Sequence(lambda n: f"Hinweis {n}")
+    body = "Neue **Fördermittel** für die Digitalisierung kleiner Unternehmen."
+    body_html = factory.LazyAttribute(lambda notice: render_markdown(notice.body))
+    valid_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+    @factory.post_generation
+    def search(self, create, extracted, **kwargs):
+        if create:
+            refresh_notice_search_text(self)
+
+
+class NoticeAttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = NoticeAttachment
+
+    notice = factory.SubFactory(NoticeFactory)
+    title = factory.Sequence(lambda n: f"Merkblatt {n}")
+    file = factory.django.FileField(filename="merkblatt.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    position = factory.Sequence(lambda n: n)
