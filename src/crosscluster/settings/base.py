@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "crosscluster.news",
     "crosscluster.digest",
     "crosscluster.api",
+    "crosscluster.analytics",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crosscluster.core.middleware.display_time_zone",
+    # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
+    "crosscluster.analytics.counting.count_page_views",
 ]
 
 ROOT_URLCONF = "crosscluster.urls"

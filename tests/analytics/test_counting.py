@@ -1,0 +1,195 @@
+"""Counting page views: which requests count, what is stored (and what is not), one query, never an error."""
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from crosscluster.analytics import counting
+from crosscluster.analytics.models import PageViewCount
+from crosscluster.news.models import Notice
+from tests.factories import EventFactory, OrganizationFactory, RegionFactory
+
+Kind = PageViewCount.Kind
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+DAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def browser(client):
+    """A visitor's browser: a user agent, no session."""
+    client.defaults["HTTP_USER_AGENT"] = BROWSER
+    return client
+
+
+@pytest.fixture
+def fixed_day(monkeypatch):
+    monkeypatch.setattr(counting, "today", lambda: DAY)
+    return DAY
+
+
+def counts() -> list[tuple[str, int, int | None, date, int]]:
+    return list(
+        PageViewCount.objects.order_by("kind", "object_id", "day").values_list(
+            "kind", "object_id", "region_id", "day", "count"
+        )
+    )
+
+
+def test_counting_organization_page_counts_each_view_per_day(browser, organization, fixed_day, monkeypatch):
+    url = organization.get_absolute_url()
+
+    assert browser.get(url).status_code == 200
+    assert browser.get(url).status_code == 200
+    monkeypatch.setattr(counting, "today", lambda: DAY + timedelta(days=1))
+    assert browser.get(url).status_code == 200
+
+    assert counts() == [
+        (Kind.ORGANIZATION, organization.pk, organization.region_id, DAY, 2),
+        (Kind.ORGANIZATION, organization.pk, organization.region_id, DAY + timedelta(days=1), 1),
+    ]
+
+
+def test_counting_event_page_counts_with_first_organisers_region(browser, organization, fixed_day):
+    other_region = RegionFactory(slug="sachsen", name="Sachsen")
+    later_organizer = OrganizationFactory(region=other_region)
+    event = EventFactory(organizers=[later_organizer, organization])
+
+    assert browser.get(event.get_absolute_url()).status_code == 200
+    assert browser.get(event.get_absolute_url()).status_code == 200
+
+    first = min([organization, later_organizer], key=lambda org: org.pk)
+    assert counts() == [(Kind.EVENT, event.pk, first.region_id, DAY, 2)]
+
+
+def test_counting_notice_by_its_slug_with_its_region(region, organization, fixed_day):
+    notice = Notice.objects.create(
+        region=region, organization=organization, slug="hochwasser", title="Hochwasser"
+    )
+
+    counting.record_view(counting.COUNTED_PAGES["news:notice"], "hochwasser", DAY)
+    counting.record_view(counting.COUNTED_PAGES["news:notice"], "hochwasser", DAY)
+
+    assert counts() == [(Kind.NOTICE, notice.pk, region.pk, DAY, 2)]
+
+
+def test_counting_is_one_query(browser, organization, fixed_day):
+    counting.record_view(
+        counting.COUNTED_PAGES["directory:organization"], organization.slug, DAY
+    )  # the row exists
+
+    with CaptureQueriesContext(connection) as first_of_day:
+        counting.record_view(
+            counting.COUNTED_PAGES["directory:organization"], organization.slug, DAY + timedelta(1)
+        )
+    with CaptureQueriesContext(connection) as again:
+        counting.record_view(counting.COUNTED_PAGES["directory:organization"], organization.slug, DAY)
+
+    # One statement each; inside the test's transaction a savepoint pair wraps it (not so in production).
+    statements = [q["sql"] for q in first_of_day.captured_queries + again.captured_queries]
+    assert [s for s in statements if "SAVEPOINT" not in s.upper()] == [statements[1], statements[4]]
+    assert all(s.startswith("INSERT INTO") for s in (statements[1], statements[4]))
+    assert counts()[0][-1] == 2
+
+
+def test_counting_a_missing_object_counts_nothing(db):
+    counting.record_view(counting.COUNTED_PAGES["directory:organization"], "gibt-es-nicht", DAY)
+    counting.record_view(counting.COUNTED_PAGES["events:detail"], 999999, DAY)
+
+    assert counts() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        pytest.param("head", {}, id="HEAD"),
+        pytest.param("get", {"HTTP_SEC_PURPOSE": "prefetch"}, id="Sec-Purpose prefetch"),
+        pytest.param("get", {"HTTP_SEC_PURPOSE": "prefetch;prerender"}, id="Sec-Purpose prerender"),
+        pytest.param("get", {"HTTP_PURPOSE": "prefetch"}, id="Purpose prefetch"),
+        pytest.param("get", {"HTTP_X_MOZ": "prefetch"}, id="X-Moz prefetch"),
+        pytest.param("get", {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1)"}, id="Googlebot"),
+        pytest.param("get", {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; bingbot/2.0)"}, id="bingbot"),
+        pytest.param("get", {"HTTP_USER_AGENT": "SomeCrawler/1.0"}, id="crawler"),
+        pytest.param("get", {"HTTP_USER_AGENT": "Baiduspider"}, id="spider"),
+        pytest.param("get", {"HTTP_USER_AGENT": ""}, id="no user agent"),
+    ],
+)
+def test_counting_skips_robots_prefetches_and_head(browser, organization, fixed_day, method, headers):
+    response = getattr(browser, method)(organization.get_absolute_url(), **headers)
+
+    assert response.status_code == 200
+    assert counts() == []
+
+
+def test_counting_skips_other_pages_and_failures(browser, organization, fixed_day):
+    event = EventFactory(organizers=[organization])
+    assert browser.get(reverse("directory:list")).status_code == 200
+    assert browser.get(reverse("events:ics", kwargs={"pk": event.pk})).status_code == 200
+    assert browser.get(reverse("directory:organization", kwargs={"slug": "gibt-es-nicht"})).status_code == 404
+    assert browser.post(organization.get_absolute_url()).status_code in (200, 405)
+
+    assert counts() == []
+
+
+def test_counting_skips_unpublished_organisation(browser, region, fixed_day):
+    hidden = OrganizationFactory(region=region, published=False)
+
+    assert browser.get(hidden.get_absolute_url()).status_code == 404
+    assert counts() == []
+
+
+def test_counting_skips_logged_in_managers_and_office(browser, organization, manager, coordinator, fixed_day):
+    for user in (manager, coordinator):
+        browser.force_login(user)
+        assert browser.get(organization.get_absolute_url()).status_code == 200
+        browser.logout()
+
+    assert counts() == []
+
+
+def test_counting_sets_no_cookie_and_stores_no_visitor_data(browser, organization, fixed_day):
+    response = browser.get(organization.get_absolute_url(), REMOTE_ADDR="203.0.113.7")
+
+    assert response.cookies == {}
+    assert "Set-Cookie" not in response.headers
+    row = PageViewCount.objects.values().get()
+    assert set(row) == {"id", "kind", "object_id", "region_id", "day", "count"}
+    assert "203.0.113" not in str(row)
+
+
+def test_counting_error_is_logged_and_the_page_still_served(
+    browser, organization, fixed_day, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(counting, "record_view", broken)
+    with caplog.at_level(logging.ERROR, logger="crosscluster.analytics.counting"):
+        response = browser.get(organization.get_absolute_url())
+
+    assert response.status_code == 200
+    assert organization.name in response.content.decode()
+    assert "page view of directory:organization not counted" in caplog.text
+
+
+def test_counting_database_error_keeps_the_request_transaction_usable(organization, fixed_day, monkeypatch):
+    """A failing statement inside a transaction is rolled back to its savepoint, not the whole transaction."""
+    page = counting.CountedPage(
+        Kind.ORGANIZATION, "slug", lambda key: counting._organization(key).extra(where=["no_such_column = 1"])
+    )
+    with pytest.raises(Exception):  # the database error class differs per backend
+        counting.record_view(page, organization.slug, DAY)
+
+    counting.record_view(counting.COUNTED_PAGES["directory:organization"], organization.slug, DAY)
+    assert counts()[0][-1] == 1
+
+
+def test_counting_day_is_the_display_time_zone_date(settings, monkeypatch):
+    settings.DISPLAY_TIME_ZONE = "Europe/Berlin"
+    # 23:30 UTC on 25 November is already 26 November in Berlin (and 27 November in the test server's zone).
+    monkeypatch.setattr(counting.timezone, "now", lambda: datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
+
+    assert counting.today() == date(2026, 11, 26)
