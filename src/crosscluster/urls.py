@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from crosscluster.accounts import manage_urls as accounts_manage_urls
 from crosscluster.api.api import api
 from crosscluster.core import views as core_views
+from crosscluster.digest import manage_urls as digest_manage_urls
 from crosscluster.directory import manage_urls as directory_manage_urls
 from crosscluster.events import manage_urls as events_manage_urls
 from crosscluster.inquiries import manage_urls as inquiries_manage_urls
@@ -17,6 +18,7 @@ manage_patterns = [
     *directory_manage_urls.urlpatterns,
     *inquiries_manage_urls.urlpatterns,
     *events_manage_urls.urlpatterns,
+    *digest_manage_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -32,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("crosscluster.inquiries.urls")),
     path("", include("crosscluster.events.urls")),
+    path("", include("crosscluster.digest.urls")),
     path("", include("crosscluster.directory.urls")),
     prefix_default_language=False,
 )

@@ -15,6 +15,8 @@ JOBS = [
     "process-inquiry-deadlines",  # reminders and alerts for inquiries waiting for a first response
     "erase-expired-inquiries",  # data protection: personal data of long-closed inquiries
     "import-feeds",  # the Netzwerktimer's subscribed feeds, each once per FEEDS_INTERVAL_MINUTES
+    "send-digest",  # the weekly digest, from DIGEST_WEEKDAY/DIGEST_HOUR on; resumes an interrupted run
+    "erase-unconfirmed-subscriptions",  # data protection: digest subscriptions not confirmed in time
 ]
 
 
