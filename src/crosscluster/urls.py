@@ -11,6 +11,7 @@ from crosscluster.digest import manage_urls as digest_manage_urls
 from crosscluster.directory import manage_urls as directory_manage_urls
 from crosscluster.events import manage_urls as events_manage_urls
 from crosscluster.inquiries import manage_urls as inquiries_manage_urls
+from crosscluster.news import manage_urls as news_manage_urls
 
 # The manager area is one namespace that several apps contribute to.
 manage_patterns = [
@@ -18,6 +19,7 @@ manage_patterns = [
     *directory_manage_urls.urlpatterns,
     *inquiries_manage_urls.urlpatterns,
     *events_manage_urls.urlpatterns,
+    *news_manage_urls.urlpatterns,
     *digest_manage_urls.urlpatterns,
 ]
 
@@ -34,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("crosscluster.inquiries.urls")),
     path("", include("crosscluster.events.urls")),
+    path("", include("crosscluster.news.urls")),
     path("", include("crosscluster.digest.urls")),
     path("", include("crosscluster.directory.urls")),
     prefix_default_language=False,

@@ -24,8 +24,10 @@ class RegionAdmin(AuditedAdmin):
 class TopicAdmin(AuditedAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "slug", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
+    # Synonyms feed the search and the routing; the introduction heads the topic page (/themen/<slug>/).
+    fields = ["name", "slug", "position", "synonyms", "introduction"]
 
     def save_model(self, request: HttpRequest, obj: Topic, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
