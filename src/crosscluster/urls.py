@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from crosscluster.accounts import manage_urls as accounts_manage_urls
+from crosscluster.analytics import manage_urls as analytics_manage_urls
 from crosscluster.api.api import api
 from crosscluster.core import views as core_views
 from crosscluster.digest import manage_urls as digest_manage_urls
@@ -21,6 +22,7 @@ manage_patterns = [
     *events_manage_urls.urlpatterns,
     *news_manage_urls.urlpatterns,
     *digest_manage_urls.urlpatterns,
+    *analytics_manage_urls.urlpatterns,
 ]
 
 urlpatterns = [
