@@ -10,12 +10,13 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from . import contacts, events, offers, organizations, regions, routing, topics, videos
+from . import contacts, events, notices, offers, organizations, regions, routing, topics, videos
 from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
 The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts
-and videos; and the public events of the Netzwerktimer, also as an iCalendar file.
+and videos; and videos; the public events of the Netzwerktimer, also as an iCalendar file; and the current notices of
+the networks and the coordination office.
 
 Reading is public and shows published organisations only. Writing needs a personal API token
 (`Authorization: Bearer <key>`) of someone who manages the organisation, or of the coordination office.
@@ -59,5 +60,5 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (regions, topics, organizations, offers, contacts, videos, routing, events):
+for module in (regions, topics, organizations, offers, contacts, videos, routing, events, notices):
     api.add_router("", module.router)
