@@ -15,7 +15,7 @@ from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_
 
 DESCRIPTION = """\
 The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts
-and videos; and videos; the public events of the Netzwerktimer, also as an iCalendar file; and the current notices of
+and videos; the public events of the Netzwerktimer, also as an iCalendar file; and the current notices of
 the networks and the coordination office.
 
 Reading is public and shows published organisations only. Writing needs a personal API token
