@@ -9,6 +9,8 @@
    events by publishing.MAX_EVENTS) with Django's test client, p50/p95 and queries per request.
 
 Usage: .venv/bin/python bench/events.py [--feeds 200] [--events 250] [--stored 100000] [--requests 30]
+       DATABASE_URL=postgres://postgres@127.0.0.1:5432/events_bench .venv/bin/python bench/events.py
+       (the database named by DATABASE_URL is emptied first; without it, a temporary SQLite file is used)
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _TMP = tempfile.mkdtemp(prefix="crosscluster-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{_TMP}/bench.sqlite3"
+# A DATABASE_URL from the environment is used (and emptied first!); else a temporary SQLite file.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP}/bench.sqlite3")
 os.environ["DJANGO_SETTINGS_MODULE"] = "crosscluster.settings.dev"
 os.environ["DEBUG"] = "false"
 os.environ["LOG_LEVEL"] = "WARNING"
@@ -503,6 +506,8 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
     print(
         f"Database: {os.environ['DATABASE_URL']}  Python {sys.version.split()[0]}  "
         f"icalendar {icalendar.__version__}"

@@ -27,10 +27,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.search import STOPWORDS
 
 from .models import DuplicateDecision, Event, FeedSubscription
+from .queries import invalidate_filter_choices
 from .times import local
 
 AUTO_MERGE = 0.85
@@ -66,10 +68,19 @@ def tokens(text: str) -> list[str]:
     return [word for word in _WORD.findall(fold(text)) if word not in _STOPWORDS]
 
 
-def title_similarity(a: str, b: str) -> float:
-    """Token-set similarity of two titles in [0, 1]."""
-    list_a, list_b = tokens(a), tokens(b)
-    words_a, words_b = set(list_a), set(list_b)
+@lru_cache(maxsize=20_000)
+def _title_words(title: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    words = tokens(title)
+    return tuple(words), frozenset(words)
+
+
+def title_similarity(a: str, b: str, *, at_least: float = 0.0) -> float:
+    """Token-set similarity of two titles in [0, 1].
+
+    With `at_least`, comparisons that cannot reach it are skipped (by `SequenceMatcher`'s cheap upper
+    bounds): the result is exact when it reaches `at_least`, and some lower score otherwise.
+    """
+    (list_a, words_a), (list_b, words_b) = _title_words(a), _title_words(b)
     if not words_a or not words_b:
         return 0.0
     shared = " ".join(sorted(words_a & words_b))
@@ -79,7 +90,15 @@ def title_similarity(a: str, b: str) -> float:
     pairs = [(rest_a, rest_b), ("".join(list_a), "".join(list_b))]
     if len(words_a & words_b) >= 2:  # one title is the other plus words; a single shared word is too little
         pairs += [(shared, rest_a), (shared, rest_b)]
-    return max(SequenceMatcher(None, x, y).ratio() for x, y in pairs)
+    best = 0.0
+    for x, y in pairs:
+        if at_least and 2 * min(len(x), len(y)) < at_least * (len(x) + len(y)):
+            continue  # even a perfect overlap of the shorter one cannot reach it
+        matcher = SequenceMatcher(None, x, y)
+        if at_least and matcher.quick_ratio() < at_least:
+            continue
+        best = max(best, matcher.ratio())
+    return best
 
 
 def _same_start(a: Event, b: Event) -> bool:
@@ -133,7 +152,7 @@ def _decisions(keys: Iterable[str]) -> dict[tuple[str, str], str]:
     return {(row.key_a, row.key_b): row.decision for row in rows}
 
 
-def _events_by_keys(keys: Iterable[str]) -> list[Event]:
+def _identity_condition(keys: Iterable[str]) -> Q:
     condition = Q(pk__in=[])
     for key in keys:
         kind, _sep, rest = key.partition(":")
@@ -142,7 +161,7 @@ def _events_by_keys(keys: Iterable[str]) -> list[Event]:
         else:
             feed_id, _sep, uid = rest.partition(":")
             condition |= Q(feed_id=int(feed_id), source_uid=uid)
-    return list(_live(Event.objects.filter(condition)))
+    return condition
 
 
 def _is_live(event: Event) -> bool:
@@ -153,23 +172,9 @@ def find_duplicates(event: Event) -> list[Event]:
     """The live events that are the same as this one: matched automatically or merged by hand."""
     if not _is_live(event):
         return []
-    key = event.identity
-    candidates = list(
-        _live(Event.objects.filter(start__gte=event.start - WINDOW, start__lte=event.start + WINDOW)).exclude(
-            pk=event.pk
-        )
-    )
-    decisions = _decisions([key])
-    same_keys = {a if b == key else b for (a, b), decision in decisions.items() if decision == "same"}
-    known = {candidate.identity for candidate in candidates}
-    if same_keys - known:
-        candidates += [e for e in _events_by_keys(same_keys - known) if e.pk != event.pk]
-    found = []
-    for candidate in candidates:
-        decision = decisions.get(_pair(key, candidate.identity))
-        if decision == "same" or (decision is None and compare(event, candidate)[0] == "same"):
-            found.append(candidate)
-    return found
+    grouper = _Grouper()
+    grouper.add([event])
+    return [candidate for candidate in grouper.neighbours(event) if candidate.pk != event.pk]
 
 
 def canonical_of(events: Iterable[Event]) -> Event:
@@ -177,57 +182,260 @@ def canonical_of(events: Iterable[Event]) -> Event:
     return min(events, key=lambda e: (e.source != Event.Source.ENTERED, e.created_at, e.pk))
 
 
-def _group_members(event: Event) -> list[Event]:
-    root = event.duplicate_of_id or event.pk
-    return list(Event.objects.filter(Q(pk=root) | Q(duplicate_of_id=root)))
+# The fields that grouping reads; candidates are loaded with only these.
+_FIELDS = (
+    "id",
+    "title",
+    "start",
+    "end",
+    "all_day",
+    "venue",
+    "address",
+    "city",
+    "format",
+    "published",
+    "removed_at",
+    "feed_id",
+    "source_uid",
+    "source",
+    "created_at",
+    "duplicate_of_id",
+)
+# Timed candidates are kept in buckets of this size, so a lookup reads three buckets.
+_BUCKET = START_TOLERANCE
+# Queries are split so that no statement has more than a few hundred parameters.
+_CHUNK = 200
 
 
-def _components(seeds: list[Event]) -> list[list[Event]]:
-    visited: set[int] = set()
-    components = []
-    for seed in seeds:
-        if seed.pk in visited:
-            continue
-        visited.add(seed.pk)
-        component, queue = [seed], [seed]
-        while queue and len(component) < MAX_GROUP:
-            node = queue.pop(0)
-            for candidate in find_duplicates(node):
-                if candidate.pk in visited:
-                    continue
-                decisions = _decisions([candidate.identity])
-                if any(
-                    decisions.get(_pair(candidate.identity, m.identity)) == "different" for m in component
-                ):
-                    continue  # the office split these two: a third event does not join them again
-                visited.add(candidate.pk)
-                component.append(candidate)
-                queue.append(candidate)
-        components.append(component)
-    return components
+class _Row:
+    """The fields of an event that grouping reads: much cheaper to make than a model instance."""
+
+    __slots__ = _FIELDS
+
+    def __init__(self, *values: Any) -> None:
+        for name, value in zip(_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    identity = Event.identity
+    first_day = Event.first_day
 
 
-def _apply(component: list[Event]) -> None:
-    canonical = canonical_of(component) if all(map(_is_live, component)) else None
-    for member in component:
-        wanted = None if canonical is None or member.pk == canonical.pk else canonical.pk
-        if member.duplicate_of_id != wanted:
-            Event.objects.filter(pk=member.pk).update(duplicate_of=wanted)
-            member.duplicate_of_id = wanted
+def _windows_where(windows: list[tuple[bool, dt.datetime, dt.datetime]]) -> dict[str, list]:
+    """`extra()` arguments for "starts within one of these windows": hundreds of ranges, built as plain SQL
+    in microseconds instead of as `Q` objects in milliseconds (both use the index on start)."""
+    ops = connection.ops
+    all_day, start = ops.quote_name("all_day"), ops.quote_name("start")
+    term = f"({all_day} = %s AND {start} >= %s AND {start} <= %s)"
+    params: list = []
+    for is_all_day, low, high in windows:
+        params += [is_all_day, ops.adapt_datetimefield_value(low), ops.adapt_datetimefield_value(high)]
+    return {"where": ["(" + " OR ".join([term] * len(windows)) + ")"], "params": params}
+
+
+class _Grouper:
+    """Regroups many events at once: the candidates near all of them are loaded in a few queries.
+
+    Candidates of an event can only be live events that start within `START_TOLERANCE` (timed) or on the
+    same day (all-day), plus those the office merged with it by hand; only these are read, by start, and
+    compared in Python. Every manual decision is read once (the office decides a handful per week).
+    """
+
+    def __init__(self) -> None:
+        self.decisions: dict[tuple[str, str], str] = {}
+        self.same: dict[str, set[str]] = {}
+        for key_a, key_b, decision in DuplicateDecision.objects.values_list("key_a", "key_b", "decision"):
+            self.decisions[(key_a, key_b)] = decision
+            if decision == DuplicateDecision.Decision.SAME:
+                self.same.setdefault(key_a, set()).add(key_b)
+                self.same.setdefault(key_b, set()).add(key_a)
+        self.events: dict[int, Event] = {}
+        self.by_identity: dict[str, Event] = {}
+        self.timed: dict[int, list[Event]] = {}
+        self.all_day: dict[dt.date, list[Event]] = {}
+        self.expanded: set[int] = set()
+        self.matches: dict[tuple[int, int], bool] = {}
+        self.place: dict[int, set[str]] = {}
+
+    def _remember(self, event: Event) -> Event:
+        known = self.events.get(event.pk)
+        if known is not None:
+            return known
+        self.events[event.pk] = event
+        self.by_identity[event.identity] = event
+        if _is_live(event):
+            if event.all_day:
+                self.all_day.setdefault(event.first_day, []).append(event)
+            else:
+                self.timed.setdefault(self._bucket(event.start), []).append(event)
+        return event
+
+    @staticmethod
+    def _bucket(start: dt.datetime) -> int:
+        return int(start.timestamp() // _BUCKET.total_seconds())
+
+    def add(self, events: Iterable[Event]) -> list[Event]:
+        """Take these events as known (the same instances come back for the same ids) and load near them."""
+        known = [self._remember(event) for event in events]
+        self._load_near(known)
+        return known
+
+    def _load_near(self, events: list[Event]) -> None:
+        todo = [event for event in events if event.pk not in self.expanded and _is_live(event)]
+        if not todo:
+            return
+        self.expanded.update(event.pk for event in todo)
+        windows: list[tuple[bool, dt.datetime, dt.datetime]] = []
+        for all_day, reach in ((False, START_TOLERANCE), (True, WINDOW)):
+            spans = sorted((e.start - reach, e.start + reach) for e in todo if e.all_day is all_day)
+            merged: list[list[dt.datetime]] = []
+            for low, high in spans:
+                if merged and low <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], high)
+                else:
+                    merged.append([low, high])
+            windows += [(all_day, low, high) for low, high in merged]
+        keys = sorted({key for e in todo for key in self.same.get(e.identity, ())} - self.by_identity.keys())
+        live = _live(Event.objects.order_by())  # unordered: SQLite then searches the index per window
+        queries = [
+            live.filter(_identity_condition(keys[i : i + _CHUNK])) for i in range(0, len(keys), _CHUNK)
+        ]
+        queries += [
+            live.extra(**_windows_where(windows[i : i + _CHUNK])) for i in range(0, len(windows), _CHUNK)
+        ]
+        for query in queries:
+            for values in query.values_list(*_FIELDS):
+                self._remember(_Row(*values))
+
+    def _place_words(self, event: Event) -> set[str]:
+        words = self.place.get(event.pk)
+        if words is None:
+            words = self.place[event.pk] = _place_words(event)
+        return words
+
+    def _match(self, a: Event, b: Event) -> bool:
+        """compare(a, b) == "same", with the cheap conditions first and the answer kept."""
+        pair = (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
+        found = self.matches.get(pair)
+        if found is None:
+            words_a, words_b = self._place_words(a), self._place_words(b)
+            found = (
+                _same_start(a, b)
+                and bool(words_a and words_b and words_a & words_b)
+                and title_similarity(a.title, b.title, at_least=AUTO_MERGE) >= AUTO_MERGE
+            )
+            self.matches[pair] = found
+        return found
+
+    def neighbours(self, event: Event) -> list[Event]:
+        """The live events that are the same as this one: matched automatically or merged by hand."""
+        if not _is_live(event):
+            return []
+        self._load_near([event])
+        if event.all_day:
+            nearby = self.all_day.get(event.first_day, [])
+        else:
+            bucket = self._bucket(event.start)
+            nearby = [c for b in (bucket - 1, bucket, bucket + 1) for c in self.timed.get(b, ())]
+        key = event.identity
+        same = [self.by_identity[k] for k in self.same.get(key, ()) if k in self.by_identity]
+        found, seen = [], {event.pk}
+        # In the order of the calendar, as one query by start would return them; merged by hand last.
+        for candidate in [*sorted(nearby, key=lambda e: (e.start, e.pk)), *same]:
+            if candidate.pk in seen or not _is_live(candidate):
+                continue
+            seen.add(candidate.pk)
+            decision = self.decisions.get(_pair(key, candidate.identity))
+            if decision == "same" or (decision is None and self._match(event, candidate)):
+                found.append(candidate)
+        return found
+
+    def components(self, seeds: list[Event]) -> list[list[Event]]:
+        visited: set[int] = set()
+        components = []
+        for seed in seeds:
+            if seed.pk in visited:
+                continue
+            visited.add(seed.pk)
+            component, queue = [seed], [seed]
+            while queue and len(component) < MAX_GROUP:
+                node = queue.pop(0)
+                for candidate in self.neighbours(node):
+                    if candidate.pk in visited:
+                        continue
+                    if any(
+                        self.decisions.get(_pair(candidate.identity, m.identity)) == "different"
+                        for m in component
+                    ):
+                        continue  # the office split these two: a third event does not join them again
+                    visited.add(candidate.pk)
+                    component.append(candidate)
+                    queue.append(candidate)
+            components.append(component)
+        return components
+
+
+def _apply(components: list[list[Event]]) -> None:
+    """Point every member at its group's canonical event, in one UPDATE per canonical event."""
+    moves: dict[int | None, list[int]] = {}
+    for component in components:
+        canonical = canonical_of(component) if all(map(_is_live, component)) else None
+        for member in component:
+            wanted = None if canonical is None or member.pk == canonical.pk else canonical.pk
+            if member.duplicate_of_id != wanted:
+                moves.setdefault(wanted, []).append(member.pk)
+                member.duplicate_of_id = wanted
+    for wanted, pks in moves.items():
+        for i in range(0, len(pks), _CHUNK * 4):
+            Event.objects.filter(pk__in=pks[i : i + _CHUNK * 4]).update(duplicate_of=wanted)
+    if moves:
+        invalidate_filter_choices()  # a merge can hide the only event of a city
+
+
+def refresh_events(events: Iterable[Event]) -> None:
+    """Regroup these events and their current groups after they changed (created, edited, imported,
+    removed), in one pass: the groups are read in one query, the candidates near them in a few."""
+    grouper = _Grouper()
+    events = grouper.add(events)
+    roots = sorted({event.duplicate_of_id or event.pk for event in events})
+    members: dict[int, list[Event]] = {}
+    for i in range(0, len(roots), _CHUNK * 4):
+        chunk = roots[i : i + _CHUNK * 4]
+        rows = (
+            Event.objects.filter(Q(pk__in=chunk) | Q(duplicate_of_id__in=chunk))
+            .order_by()
+            .values_list(*_FIELDS)
+        )
+        for member in grouper.add([_Row(*values) for values in rows]):
+            members.setdefault(member.duplicate_of_id or member.pk, []).append(member)
+    seeds: list[Event] = []
+    for event in events:
+        seeds.append(event)
+        seeds += [m for m in members.get(event.duplicate_of_id or event.pk, []) if m.pk != event.pk]
+    _apply(grouper.components(seeds))
 
 
 def refresh_duplicates(event: Event) -> None:
     """Regroup the event and its current group after it changed (created, edited, imported, removed)."""
-    seeds = [event, *(m for m in _group_members(event) if m.pk != event.pk)]
-    for component in _components(seeds):
-        _apply(component)
+    refresh_events([event])
 
 
 def refresh_feed_duplicates(subscription: FeedSubscription, *, since: dt.datetime) -> None:
     """After an import: regroup the feed's events that still run after `since`, in one pass."""
-    for event in Event.objects.filter(feed=subscription, end__gt=since).order_by("start", "pk"):
-        event.refresh_from_db(fields=["duplicate_of"])
-        refresh_duplicates(event)
+    refresh_events(
+        _Row(*values)
+        for values in Event.objects.filter(feed=subscription, end__gt=since)
+        .order_by("start", "pk")
+        .values_list(*_FIELDS)
+    )
+
+
+def _group_members(event: Event) -> list[Event]:
+    root = event.duplicate_of_id or event.pk
+    return list(Event.objects.filter(Q(pk=root) | Q(duplicate_of_id=root)))
 
 
 # Manual decisions ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ stands for its group of duplicates (events.dedup): pages show `event.listed_orga
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
 from crosscluster.directory.models import Organization, Topic
@@ -81,8 +82,25 @@ def upcoming(events: QuerySet[Event], now: dt.datetime) -> QuerySet[Event]:
     return events.filter(end__gte=now)
 
 
+# The cities of the filter form change rarely but cost a scan of all public events: they are cached, and
+# every write to events or organisations drops the cache (events.signals for single saves, the bulk import
+# and dedup for their bulk statements). The timeout only bounds what a missed path could leave stale.
+CITIES_CACHE_KEY = "events:public-cities"
+CITIES_CACHE_TIMEOUT = 60 * 60
+
+
+def invalidate_filter_choices() -> None:
+    cache.delete(CITIES_CACHE_KEY)
+
+
 def public_cities() -> list[str]:
-    return list(public_events().exclude(city="").order_by("city").values_list("city", flat=True).distinct())
+    cities = cache.get(CITIES_CACHE_KEY)
+    if cities is None:
+        cities = list(
+            public_events().exclude(city="").order_by("city").values_list("city", flat=True).distinct()
+        )
+        cache.set(CITIES_CACHE_KEY, cities, CITIES_CACHE_TIMEOUT)
+    return cities
 
 
 @dataclass

@@ -11,11 +11,13 @@ else added stay untouched.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
@@ -26,7 +28,8 @@ from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import build_search_text
 
 from . import dedup
-from .models import Event
+from .models import Event, FeedSubscription
+from .queries import invalidate_filter_choices
 from .times import all_day_dates, midnight
 
 
@@ -248,3 +251,136 @@ def delete_event(event: Event, *, actor: Any) -> None:
     for duplicate in duplicates:  # the group of a deleted canonical event forms again around a new one
         duplicate.refresh_from_db(fields=["duplicate_of"])
         dedup.refresh_duplicates(duplicate)
+
+
+# The bulk path of the feed import ---------------------------------------------------------------------
+#
+# A feed of a few hundred events would cost thousands of queries through `create_event` (a full_clean with
+# its uniqueness queries, the relations, the search text and a duplicate check per event). The import
+# instead validates each event in plain Python, compares with the stored events in one query, writes with
+# bulk statements and regroups duplicates once (dedup.refresh_events). The audit log gets one summary
+# entry per import (`event.feed_imported`, written by the importer), not one per event.
+
+FEED_FIELDS = ("title", "description", "start", "end", "all_day", "venue", "status")
+_SEARCH_FIELDS = {"title", "description", "venue", "city"}
+_BATCH = 500
+
+
+def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an imported event as they will be stored, or EventError saying what is wrong.
+
+    The same checks as `full_clean` (lengths, choices, blank values, URLs) field by field, without its
+    uniqueness queries: the import keys events by (feed, source_uid) itself. Times are normalised like
+    every other path does (aware, UTC, all-day snapped to midnights).
+    """
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values = dict(fields)
+    if "description" in values:
+        values["description"] = clean_html(values["description"] or "")
+    probe = Event(**values)
+    _normalize_times(probe)
+    values["start"], values["end"] = probe.start, probe.end
+    errors = []
+    for name, value in values.items():
+        try:
+            Event._meta.get_field(name).clean(value, probe)
+        except ValidationError as exc:
+            errors += exc.messages
+    if errors:
+        raise EventError("; ".join(errors))
+    return values
+
+
+@dataclass
+class FeedSync:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def _search_text_of(event: Event, organizer_names: list[str], topic_names: list[str]) -> str:
+    parts = [event.title, strip_tags(event.description), event.venue, event.city]
+    return build_search_text([*parts, *topic_names, *organizer_names])
+
+
+@transaction.atomic
+def sync_feed_events(
+    subscription: FeedSubscription,
+    wanted: Mapping[str, dict[str, Any]],
+    *,
+    keep: Iterable[str] = (),
+    remove_ending_after: dt.datetime,
+    now: dt.datetime | None = None,
+) -> FeedSync:
+    """Make the feed's stored events match `wanted` ({source_uid: fields from `clean_feed_fields`}).
+
+    New UIDs are created (organised by the feed's organisation), changed ones updated in the changed
+    fields only, a removed event that is back is restored, and stored events missing from `wanted` and
+    `keep` (UIDs the feed still has but that could not be read) are marked removed, unless they ended
+    before `remove_ending_after` (they left the feed's window, not the feed). All in bulk statements:
+    a handful of queries per feed, whatever its size. The system acts (`actor=None`).
+    """
+    now = now or timezone.now()
+    saved_at = timezone.now()  # `updated_at` as `auto_now` would set it (bulk_update does not)
+    result = FeedSync()
+    existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription)}
+    organization = subscription.organization
+    new: list[Event] = []
+    changed: dict[tuple[str, ...], list[Event]] = {}
+    research: list[Event] = []
+    for key, values in wanted.items():
+        event = existing.get(key)
+        if event is None:
+            event = Event(source=Event.Source.FEED, feed=subscription, source_uid=key, **values)
+            event.search_text = _search_text_of(event, [organization.name], [])
+            new.append(event)
+            continue
+        fields = [name for name, value in values.items() if getattr(event, name) != value]
+        if event.removed_at is not None:
+            fields.append("removed_at")
+        if not fields:
+            result.unchanged += 1
+            continue
+        for name in fields:
+            setattr(event, name, values.get(name))
+        event.updated_at = saved_at
+        if _SEARCH_FIELDS & set(fields):
+            research.append(event)
+        changed.setdefault(tuple(sorted(fields)), []).append(event)
+        result.updated += 1
+    if research:
+        # Co-organisers and topics the office added to an imported event belong in its search text too.
+        relations = Event.objects.filter(pk__in=[event.pk for event in research]).prefetch_related(
+            "organizers", "topics"
+        )
+        names = {
+            event.pk: ([o.name for o in event.organizers.all()], [t.name for t in event.topics.all()])
+            for event in relations
+        }
+        for event in research:
+            event.search_text = _search_text_of(event, *names.get(event.pk, ([], [])))
+    for fields, events in changed.items():
+        extra = ["search_text"] if _SEARCH_FIELDS & set(fields) else []
+        Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
+    Event.objects.bulk_create(new, batch_size=_BATCH)
+    Link = Event.organizers.through
+    Link.objects.bulk_create(
+        [Link(event_id=event.pk, organization_id=organization.pk) for event in new], batch_size=_BATCH
+    )
+    result.created = len(new)
+    kept = set(wanted) | set(keep)
+    gone = [
+        event.pk
+        for key, event in existing.items()
+        if key not in kept and event.removed_at is None and event.end > remove_ending_after
+    ]
+    for i in range(0, len(gone), _BATCH):
+        Event.objects.filter(pk__in=gone[i : i + _BATCH]).update(removed_at=now, updated_at=saved_at)
+    result.removed = len(gone)
+    if result.created or result.updated or result.removed:
+        dedup.refresh_feed_duplicates(subscription, since=remove_ending_after)
+        invalidate_filter_choices()
+    return result

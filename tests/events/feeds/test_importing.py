@@ -3,11 +3,15 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.importing import detect_kind, import_feed
 from crosscluster.events.models import Event, FeedSubscription
+from crosscluster.events.queries import public_cities
+from crosscluster.events.services import EventError, clean_feed_fields, event_search_text
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -244,3 +248,140 @@ def test_import_feed_takes_the_kind_from_the_content(subscription, feed_server, 
 )
 def test_detect_kind(body, kind, expected):
     assert detect_kind(body, kind) == expected
+
+
+# The bulk path ------------------------------------------------------------------------------------------
+
+
+def test_import_feed_writes_one_summary_audit_entry(subscription, feed_server):
+    feed_server.serve("/cal.ics", ics(TALK, FAIR, WEEKLY))
+
+    import_feed(subscription, now=NOW)
+
+    assert AuditLogEntry.objects.filter(action__in=["event.created", "event.updated"]).count() == 0
+    entry = AuditLogEntry.objects.get(action="event.feed_imported")
+    assert entry.data == {"created": 4, "updated": 0, "removed": 0, "unchanged": 0, "warnings": []}
+
+
+def test_import_feed_fills_the_search_text_like_the_service(subscription, feed_server, organization):
+    feed_server.serve("/cal.ics", ics(TALK, (*FAIR, "DESCRIPTION:Kunststoffe <b>und</b> Recycling")))
+    import_feed(subscription, now=NOW)
+    changed = ("UID:talk", "DTSTART:20261201T100000Z", "DTEND:20261201T110000Z", "SUMMARY:Vorträge")
+    feed_server.serve("/cal.ics", ics(changed, (*FAIR, "DESCRIPTION:Kunststoffe <b>und</b> Recycling")))
+
+    import_feed(subscription, now=NOW)
+
+    for event in Event.objects.filter(feed=subscription):
+        assert event.search_text == event_search_text(event) != ""
+    assert "recycling" in Event.objects.get(source_uid="fair").search_text
+
+
+def test_import_feed_query_count_does_not_grow_with_the_feed(
+    subscription, feed_server, django_assert_max_num_queries
+):
+    def talks(count, hour):
+        return [
+            (
+                f"UID:t{n}",
+                f"DTSTART:202612{n + 1:02d}T{hour}0000Z",
+                f"DTEND:202612{n + 1:02d}T{hour}3000Z",
+                f"SUMMARY:Vortrag Nummer {n} über Thema {n * 7}",
+                "LOCATION:Jena",
+            )
+            for n in range(count)
+        ]
+
+    feed_server.serve("/cal.ics", ics(*talks(2, 10)))
+    with CaptureQueriesContext(connection) as few:
+        import_feed(subscription, now=NOW)
+    feed_server.serve("/cal.ics", ics(*talks(25, 12)))  # 2 updated, 23 new
+
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated) == (23, 2)
+
+
+def test_import_feed_keeps_a_stored_event_that_cannot_be_read(subscription, feed_server, monkeypatch):
+    from dataclasses import replace
+
+    from crosscluster.events.feeds import importing
+
+    feed_server.serve("/cal.ics", ics(TALK, FAIR))
+    import_feed(subscription, now=NOW)
+
+    def parse_broken(data, **kwargs):
+        parsed = parse_ical(data, **kwargs)
+        broken = [
+            replace(e, end=e.start - dt.timedelta(hours=1)) if e.uid == "talk" else e for e in parsed.events
+        ]
+        return replace(parsed, events=broken)
+
+    monkeypatch.setattr(importing, "parse_ical", parse_broken)
+
+    result = import_feed(subscription, now=NOW)
+
+    assert (result.created, result.updated, result.unchanged, result.removed) == (0, 0, 1, 0)
+    assert result.warnings == ["UID talk: The event cannot end before it starts."]
+    assert stored(subscription)["talk"][1:] == (
+        dt.datetime(2026, 12, 1, 10, tzinfo=UTC),
+        dt.datetime(2026, 12, 1, 11, tzinfo=UTC),
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "x" * 201}, "at most 200 characters"),
+        ({"title": ""}, "cannot be blank"),
+        ({"status": "maybe"}, "is not a valid choice"),
+        ({"end": dt.datetime(2026, 12, 1, 9, tzinfo=UTC)}, "cannot end before it starts"),
+        ({"start": dt.datetime(2026, 12, 1, 10)}, "time zone"),
+    ],
+)
+def test_clean_feed_fields_refuses_what_full_clean_refuses(fields, message):
+    values = {
+        "title": "Vortrag",
+        "start": dt.datetime(2026, 12, 1, 10, tzinfo=UTC),
+        "end": dt.datetime(2026, 12, 1, 11, tzinfo=UTC),
+        "status": "scheduled",
+        **fields,
+    }
+
+    with pytest.raises(EventError, match=message):
+        clean_feed_fields(values)
+
+
+def test_clean_feed_fields_cleans_and_normalises():
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    values = clean_feed_fields(
+        {
+            "title": "Messe",
+            "description": "<p>Hallo<script>x()</script></p>",
+            "start": dt.datetime(2026, 12, 10, 0, tzinfo=berlin),
+            "end": dt.datetime(2026, 12, 11, 0, tzinfo=berlin),
+            "all_day": True,
+        }
+    )
+
+    assert values["description"] == "<p>Hallo</p>"
+    assert (values["start"], values["end"]) == (
+        dt.datetime(2026, 12, 9, 23, tzinfo=UTC),
+        dt.datetime(2026, 12, 10, 23, tzinfo=UTC),
+    )
+    assert values["start"].tzinfo is UTC
+
+
+def test_import_feed_drops_the_cached_filter_choices(subscription, feed_server, client):
+    client.get("/veranstaltungen/")  # fills the cache of cities
+    feed_server.serve("/cal.ics", ics(TALK))
+
+    import_feed(subscription, now=NOW)
+
+    assert "Jena" not in public_cities()  # the venue is no city: the import sets no city…
+    Event.objects.filter(feed=subscription).update(city="Jena")  # …a bulk update bypasses the signals
+    assert "Jena" not in public_cities()
+    feed_server.serve("/cal.ics", ics((*TALK[:3], "SUMMARY:Vortrag (neu)", "LOCATION:Jena")))
+    import_feed(subscription, now=NOW)
+    assert "Jena" in public_cities()

@@ -18,11 +18,9 @@ from typing import Literal
 from django.db import transaction
 from django.utils import timezone
 
-from crosscluster.core.sanitize import clean_html
 from crosscluster.core.services import log_action
-from crosscluster.events.dedup import refresh_feed_duplicates
 from crosscluster.events.models import Event, FeedSubscription
-from crosscluster.events.services import EventError, create_event, update_event
+from crosscluster.events.services import EventError, clean_feed_fields, sync_feed_events
 
 from .errors import FeedError
 from .fetch import fetch_feed
@@ -55,12 +53,12 @@ def source_uid(feed_event: FeedEvent) -> str:
 
 
 def _values(feed_event: FeedEvent) -> dict[str, object]:
-    """The event's fields as they would be stored: the description cleaned the way `update_event` cleans it,
-    so that comparing with the stored event finds an unchanged event unchanged."""
+    """The event's fields for `services.clean_feed_fields`, which cleans the description the way every
+    other path does, so that comparing with the stored event finds an unchanged event unchanged."""
     status = feed_event.status if feed_event.status in Event.Status.values else Event.Status.SCHEDULED
     return {
         "title": feed_event.title[:200],
-        "description": clean_html(feed_event.description or ""),
+        "description": feed_event.description or "",
         "start": feed_event.start,
         "end": feed_event.end,
         "all_day": feed_event.all_day,
@@ -121,44 +119,26 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             return _fail(subscription, exc.message, now)
 
     result = ImportResult(status="ok", warnings=[str(warning) for warning in parsed.warnings])
+    wanted: dict[str, dict[str, object]] = {}
+    unreadable: set[str] = set()
+    for feed_event in parsed.events:
+        key = source_uid(feed_event)
+        if feed_event.end <= horizon_start or feed_event.start >= horizon_end:
+            continue  # RSS feeds have no horizon of their own
+        if key in wanted or key in unreadable:
+            continue
+        try:
+            wanted[key] = clean_feed_fields(_values(feed_event))
+        except EventError as exc:
+            # Skipped with a warning, but not taken as gone from the feed: a stored version stays.
+            unreadable.add(key)
+            result.warnings.append(f"UID {feed_event.uid}: {exc}")
     with transaction.atomic():
-        existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription)}
-        seen: set[str] = set()
-        for feed_event in parsed.events:
-            key = source_uid(feed_event)
-            if feed_event.end <= horizon_start or feed_event.start >= horizon_end:
-                continue  # RSS feeds have no horizon of their own
-            if key in seen:
-                continue
-            seen.add(key)
-            values = _values(feed_event)
-            event = existing.get(key)
-            try:
-                if event is None:
-                    create_event(
-                        actor=None,
-                        organizers=[subscription.organization],
-                        source=Event.Source.FEED,
-                        feed=subscription,
-                        source_uid=key,
-                        **values,
-                    )
-                    result.created += 1
-                elif event.removed_at is None and all(
-                    getattr(event, name) == value for name, value in values.items()
-                ):
-                    result.unchanged += 1
-                else:
-                    update_event(event, actor=None, removed_at=None, **values)
-                    result.updated += 1
-            except EventError as exc:
-                result.warnings.append(f"UID {feed_event.uid}: {exc}")
-        for key, event in existing.items():
-            # Occurrences before the horizon left the feed's window, not the feed: they stay.
-            if key not in seen and event.removed_at is None and event.end > horizon_start:
-                update_event(event, actor=None, removed_at=now)
-                result.removed += 1
-        refresh_feed_duplicates(subscription, since=horizon_start)
+        synced = sync_feed_events(
+            subscription, wanted, keep=unreadable, remove_ending_after=horizon_start, now=now
+        )
+        result.created, result.updated = synced.created, synced.updated
+        result.unchanged, result.removed = synced.unchanged, synced.removed
         subscription.etag = (fetched.etag or "")[:300]
         subscription.last_modified = (fetched.last_modified or "")[:100]
         subscription.last_status = FeedSubscription.Status.OK
@@ -175,6 +155,7 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
                 "created": result.created,
                 "updated": result.updated,
                 "removed": result.removed,
+                "unchanged": result.unchanged,
                 "warnings": result.warnings[:50],
             },
         )
