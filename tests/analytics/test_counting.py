@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from crosscluster.analytics import counting
 from crosscluster.analytics.models import PageViewCount
-from crosscluster.news.models import Notice
-from tests.factories import EventFactory, OrganizationFactory, RegionFactory
+from tests.factories import EventFactory, NoticeFactory, OrganizationFactory, RegionFactory
 
 Kind = PageViewCount.Kind
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
@@ -65,15 +65,25 @@ def test_counting_event_page_counts_with_first_organisers_region(browser, organi
     assert counts() == [(Kind.EVENT, event.pk, first.region_id, DAY, 2)]
 
 
-def test_counting_notice_by_its_slug_with_its_region(region, organization, fixed_day):
-    notice = Notice.objects.create(
-        region=region, organization=organization, slug="hochwasser", title="Hochwasser"
-    )
+def test_counting_notice_page_counts_with_its_region(browser, region, organization, fixed_day):
+    notice = NoticeFactory(region=region, organization=organization, slug="hochwasser")
+    office_notice = NoticeFactory(region=region, organization=None, slug="hinweis-des-buros")
 
-    counting.record_view(counting.COUNTED_PAGES["news:notice"], "hochwasser", DAY)
-    counting.record_view(counting.COUNTED_PAGES["news:notice"], "hochwasser", DAY)
+    assert browser.get(notice.get_absolute_url()).status_code == 200
+    assert browser.get(notice.get_absolute_url()).status_code == 200
+    assert browser.get(office_notice.get_absolute_url()).status_code == 200
 
-    assert counts() == [(Kind.NOTICE, notice.pk, region.pk, DAY, 2)]
+    assert counts() == [
+        (Kind.NOTICE, notice.pk, region.pk, DAY, 2),
+        (Kind.NOTICE, office_notice.pk, region.pk, DAY, 1),
+    ]
+
+
+def test_counting_expired_notice_is_not_counted(browser, organization, fixed_day):
+    expired = NoticeFactory(organization=organization, valid_until=timezone.now() - timedelta(minutes=1))
+
+    assert browser.get(expired.get_absolute_url()).status_code == 404
+    assert counts() == []
 
 
 def test_counting_is_one_query(browser, organization, fixed_day):
@@ -193,3 +203,27 @@ def test_counting_day_is_the_display_time_zone_date(settings, monkeypatch):
     monkeypatch.setattr(counting.timezone, "now", lambda: datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
 
     assert counting.today() == date(2026, 11, 26)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time anyway")
+def test_counting_concurrent_views_are_never_lost():
+    """Threads on their own connections count the same page at once: every view arrives, none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    organization = OrganizationFactory()
+    page = counting.COUNTED_PAGES["directory:organization"]
+
+    def view_many(_worker: int) -> None:
+        try:
+            for _ in range(25):
+                counting.record_view(page, organization.slug, DAY)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(view_many, range(8)))
+
+    assert PageViewCount.objects.get().count == 200

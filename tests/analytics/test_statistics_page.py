@@ -8,8 +8,7 @@ from django.urls import reverse
 from crosscluster.analytics import counting, stats
 from crosscluster.analytics.access import can_see_statistics_of, page_views_visible_to
 from crosscluster.analytics.models import PageViewCount
-from crosscluster.news.models import Notice
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory, NoticeFactory, UserFactory
 
 Kind = PageViewCount.Kind
 URL = reverse("manage:statistics")
@@ -30,15 +29,9 @@ def pages(region, organization, other_organization):
     """Views of each organisation's page, event and notice, plus an office notice and a deleted event."""
     own_event = EventFactory(title="Kunststofftag", organizers=[organization])
     other_event = EventFactory(title="Fremde Messe", organizers=[other_organization])
-    own_notice = Notice.objects.create(
-        region=region, organization=organization, slug="eigen", title="Eigener Hinweis"
-    )
-    other_notice = Notice.objects.create(
-        region=region, organization=other_organization, slug="fremd", title="Fremder Hinweis"
-    )
-    office_notice = Notice.objects.create(
-        region=region, organization=None, slug="amt", title="Hinweis des Büros"
-    )
+    own_notice = NoticeFactory(organization=organization, title="Eigener Hinweis")
+    other_notice = NoticeFactory(organization=other_organization, title="Fremder Hinweis")
+    office_notice = NoticeFactory(region=region, organization=None, title="Hinweis des Büros")
     return {
         "own": [
             views(Kind.ORGANIZATION, organization, 7),
@@ -233,3 +226,10 @@ def test_dashboard_links_the_statistics(client, manager):
     client.force_login(manager)
 
     assert URL in client.get(reverse("manage:dashboard")).content.decode()
+
+
+def test_privacy_page_explains_the_counting(client):
+    body = client.get(reverse("directory:privacy")).content.decode()
+
+    assert 'id="privacy-page-views"' in body
+    assert "keine IP-Adresse" in body

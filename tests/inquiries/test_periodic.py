@@ -73,6 +73,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("import-feeds", None),
         ("send-digest", None),
         ("erase-unconfirmed-subscriptions", None),
+        ("delete-expired-page-views", None),
     }
 
 

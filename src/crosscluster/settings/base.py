@@ -176,6 +176,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # The region that the public site shows first.
 DEFAULT_REGION = env_str("DEFAULT_REGION", "thueringen")
 
+# Page-view statistics (docs/analytics.md): daily counts older than this are deleted by run-periodic.
+PAGE_VIEW_RETENTION_DAYS = env_int("PAGE_VIEW_RETENTION_DAYS", 2 * 365)
+
 # Routing engine (see docs/routing.md). The encoder turns texts into vectors; any class with the interface of
 # crosscluster.routing.encoders.Encoder will do.
 ROUTING_ENCODER = env_str("ROUTING_ENCODER", "crosscluster.routing.encoders.E5Encoder")

@@ -17,6 +17,7 @@ JOBS = [
     "import-feeds",  # the Netzwerktimer's subscribed feeds, each once per FEEDS_INTERVAL_MINUTES
     "send-digest",  # the weekly digest, from DIGEST_WEEKDAY/DIGEST_HOUR on; resumes an interrupted run
     "erase-unconfirmed-subscriptions",  # data protection: digest subscriptions not confirmed in time
+    "delete-expired-page-views",  # page-view counts older than PAGE_VIEW_RETENTION_DAYS
 ]
 
 
