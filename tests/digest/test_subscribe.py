@@ -28,6 +28,8 @@ def test_subscribe_form_lists_topics_as_checkboxes(client, digitalisation, energ
     assert "Digitalisierung" in html and "Energie" in html
     assert 'name="homepage"' in html
     assert "checked" not in html
+    assert 'href="#privacy-digest"' in html
+    assert f'id="privacy-digest">Wochenüberblick (Version {settings.DIGEST_CONSENT_VERSION})' in html
 
 
 @pytest.mark.django_db

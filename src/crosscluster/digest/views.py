@@ -11,7 +11,6 @@ one's own subscription through an unguessable link is all it can do.
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -51,8 +50,7 @@ def _limit_message(seconds: int) -> str:
 
 
 def _form_page(request: HttpRequest, form: SubscribeForm, status: int = 200) -> HttpResponse:
-    context = {"form": form, "unconfirmed_days": settings.DIGEST_UNCONFIRMED_DAYS}
-    return render(request, "digest/subscribe.html", context, status=status)
+    return render(request, "digest/subscribe.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
