@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("crosscluster.inquiries.urls")),
     path("", include("crosscluster.events.urls")),
+    path("", include("crosscluster.search.urls")),
     path("", include("crosscluster.news.urls")),
     path("", include("crosscluster.digest.urls")),
     path("", include("crosscluster.directory.urls")),

@@ -120,10 +120,11 @@ def test_main_navigation_links_directory_and_topics_and_marks_the_current_page(c
 
 
 @pytest.mark.django_db
-def test_header_search_is_labelled_and_sends_to_the_directory(client, site):
+def test_header_search_is_labelled_and_sends_to_the_search(client, site):
     html = client.get("/en/themen/").content.decode()
-    assert '<form class="header-search" role="search" method="get" action="/en/verzeichnis/">' in html
-    assert '<label class="visually-hidden" for="site-search">Search the directory</label>' in html
+    form = '<form class="header-search" role="search" method="get" action="/en/suche/"'
+    assert f'{form} aria-label="Search everything">' in html
+    assert '<label class="visually-hidden" for="site-search">Search</label>' in html
     assert '<input type="search" id="site-search" name="q"' in html
 
 

@@ -52,7 +52,7 @@ def test_home_shows_promise_search_topics_and_members_of_the_default_region(clie
     html = texts(response)
     assert response.status_code == 200
     assert "Ask us — we find who fits" in html
-    assert f'action="{reverse("directory:list")}"' in html
+    assert f'action="{reverse("search:results")}"' in html  # one search over everything (search app)
     assert 'name="q"' in html
     assert f'href="{topic.get_absolute_url()}"' in html
     assert organization.name in html

@@ -31,7 +31,7 @@ from crosscluster.directory.models import Organization, Region, Topic
 from . import services, throttling
 from .forms import COORDINATION, HONEYPOT, InquiryForm, Recipient
 from .history import inquiry_history
-from .models import Inquiry, hash_status_token
+from .models import TEXT_MAX_LENGTH, Inquiry, hash_status_token
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,9 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
     region = preselected.region if preselected is not None else queries.default_region()
     context: dict[str, Any] = {"preselected": preselected, "topic": topic, "region": region}
     if request.method != "POST":
-        return render(request, "inquiries/form.html", {**context, "form": InquiryForm()})
+        # `?text=` from the search ("turn this into an inquiry") starts the description; nothing is sent yet.
+        initial = {"text": request.GET.get("text", "").strip()[:TEXT_MAX_LENGTH]}
+        return render(request, "inquiries/form.html", {**context, "form": InquiryForm(initial=initial)})
 
     if request.POST.get(HONEYPOT):
         # Pretend success: a bot learns nothing, and nothing is stored or mailed.

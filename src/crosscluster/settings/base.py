@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "crosscluster.inquiries",
     "crosscluster.events",
     "crosscluster.news",
+    "crosscluster.search",
     "crosscluster.digest",
     "crosscluster.api",
     "crosscluster.analytics",
@@ -192,6 +193,9 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
+
+# The search's per-process index asks the database for changes at most this often (seconds); see docs/search.md.
+SEARCH_CHECK_SECONDS = env_int("SEARCH_CHECK_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,254 @@
+"""The in-memory search index: one segment per kind of result, and the matching of a parsed query. No Django.
+
+A segment holds, for the documents of one kind (organisations, offers, events, notices), the Snowball stems
+each document contains (its stored `search_text`) as an inverted index over the segment's own vocabulary, and
+separately the stems of its title. A query stem matches every vocabulary term that contains it, as
+`directory.search` does in SQL (`forder` finds `fordermittel`); a term equal to the stem counts most, one
+that starts with it a little less, one that merely contains it (the back part of a compound) less again.
+A query stem that no term contains is a typo or unknown: it matches the vocabulary terms closest in
+spelling (optimal string alignment distance, rapidfuzz), which also yields the "did you mean" suggestion.
+
+Scores stay simple and explainable: a document must match every clause of a short query (at most two) and
+most clauses of a longer one; documents matching more clauses come first, then those whose title matches
+more of them, then the better matched, then the kind's natural order (events soonest first, notices newest
+first, organisations and offers by name).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+# How well a vocabulary term matches a query stem.
+EXACT, PREFIX, INFIX, FUZZY = 1.0, 0.85, 0.6, 0.5
+# Queries up to this many clauses need all of them; longer ones (sentences) need this share.
+ALL_CLAUSES_UP_TO = 2
+MIN_SHARE = 0.6
+# Past documents sort after every upcoming one (orders are seconds since the epoch), the latest first.
+PAST = 1e11
+
+
+def max_typos(stem: str) -> int:
+    """Edits allowed for a stem: none for short ones (too many neighbours), one from 5 letters, two from 9."""
+    if len(stem) < 5:
+        return 0
+    return 1 if len(stem) < 9 else 2
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document as the builder hands it over; `order` is the kind's natural order (smaller first)."""
+
+    pk: int
+    stems: Sequence[str]
+    title_stems: Sequence[str] = ()
+    order: float = 0.0
+    # Seconds since the epoch; documents are visible while `visible_from <= now < visible_until`.
+    visible_from: float = -math.inf
+    visible_until: float = math.inf
+    # For events: the end. Documents not over yet come first in `order`; past ones after them, latest first.
+    ends: float = math.inf
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A query stem no term contains, and the closest terms (all at the smallest distance found)."""
+
+    stem: str
+    terms: tuple[str, ...]
+    distance: int
+    frequency: int
+
+
+class Segment:
+    """The documents of one kind: ids, inverted indexes over stems and title stems, order and visibility."""
+
+    def __init__(self, kind: str, docs: Iterable[Doc], surface: dict[str, str] | None = None) -> None:
+        self.kind = kind
+        docs = list(docs)
+        self.ids = np.fromiter((d.pk for d in docs), dtype=np.int64, count=len(docs))
+        self.order = np.fromiter((d.order for d in docs), dtype=np.float64, count=len(docs))
+        self.visible_from = np.fromiter((d.visible_from for d in docs), dtype=np.float64, count=len(docs))
+        self.visible_until = np.fromiter((d.visible_until for d in docs), dtype=np.float64, count=len(docs))
+        self.ends = np.fromiter((d.ends for d in docs), dtype=np.float64, count=len(docs))
+        self.has_ends = bool(np.isfinite(self.ends).any())
+        self.timed = bool(np.isfinite(self.visible_from).any() or np.isfinite(self.visible_until).any())
+        postings: dict[str, list[int]] = {}
+        titles: dict[str, list[int]] = {}
+        for position, doc in enumerate(docs):
+            for term in set(doc.stems) | set(doc.title_stems):
+                postings.setdefault(term, []).append(position)
+            for term in set(doc.title_stems):
+                titles.setdefault(term, []).append(position)
+        self.terms = sorted(postings)
+        self.term_ids = {term: i for i, term in enumerate(self.terms)}
+        self.postings = [np.asarray(postings[term], dtype=np.int64) for term in self.terms]
+        self.frequency = np.fromiter(
+            (len(postings[t]) for t in self.terms), dtype=np.int64, count=len(self.terms)
+        )
+        self.title_postings = {self.term_ids[t]: np.asarray(p, dtype=np.int64) for t, p in titles.items()}
+        # All terms in one string: a substring search over the vocabulary is one C-level scan.
+        self._joined = "\n" + "\n".join(self.terms) + "\n"
+        self._starts = []
+        offset = 1
+        for term in self.terms:
+            self._starts.append(offset)
+            offset += len(term) + 1
+        self.surface = surface or {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def find(self, stem: str) -> bool:
+        """Whether any term contains the stem."""
+        return stem in self._joined
+
+    def containing(self, stem: str) -> list[tuple[int, float]]:
+        """Term ids containing the stem, each with how well it matches (exact, prefix, infix)."""
+        found: dict[int, float] = {}
+        joined, start = self._joined, 0
+        while (position := joined.find(stem, start)) != -1:
+            term_id = bisect.bisect_right(self._starts, position) - 1
+            term_start = self._starts[term_id]
+            term = self.terms[term_id]
+            exact = position == term_start and len(term) == len(stem)
+            weight = EXACT if exact else PREFIX if position == term_start else INFIX
+            if weight > found.get(term_id, 0.0):
+                found[term_id] = weight
+            start = position + 1
+        return list(found.items())
+
+    def closest(self, stem: str) -> Correction | None:
+        """The vocabulary terms nearest to a stem that no term contains, or None when none is near enough."""
+        limit = max_typos(stem)
+        if not limit or not self.terms:
+            return None
+        matches = process.extract(
+            stem, self.terms, scorer=OSA.distance, score_cutoff=limit, limit=None, processor=None
+        )
+        if not matches:
+            return None
+        best = min(distance for _term, distance, _i in matches)
+        nearest = [(term, i) for term, distance, i in matches if distance == best]
+        nearest.sort(key=lambda item: (-int(self.frequency[item[1]]), item[0]))
+        frequency = int(sum(self.frequency[i] for _term, i in nearest))
+        return Correction(stem, tuple(term for term, _i in nearest), int(best), frequency)
+
+
+@dataclass
+class Clause:
+    """One meaning of the query: any alternative (its stems all present) satisfies it.
+
+    An alternative is a list of stems; a plain query word is one alternative of one stem, a word that names a
+    topic or one of its synonyms brings the topic's other names as further alternatives.
+    """
+
+    words: tuple[str, ...]
+    alternatives: list[tuple[str, ...]]
+    # Stems no vocabulary term contains, mapped to their corrections (filled by the searcher per segment).
+    fuzzy: bool = True
+
+
+@dataclass
+class SegmentMatch:
+    kind: str
+    count: int
+    # Positions into the segment, best first (all matches; callers slice).
+    ranked: np.ndarray
+    corrections: dict[str, Correction] = field(default_factory=dict)
+
+
+def _stem_scores(segment: Segment, stem: str, allow_fuzzy: bool, corrections: dict[str, Correction]):
+    """Per-document score of one stem in a segment, or None if nothing in the segment matches it."""
+    matches = segment.containing(stem)
+    if not matches and allow_fuzzy:
+        correction = segment.closest(stem)
+        if correction is not None:
+            corrections[stem] = correction
+            matches = [(segment.term_ids[term], FUZZY) for term in correction.terms]
+    if not matches:
+        return None, set()
+    scores = np.zeros(len(segment), dtype=np.float32)
+    for term_id, weight in matches:
+        docs = segment.postings[term_id]
+        scores[docs] = np.maximum(scores[docs], weight)
+    return scores, {term_id for term_id, _w in matches}
+
+
+def known_stems(segments: Iterable[Segment], clauses: Sequence[Clause]) -> set[str]:
+    """Stems of the clauses that some term of some segment contains: these are never corrected, so that a
+    word found among the events does not match look-alikes among the notices."""
+    segments = list(segments)
+    all_stems = {stem for clause in clauses for alternative in clause.alternatives for stem in alternative}
+    return {stem for stem in all_stems if any(segment.find(stem) for segment in segments)}
+
+
+def match(
+    segment: Segment, clauses: Sequence[Clause], now: float, known: set[str] | None = None
+) -> SegmentMatch:
+    """Rank the segment's visible documents for the clauses; see the module docstring for the order.
+
+    Stems in `known` are not corrected by spelling (see `known_stems`).
+    """
+    known = known or set()
+    n = len(segment)
+    corrections: dict[str, Correction] = {}
+    if not clauses or not n:
+        return SegmentMatch(segment.kind, 0, np.zeros(0, dtype=np.int64), corrections)
+    matched = np.zeros(n, dtype=np.int16)
+    in_title = np.zeros(n, dtype=np.int16)
+    total = np.zeros(n, dtype=np.float32)
+    for clause in clauses:
+        best = np.zeros(n, dtype=np.float32)
+        title = np.zeros(n, dtype=bool)
+        for alternative in clause.alternatives:
+            combined = None
+            title_all = None
+            for stem in alternative:
+                scores, term_ids = _stem_scores(
+                    segment, stem, clause.fuzzy and stem not in known, corrections
+                )
+                if scores is None:
+                    combined = None
+                    break
+                combined = scores if combined is None else np.minimum(combined, scores)
+                hit = np.zeros(n, dtype=bool)
+                for term_id in term_ids:
+                    docs = segment.title_postings.get(term_id)
+                    if docs is not None:
+                        hit[docs] = True
+                title_all = hit if title_all is None else title_all & hit
+            if combined is not None:
+                best = np.maximum(best, combined)
+                if title_all is not None:
+                    title |= title_all & (combined > 0)
+        matched += best > 0
+        in_title += title
+        total += best
+    needed = len(clauses) if len(clauses) <= ALL_CLAUSES_UP_TO else math.ceil(MIN_SHARE * len(clauses))
+    keep = matched >= needed
+    if segment.timed:
+        keep &= (segment.visible_from <= now) & (segment.visible_until > now)
+    positions = np.flatnonzero(keep)
+    if not len(positions):
+        return SegmentMatch(segment.kind, 0, positions, corrections)
+    natural = segment.order[positions]
+    if segment.has_ends:
+        natural = np.where(segment.ends[positions] >= now, natural, PAST - natural)
+    # lexsort: the last key is the primary one.
+    order = np.lexsort(
+        (
+            segment.ids[positions],
+            natural,
+            -np.round(total[positions], 2),
+            -in_title[positions],
+            -matched[positions],
+        )
+    )
+    return SegmentMatch(segment.kind, len(positions), positions[order], corrections)

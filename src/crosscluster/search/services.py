@@ -1,0 +1,424 @@
+"""One search over organisations, offers, events and notices. See docs/search.md.
+
+- `search(text, kind=…, per_group=…, offset=…)` answers a query with groups by kind, a "did you mean" and
+  whether the query reads like a need (then the page offers the inquiry form and the routing engine).
+- The index (`search.index`) lives in each process, built from the stored `search_text` columns. A cheap
+  change detector (one query: counts and latest `updated_at` per model, the routing engine's version stamp,
+  the unpublished organisations) runs at most every `SEARCH_CHECK_SECONDS` and rebuilds the segments whose
+  data changed, so bulk feed imports, the admin and the API are all noticed without signals.
+- Only published content: segments are built through the apps' choke points (`published_organizations`,
+  `published_offers`, `events.access.public_events`, `news.access.public_notices`), and the rows shown are
+  read through the same choke points again, so a change between two checks never shows anything hidden.
+
+The same code runs on SQLite and PostgreSQL: the database only answers plain reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crosscluster.directory import queries as directory_queries
+from crosscluster.directory.models import Offer, Organization, Topic
+from crosscluster.directory.search import stems
+from crosscluster.events.access import public_events
+from crosscluster.events.models import Event
+from crosscluster.news.access import public_notices
+from crosscluster.news.models import Notice
+from crosscluster.routing.models import IndexVersion
+
+from . import query as query_module
+from .index import Correction, Doc, Segment, SegmentMatch, known_stems, match
+from .query import QUERY_MAX_LENGTH, SynonymGroup, Token, looks_like_need, synonym_group, tokens
+
+ORGANIZATION, OFFER, EVENT, NOTICE = "organization", "offer", "event", "notice"
+KINDS = (ORGANIZATION, OFFER, EVENT, NOTICE)
+KIND_LABELS = {
+    ORGANIZATION: _("Organisations"),
+    OFFER: _("Offers"),
+    EVENT: _("Events"),
+    NOTICE: _("Notices"),
+}
+# Events stay findable this long after their end (marked as past), so a talk of last week is found.
+EVENTS_PAST_DAYS = 30
+PER_GROUP = 5
+PER_GROUP_MAX = 50
+
+
+class SearchError(Exception):
+    """A query the search refuses; the message is translated and meant for the user."""
+
+
+# --- Results ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    count: int
+    items: list[Any]
+    offset: int = 0
+
+
+@dataclass
+class SearchResult:
+    query: str
+    groups: list[Group] = field(default_factory=list)
+    # The query with its unknown words replaced by the nearest known ones ("did you mean …?"), or "".
+    suggestion: str = ""
+    # Words of the query matched by their nearest spelling, as (typed, known) pairs.
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    need: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(group.count for group in self.groups)
+
+
+# --- Building segments from the database ------------------------------------------------------------------
+
+
+def _epoch(value: dt.datetime | None, default: float) -> float:
+    return value.timestamp() if value is not None else default
+
+
+class _Surface:
+    """The most frequent spelling of each stem as written in titles and names, for "did you mean"."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+
+    def add(self, text: str) -> list[str]:
+        """Record the words of a text; returns its stems (as `directory.search.stems` would)."""
+        result = []
+        for token in tokens(text):
+            if token.stem:
+                result.append(token.stem)
+                self.counts.setdefault(token.stem, Counter())[token.text] += 1
+        return result
+
+    def best(self) -> dict[str, str]:
+        return {stem: counts.most_common(1)[0][0] for stem, counts in self.counts.items()}
+
+
+def _name_order(names: Sequence[str]) -> list[float]:
+    ranks = {name: float(i) for i, name in enumerate(sorted(set(names)))}
+    return [ranks[name] for name in names]
+
+
+def build_organizations() -> Segment:
+    surface = _Surface()
+    rows = list(
+        directory_queries.published_organizations().values_list("pk", "name", "summary", "search_text")
+    )
+    order = _name_order([name.casefold() for _pk, name, _s, _t in rows])
+    docs = []
+    for (pk, name, summary, search_text), position in zip(rows, order, strict=True):
+        title = surface.add(name)
+        surface.add(summary)
+        docs.append(Doc(pk, search_text.split(), title, position))
+    return Segment(ORGANIZATION, docs, surface.best())
+
+
+def build_offers() -> Segment:
+    surface = _Surface()
+    topic_names: dict[int, list[str]] = {}
+    for offer_id, name in Offer.topics.through.objects.filter(
+        offer__organization__published=True
+    ).values_list("offer_id", "topic__name"):
+        topic_names.setdefault(offer_id, []).append(name)
+    rows = list(
+        directory_queries.published_offers().values_list(
+            "pk", "title", "description", "organization__name", "position"
+        )
+    )
+    order = _name_order([f"{org.casefold()}\x00{position:09d}" for _pk, _t, _d, org, position in rows])
+    docs = []
+    for (pk, title, description, organization, _position), position in zip(rows, order, strict=True):
+        title_stems = surface.add(title)
+        text = set(title_stems) | set(surface.add(description)) | set(stems(organization))
+        for name in topic_names.get(pk, ()):
+            text.update(stems(name))
+        docs.append(Doc(pk, sorted(text), title_stems, position))
+    return Segment(OFFER, docs, surface.best())
+
+
+def build_events(now: dt.datetime) -> Segment:
+    """Public events not over for more than `EVENTS_PAST_DAYS`; they leave the results by time alone."""
+    surface = _Surface()
+    past = dt.timedelta(days=EVENTS_PAST_DAYS)
+    rows = (
+        public_events()
+        .filter(end__gte=now - past)
+        .values_list("pk", "title", "search_text", "start", "end")
+        .iterator(chunk_size=5000)
+    )
+    docs = [
+        Doc(
+            pk,
+            search_text.split(),
+            surface.add(title),
+            start.timestamp(),
+            visible_until=(end + past).timestamp(),
+            ends=end.timestamp(),
+        )
+        for pk, title, search_text, start, end in rows
+    ]
+    return Segment(EVENT, docs, surface.best())
+
+
+def build_notices(now: dt.datetime) -> tuple[Segment, float]:
+    """Notices public now, and the moment the set changes by time alone (a notice becoming valid)."""
+    surface = _Surface()
+    rows = public_notices(now).values_list(
+        "pk", "title", "search_text", "valid_from", "valid_until", "pinned"
+    )
+    docs = [
+        # Pinned (urgent) notices first, then the newest.
+        Doc(
+            pk,
+            search_text.split(),
+            surface.add(title),
+            -valid_from.timestamp() - (1e11 if pinned else 0.0),
+            visible_until=_epoch(valid_until, math.inf),
+        )
+        for pk, title, search_text, valid_from, valid_until, pinned in rows
+    ]
+    upcoming = Notice.objects.filter(published=True, valid_from__gt=now).aggregate(first=Min("valid_from"))
+    return Segment(NOTICE, docs, surface.best()), _epoch(upcoming["first"], math.inf)
+
+
+def build_synonyms() -> list[SynonymGroup]:
+    groups = []
+    for topic in Topic.objects.only("pk", "name", "synonyms").order_by("pk"):
+        group = synonym_group([topic.name, *topic.synonym_list()])
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+# --- The change detector ----------------------------------------------------------------------------------
+
+
+def _stamp_sql() -> str:
+    """Table and column names are our own (quoted), nothing from outside: no parameters needed."""
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT (SELECT MAX({q('version')}) FROM {q(IndexVersion._meta.db_table)}), o.*, e.*, n.* FROM "  # noqa: S608
+        f"(SELECT COUNT(*) AS o_n, MAX({q('updated_at')}) AS o_changed, "
+        f"SUM(CASE WHEN {q('published')} THEN 0 ELSE 1 END) AS o_hidden, "
+        f"SUM(CASE WHEN {q('published')} THEN 0 ELSE {q('id')} END) AS o_hidden_ids "
+        f"FROM {q(Organization._meta.db_table)}) o, "
+        f"(SELECT COUNT(*) AS e_n, MAX({q('updated_at')}) AS e_changed, "
+        f"COUNT({q('duplicate_of_id')}) AS e_dup, "
+        f"SUM({q('duplicate_of_id')}) AS e_dup_ids FROM {q(Event._meta.db_table)}) e, "
+        f"(SELECT COUNT(*) AS n_n, MAX({q('updated_at')}) AS n_changed FROM {q(Notice._meta.db_table)}) n"
+    )
+    return sql
+
+
+def read_stamps() -> dict[str, tuple[Any, ...]]:
+    """What each segment depends on, in one query; a segment is rebuilt when its part differs."""
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql())
+        (
+            version,
+            o_n,
+            o_changed,
+            o_hidden,
+            o_hidden_ids,
+            e_n,
+            e_changed,
+            e_dup,
+            e_dup_ids,
+            n_n,
+            n_changed,
+        ) = cursor.fetchone()
+    hidden = (o_hidden, o_hidden_ids)
+    directory = (version, o_n, str(o_changed), *hidden)
+    return {
+        ORGANIZATION: directory,
+        OFFER: directory,
+        EVENT: (e_n, str(e_changed), e_dup, e_dup_ids, *hidden),
+        NOTICE: (n_n, str(n_changed), *hidden),
+    }
+
+
+# --- The per-process index ------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchIndex:
+    segments: dict[str, Segment]
+    synonyms: list[SynonymGroup]
+    stamps: dict[str, tuple[Any, ...]]
+    # When the notices segment must be rebuilt although nothing was edited (a notice becomes valid).
+    notices_expire: float = math.inf
+    build_seconds: dict[str, float] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"index": None, "checked": -math.inf}
+
+
+def clear_index_cache() -> None:
+    with _lock:
+        _state["index"] = None
+        _state["checked"] = -math.inf
+
+
+def _rebuild(old: SearchIndex | None, stamps: dict[str, tuple[Any, ...]], now: dt.datetime) -> SearchIndex:
+    segments = dict(old.segments) if old else {}
+    synonyms = old.synonyms if old else []
+    expire = old.notices_expire if old else math.inf
+    seconds: dict[str, float] = {}
+    for kind in KINDS:
+        stale = old is None or old.stamps.get(kind) != stamps[kind]
+        if kind == NOTICE and now.timestamp() >= expire:
+            stale = True
+        if not stale:
+            continue
+        started = time.perf_counter()
+        if kind == ORGANIZATION:
+            segments[kind] = build_organizations()
+            synonyms = build_synonyms()
+        elif kind == OFFER:
+            segments[kind] = build_offers()
+        elif kind == EVENT:
+            segments[kind] = build_events(now)
+        else:
+            segments[kind], expire = build_notices(now)
+        seconds[kind] = time.perf_counter() - started
+    return SearchIndex(segments, synonyms, stamps, expire, seconds)
+
+
+def get_index() -> SearchIndex:
+    """This process's index; the database is asked for changes at most every `SEARCH_CHECK_SECONDS`."""
+    index = _state["index"]
+    if index is not None and time.monotonic() - _state["checked"] < settings.SEARCH_CHECK_SECONDS:
+        return index
+    with _lock:
+        index = _state["index"]
+        if index is not None and time.monotonic() - _state["checked"] < settings.SEARCH_CHECK_SECONDS:
+            return index
+        # Stamps are read before the data: a change during the build triggers the next rebuild.
+        stamps = read_stamps()
+        now = timezone.now()
+        if index is None or index.stamps != stamps or now.timestamp() >= index.notices_expire:
+            index = _rebuild(index, stamps, now)
+            _state["index"] = index
+        _state["checked"] = time.monotonic()
+    return index
+
+
+# --- Reading the rows shown ------------------------------------------------------------------------------
+
+
+def _fetch(kind: str, pks: list[int]) -> list[Any]:
+    """The rows to show, through each kind's choke point, in the ranked order; rows hidden since the index
+    was built are left out."""
+    if not pks:
+        return []
+    if kind == ORGANIZATION:
+        rows = directory_queries.published_organizations().filter(pk__in=pks)
+    elif kind == OFFER:
+        rows = directory_queries.published_offers().filter(pk__in=pks).select_related("organization")
+    elif kind == EVENT:
+        now = timezone.now()
+        rows = public_events().filter(pk__in=pks, end__gte=now - dt.timedelta(days=EVENTS_PAST_DAYS))
+    else:
+        rows = public_notices().filter(pk__in=pks).select_related("organization")
+    found = {row.pk: row for row in rows}
+    return [found[pk] for pk in pks if pk in found]
+
+
+# --- Searching --------------------------------------------------------------------------------------------
+
+
+def _suggestion(
+    query: str, query_tokens: Sequence[Token], index: SearchIndex, matches: Iterable[SegmentMatch]
+):
+    """The query with each corrected word replaced by the best-known spelling of its nearest term."""
+    best: dict[str, tuple[Correction, Segment]] = {}
+    for segment_match in matches:
+        for stem, correction in segment_match.corrections.items():
+            current = best.get(stem)
+            if current is None or (correction.distance, -correction.frequency) < (
+                current[0].distance,
+                -current[0].frequency,
+            ):
+                best[stem] = (correction, index.segments[segment_match.kind])
+    if not best:
+        return "", []
+    replaced = query
+    pairs = []
+    for token in query_tokens:
+        if token.stem not in best:
+            continue
+        correction, segment = best[token.stem]
+        term = correction.terms[0]
+        known = segment.surface.get(term) or term
+        if known.casefold() == token.folded:
+            continue
+        if token.text[:1].isupper() and known[:1].islower():
+            known = known[:1].upper() + known[1:]
+        pairs.append((token.text, known))
+        replaced = replaced.replace(token.text, known, 1)
+    return (replaced if pairs else ""), pairs
+
+
+def search(
+    text: str,
+    *,
+    kinds: Sequence[str] = KINDS,
+    per_group: int = PER_GROUP,
+    offset: int = 0,
+) -> SearchResult:
+    """Search every kind (or `kinds`) for `text`: for each kind the count and `per_group` rows from `offset`.
+
+    Raises SearchError for a query longer than `QUERY_MAX_LENGTH`.
+    """
+    text = " ".join(text.split())
+    if len(text) > QUERY_MAX_LENGTH:
+        raise SearchError(
+            _("The search text may have at most %(count)d characters.") % {"count": QUERY_MAX_LENGTH}
+        )
+    result = SearchResult(query=text, need=looks_like_need(text))
+    query_tokens = tokens(text)
+    if not query_tokens:
+        return result
+    index = get_index()
+    clauses = query_module.clauses(query_tokens, index.synonyms)
+    now = time.time()
+    per_group = max(1, min(int(per_group), PER_GROUP_MAX))
+    offset = max(0, int(offset))
+    known = known_stems(index.segments.values(), clauses)
+    matches = [match(index.segments[kind], clauses, now, known) for kind in kinds]
+    result.suggestion, result.corrections = _suggestion(text, query_tokens, index, matches)
+    for segment_match in matches:
+        segment = index.segments[segment_match.kind]
+        positions = segment_match.ranked[offset : offset + per_group]
+        pks = [int(pk) for pk in segment.ids[positions]]
+        result.groups.append(
+            Group(
+                kind=segment_match.kind,
+                label=str(KIND_LABELS[segment_match.kind]),
+                count=segment_match.count,
+                items=_fetch(segment_match.kind, pks),
+                offset=offset,
+            )
+        )
+    return result
