@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import translation
 
 from crosscluster.core.models import AuditLogEntry
-from crosscluster.directory.models import Organization
+from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.services import create_offer, update_organization
 from crosscluster.routing import services
 from crosscluster.routing.models import Embedding, Evidence, IndexVersion
@@ -177,6 +177,20 @@ def test_index_follows_a_renamed_organisation(directory):
     update_organization(organization, actor=None, name="Cluster Schienenverkehr und Seilbahnen")
 
     assert slugs(suggest("Seilbahnen", region=directory, top=1)) == ["bahntechnik"]
+
+
+def test_topic_synonyms_route_and_follow_changes(directory):
+    """Synonyms are data (Topic.synonyms): a word only a synonym knows finds the topic's organisations."""
+    assert "fachkraefte-service" not in slugs(suggest("Azubimarketing", region=directory, top=1))
+    topic = Topic.objects.get(slug="fachkraefte")
+    topic.synonyms = "Azubimarketing\nEmployer Branding"
+    topic.save()
+
+    result = suggest("Azubimarketing", region=directory, top=1)
+
+    assert slugs(result) == ["fachkraefte-service"]
+    reasons = result.results[0].reasons
+    assert any("Fachkräfte" in reason and "Azubimarketing" not in reason for reason in reasons)
 
 
 def test_missing_embeddings_are_computed_when_few(directory):

@@ -6,7 +6,7 @@ of a long description, and a reason can name the offer that matched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .engine import DESCRIPTION, NAME, OFFER, SUMMARY, TOPIC
@@ -24,15 +24,24 @@ def offer_text(title: str, description: str) -> str:
     return f"{title.strip()}: {description.strip()}" if description.strip() else title.strip()
 
 
+def topic_text(name: str, synonyms: Sequence[str] = ()) -> str:
+    """A topic with its synonyms, so that `Recruiting` finds the topic `Fachkräfte` and its organisations."""
+    synonyms = [s.strip() for s in synonyms if s.strip() and s.strip() != name.strip()]
+    return f"{name.strip()} ({', '.join(synonyms)})" if synonyms else name.strip()
+
+
 def organization_passages(
     *,
     name: str,
     summary: str,
     description: str,
-    topics: Iterable[str],
+    topics: Iterable[str | tuple[str, Sequence[str]]],
     offers: Iterable[tuple[str, str]],
 ) -> list[PassageText]:
-    """The passages of one organisation: name, summary, description sentences, offers, topics."""
+    """The passages of one organisation: name, summary, description sentences, offers, topics.
+
+    A topic is its name or a pair of name and synonyms; the reason shown names the topic only.
+    """
     result = [PassageText(NAME, name.strip(), name.strip())]
     if summary.strip():
         result.append(PassageText(SUMMARY, summary.strip()))
@@ -42,7 +51,10 @@ def organization_passages(
         for title, offer_description in offers
         if title.strip()
     ]
-    result += [
-        PassageText(TOPIC, topic.strip(), topic.strip()) for topic in dict.fromkeys(topics) if topic.strip()
-    ]
+    seen: set[str] = set()
+    for topic in topics:
+        topic_name, synonyms = (topic, ()) if isinstance(topic, str) else topic
+        if topic_name.strip() and topic_name not in seen:
+            seen.add(topic_name)
+            result.append(PassageText(TOPIC, topic_text(topic_name, synonyms), topic_name.strip()))
     return result

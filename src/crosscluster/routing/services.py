@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
-from crosscluster.directory.models import Offer, Organization, Region
+from crosscluster.directory.models import Offer, Organization, Region, Topic
 
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
@@ -89,12 +89,15 @@ def index_version() -> int:
 # --- What the index is made of ---------------------------------------------------------------------------
 
 
-def _ordered_topic_names(through: Any, owner: str) -> dict[int, list[str]]:
-    names: dict[int, list[str]] = {}
-    rows = through.objects.order_by("topic__position", "topic__name", "pk").values_list(owner, "topic__name")
-    for owner_id, name in rows:
-        names.setdefault(owner_id, []).append(name)
-    return names
+def _ordered_topics(through: Any, owner: str) -> dict[int, list[tuple[str, list[str]]]]:
+    """Owner id → its topics as (name, synonyms), in the taxonomy's order."""
+    topics: dict[int, list[tuple[str, list[str]]]] = {}
+    rows = through.objects.order_by("topic__position", "topic__name", "pk").values_list(
+        owner, "topic__name", "topic__synonyms"
+    )
+    for owner_id, name, synonyms in rows:
+        topics.setdefault(owner_id, []).append((name, Topic(synonyms=synonyms).synonym_list()))
+    return topics
 
 
 def directory_passages(
@@ -105,8 +108,8 @@ def directory_passages(
         organizations = Organization.objects.filter(published=True).order_by("pk")
     orgs = list(organizations)
     ids = {org.pk for org in orgs}
-    org_topics = _ordered_topic_names(Organization.topics.through, "organization_id")
-    offer_topics = _ordered_topic_names(Offer.topics.through, "offer__organization_id")
+    org_topics = _ordered_topics(Organization.topics.through, "organization_id")
+    offer_topics = _ordered_topics(Offer.topics.through, "offer__organization_id")
     offers: dict[int, list[tuple[str, str]]] = {}
     rows = Offer.objects.filter(organization__in=ids) if len(ids) < 500 else Offer.objects.all()
     for organization_id, title, description in rows.order_by("organization_id", "position", "pk").values_list(
