@@ -262,8 +262,9 @@ def test_organization_page_query_count_is_fixed(client, organization, topic, dja
         OfferFactory(organization=organization, topics=[topic])
         ContactFactory(organization=organization)
         VideoFactory(organization=organization)
-    # The organisation, its topics, offers, the offers' topics, contacts, videos, its upcoming events.
-    with django_assert_num_queries(7):
+    # The organisation, its topics, offers, the offers' topics, contacts, videos, its upcoming events,
+    # its current notices.
+    with django_assert_num_queries(8):
         assert client.get(organization.get_absolute_url()).status_code == 200
 
 
