@@ -17,6 +17,16 @@ def _compact(**values: str) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
+def _topic(topic: Topic) -> dict[str, Any]:
+    """Synonyms and the introduction only when there are any, like the other optional keys."""
+    data: dict[str, Any] = {"slug": topic.slug, "name": topic.name}
+    if synonyms := topic.synonym_list():
+        data["synonyms"] = synonyms
+    if topic.introduction:
+        data["introduction"] = topic.introduction
+    return data
+
+
 def export_directory(region: Region, *, include_unpublished: bool = False) -> dict[str, Any]:
     """The region, the whole shared topic taxonomy and the region's organisations (ordered by slug).
 
@@ -49,10 +59,7 @@ def export_directory(region: Region, *, include_unpublished: bool = False) -> di
     return {
         "format": FORMAT,
         "region": {"slug": region.slug, "name": region.name},
-        "topics": [
-            {"slug": topic.slug, "name": topic.name}
-            for topic in Topic.objects.order_by("position", "name", "slug")
-        ],
+        "topics": [_topic(topic) for topic in Topic.objects.order_by("position", "name", "slug")],
         "organizations": [
             {
                 **_compact(

@@ -70,6 +70,8 @@ class RegionData:
 class TopicData:
     slug: str
     name: str
+    synonyms: tuple[str, ...] = ()
+    introduction: str = ""
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,11 @@ REGION_FIELDS = {
 TOPIC_FIELDS = {
     "slug": _text(Topic, "slug", required=True, check=_check_slug),
     "name": _text(Topic, "name", required=True),
+    "introduction": _text(Topic, "introduction"),
 }
+TOPIC_LISTS = ("synonyms",)
+# One synonym is a word or a short phrase; `Topic.synonyms` keeps them one per line.
+SYNONYM_FIELD = _Text(max_length=_max_length(Topic, "name"), required=True)
 ORGANIZATION_FIELDS = {
     "slug": _text(Organization, "slug", required=True, check=_check_slug),
     "name": _text(Organization, "name", required=True),
@@ -376,7 +382,8 @@ class _Checker:
         for index, item in enumerate(self.array(root.get("topics"), "$.topics")):
             path = f"$.topics[{index}]"
             if (value := self.object(item, path)) is not None:
-                topic = TopicData(**self.fields(value, path, TOPIC_FIELDS))
+                fields = self.fields(value, path, TOPIC_FIELDS, extra=TOPIC_LISTS)
+                topic = TopicData(**fields, synonyms=self.synonyms(value.get("synonyms"), f"{path}.synonyms"))
                 self.unique(topic_paths, topic.slug, f"{path}.slug", "topic slug")
                 topics.append(topic)
         # Also slugs that failed their own check, so one bad topic slug is reported once, not at every use.
@@ -396,6 +403,28 @@ class _Checker:
                 self.unique(organization_paths, organization.slug, f"{path}.slug", "organisation slug")
                 organizations.append(organization)
         return DirectoryData(region, tuple(topics), tuple(organizations))
+
+    def synonyms(self, value: object, path: str) -> tuple[str, ...]:
+        """Distinct strings, each on one line (`Topic.synonyms` stores them one per line)."""
+        synonyms: list[str] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(self.array(value, path)):
+            item_path = f"{path}[{index}]"
+            text = self.text(item, item_path, SYNONYM_FIELD)
+            if not isinstance(item, str) or not text.strip():
+                continue
+            if "\n" in text or "\r" in text:
+                self.problem(item_path, "must be on one line")
+            elif text != text.strip():
+                self.problem(item_path, "must not start or end with spaces")
+            elif text.casefold() in seen:
+                self.problem(
+                    item_path, f"synonym {_show(text)} is listed twice (first at {seen[text.casefold()]})"
+                )
+            else:
+                seen[text.casefold()] = item_path
+                synonyms.append(text)
+        return tuple(synonyms)
 
     def organization(self, value: dict[str, Any], path: str, known_topics: list[Any]) -> OrganizationData:
         texts = self.fields(value, path, ORGANIZATION_FIELDS, extra=ORGANIZATION_LISTS)
@@ -571,12 +600,24 @@ def _apply_topics(items: Iterable[TopicData], report: ImportReport) -> dict[str,
     topics = {topic.slug: topic for topic in Topic.objects.filter(slug__in=[item.slug for item in items])}
     for position, item in enumerate(items):
         topic = topics.get(item.slug)
+        values = {
+            "name": item.name,
+            "position": position,
+            "synonyms": "\n".join(item.synonyms),
+            "introduction": item.introduction,
+        }
         if topic is None:
-            topics[item.slug] = Topic.objects.create(slug=item.slug, name=item.name, position=position)
+            topics[item.slug] = Topic.objects.create(slug=item.slug, **values)
             report.topics_created.append(item.slug)
-        elif (topic.name, topic.position) != (item.name, position):
-            topic.name, topic.position = item.name, position
-            topic.save(update_fields=["name", "position"])
+        elif (topic.name, topic.position, topic.synonym_list(), topic.introduction) != (
+            item.name,
+            position,
+            list(item.synonyms),
+            item.introduction,
+        ):
+            for name, value in values.items():
+                setattr(topic, name, value)
+            topic.save(update_fields=list(values))
             report.topics_updated.append(item.slug)
         else:
             report.topics_unchanged.append(item.slug)
