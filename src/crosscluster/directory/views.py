@@ -10,7 +10,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
+
+from crosscluster.events import queries as event_queries
+from crosscluster.news import queries as news_queries
+from crosscluster.news.rendering import render_markdown
 
 from . import queries
 from .filters import DirectoryFilterForm
@@ -75,12 +80,26 @@ def topic_list(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/topic_list.html", {"topics": queries.topics_with_counts()})
 
 
+TOPIC_EVENTS = 5
+TOPIC_NOTICES = 5
+
+
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everything on one topic across the networks: the coordination office's introduction, organisations,
+    offers, upcoming events and current notices, with the ways to ask and to subscribe.
+
+    Events and notices come through their apps' public choke points (events.queries.filter_events,
+    news.queries), so nothing unpublished shows up here either.
+    """
     topic = get_object_or_404(Topic, slug=slug)
+    events = event_queries.upcoming(event_queries.filter_events(topic=topic), timezone.now())
     context = {
         "topic": topic,
+        "introduction": render_markdown(topic.introduction),
         "organizations": queries.topic_organizations(topic),
         "offers": queries.topic_offers(topic),
+        "events": list(event_queries.with_relations(events.order_by("start", "pk"))[:TOPIC_EVENTS]),
+        "notices": news_queries.current_notices(topic=topic, limit=TOPIC_NOTICES),
     }
     return render(request, "directory/topic_detail.html", context)
 
