@@ -102,8 +102,7 @@ def test_permission_matrix_for_feeds(client, request, organization, feed, other_
         assert state() != before
         entry = AuditLogEntry.objects.latest("id")
         assert entry.organization == organization
-        if name != "event-feed-import":  # the import itself is the system's work
-            assert entry.actor == request.getfixturevalue(role)
+        assert entry.actor == request.getfixturevalue(role)
 
 
 def test_feed_list_shows_status_reason_time_and_event_count(
@@ -178,26 +177,59 @@ def test_feed_add_shows_the_services_refusal(client, manager, organization):
     assert not FeedSubscription.objects.exists()
 
 
-def test_feed_import_now_reports_the_counts(client, manager, feed):
+def test_feed_import_now_queues_the_import_and_says_so(
+    client, manager, feed, django_capture_on_commit_callbacks
+):
     client.force_login(manager)
 
-    response = client.post(reverse("manage:event-feed-import", args=[feed.pk]), follow=True)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("manage:event-feed-import", args=[feed.pk]), follow=True)
 
-    messages = [str(message) for message in response.context["messages"]]
-    assert len(messages) == 1 and "1" in messages[0]
+    messages = [(message.level_tag, str(message)) for message in response.context["messages"]]
+    assert messages == [
+        (
+            "success",
+            f"Der Import von {feed.url} ist eingereiht; sein Ergebnis erscheint gleich in der Liste unten.",
+        )
+    ]
+    assert len(callbacks) == 1
+    # Nothing is imported inside the request; the task does it after the commit.
+    assert not Event.objects.filter(feed=feed, source_uid="talk").exists()
+    entry = AuditLogEntry.objects.get(action="event.feed_import_queued")
+    assert (entry.actor, entry.organization) == (manager, feed.organization)
+
+    callbacks[0]()  # the immediate task backend of the tests runs the import here
+
     assert Event.objects.filter(feed=feed, source_uid="talk", removed_at__isnull=True).exists()
     assert Event.objects.get(feed=feed, source_uid="alt").removed_at is not None
+    feed.refresh_from_db()
+    assert feed.last_status == "ok"
 
 
-def test_feed_import_now_reports_a_failing_feed(client, manager, organization):
+def test_feed_import_now_failing_feed_shows_in_its_status(
+    client, manager, organization, django_capture_on_commit_callbacks
+):
     feed = FeedSubscription.objects.create(organization=organization, url="http://127.0.0.1:9/fehlt.ics")
     client.force_login(manager)
 
-    response = client.post(reverse("manage:event-feed-import", args=[feed.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("manage:event-feed-import", args=[feed.pk]))
+    response = client.get(reverse("manage:event-feeds"))
 
     feed.refresh_from_db()
     assert feed.last_status == "failing"
-    assert [message.level_tag for message in response.context["messages"]] == ["error"]
+    assert feed.last_error in response.content.decode()
+
+
+def test_import_task_skips_a_removed_feed(feed):
+    from crosscluster.events.tasks import import_feed_now
+
+    feed.active = False
+    feed.save()
+
+    assert import_feed_now.call(feed.pk) == "gone"
+    assert import_feed_now.call(feed.pk + 100) == "gone"
+    assert not Event.objects.filter(feed=feed, source_uid="talk").exists()
 
 
 def test_feed_import_refuses_get(client, manager, feed):

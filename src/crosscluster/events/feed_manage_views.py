@@ -1,4 +1,4 @@
-"""Feed subscriptions in the manager area: list with status, subscribe, import now, remove.
+"""Feed subscriptions in the manager area: list with status, subscribe, import now (queued), remove.
 
 Like the event views: parse input, fetch through `feeds_managed_by`, call one function of
 events.feeds.subscriptions, redirect with a message. A feed that exists but is not the user's answers 403; an
@@ -24,7 +24,7 @@ from .feeds.subscriptions import (
     SubscriptionError,
     add_feed,
     feeds_managed_by,
-    import_now,
+    queue_import,
     remove_feed,
     with_event_counts,
 )
@@ -103,34 +103,15 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 def feed_import(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _managed_feed(request, pk)
     try:
-        result = import_now(feed, actor=request.user)
+        queue_import(feed, actor=request.user)
     except SubscriptionError as exc:
         messages.error(request, str(exc))
         return redirect("manage:event-feeds")
-    if result.status == "failing":
-        messages.error(
-            request,
-            _("The feed %(url)s could not be read: %(error)s") % {"url": feed.url, "error": result.error},
-        )
-    elif result.status == "not_modified":
-        messages.info(
-            request, _("The feed %(url)s has not changed since the last import.") % {"url": feed.url}
-        )
-    else:
-        messages.success(
-            request,
-            _(
-                "The feed %(url)s was imported: %(created)s new, %(updated)s changed, %(removed)s removed, "
-                "%(warnings)s warnings."
-            )
-            % {
-                "url": feed.url,
-                "created": result.created,
-                "updated": result.updated,
-                "removed": result.removed,
-                "warnings": len(result.warnings),
-            },
-        )
+    messages.success(
+        request,
+        _("The import of %(url)s is queued; its result shows in the list below in a moment.")
+        % {"url": feed.url},
+    )
     return redirect("manage:event-feeds")
 
 

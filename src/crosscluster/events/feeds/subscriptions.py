@@ -148,11 +148,34 @@ def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime 
 
 
 def import_now(subscription: FeedSubscription, *, actor: Any) -> ImportResult:
-    """Import one subscription right away (the manager's "import now"), by the same rules as the schedule."""
+    """Import one subscription right away, by the same rules as the schedule (for commands and tests)."""
     _ensure_can_manage(actor, subscription.organization)
     if not subscription.active:
         raise SubscriptionError(_("This feed has been removed; subscribe it again to import it."))
     return import_feed(subscription)
+
+
+@transaction.atomic
+def queue_import(subscription: FeedSubscription, *, actor: Any) -> None:
+    """The manager's "import now": the import runs as a background task (events.tasks) once this commits,
+    so a slow or large feed never holds up the request. The result shows in the feed's status."""
+    _ensure_can_manage(actor, subscription.organization)
+    if not subscription.active:
+        raise SubscriptionError(_("This feed has been removed; subscribe it again to import it."))
+    log_action(
+        "event.feed_import_queued",
+        actor=actor,
+        obj=subscription,
+        organization=subscription.organization,
+        data={"url": subscription.url},
+    )
+    transaction.on_commit(lambda: _enqueue_import(subscription.pk))
+
+
+def _enqueue_import(subscription_id: int) -> None:
+    from crosscluster.events.tasks import import_feed_now
+
+    import_feed_now.enqueue(subscription_id)
 
 
 def due_feeds(now: dt.datetime | None = None) -> QuerySet[FeedSubscription]:
