@@ -58,6 +58,7 @@ def test_openapi_operations_have_explicit_ids_and_tags(db):
         "listRegions",
         "listTopics",
         "routeInquiry",
+        "search",
         "updateContact",
         "updateOffer",
         "updateOrganization",

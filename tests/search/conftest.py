@@ -21,6 +21,10 @@ FAKE_ENCODER = "tests.routing.conftest.FakeEncoder"
 
 @pytest.fixture(autouse=True)
 def fresh_index(settings):
+    yield from isolated_index(settings)
+
+
+def isolated_index(settings):
     """Every request checks for changes, and no test sees another test's index; routing is instant."""
     settings.SEARCH_CHECK_SECONDS = 0
     settings.ROUTING_ENCODER = FAKE_ENCODER
@@ -45,6 +49,11 @@ def organization(**fields):
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world():
+    """Published and hidden content of every kind about Fördermittel, and two topics with synonyms."""
     region = RegionFactory()
     digital = TopicFactory(
         slug="digitalisierung", name="Digitalisierung", synonyms="Digitalisation\nIndustrie 4.0"

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from . import contacts, events, notices, offers, organizations, regions, routing, topics, videos
+from . import contacts, events, notices, offers, organizations, regions, routing, search, topics, videos
 from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
@@ -60,5 +60,5 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (regions, topics, organizations, offers, contacts, videos, routing, events, notices):
+for module in (regions, topics, organizations, offers, contacts, videos, routing, events, notices, search):
     api.add_router("", module.router)
