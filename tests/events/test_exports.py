@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from crosscluster.events import publishing
 from crosscluster.events.models import Event
+from crosscluster.events.services import update_event
 from tests.factories import EventFactory, OrganizationFactory, TopicFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -214,3 +215,29 @@ def test_list_page_offers_subscriptions_with_its_filters(client, week_of_events)
     assert 'value="http://testserver/veranstaltungen/kalender.ics?topic=kunststoffe&amp;free=on"' in html
     assert 'value="http://testserver/veranstaltungen/rss.xml?topic=kunststoffe&amp;free=on"' in html
     assert 'value="http://testserver/veranstaltungen/atom.xml?topic=kunststoffe&amp;free=on"' in html
+
+
+def test_exports_carry_a_sequence_that_grows_with_every_change(client, organization):
+    event = EventFactory(organizers=[organization], title="Kunststofftag")
+    url = reverse("events:calendar")
+
+    def exported():
+        calendar = icalendar.Calendar.from_ical(client.get(url).content)
+        (entry,) = calendar.walk("VEVENT")
+        return str(entry["UID"]), entry.decoded("SEQUENCE"), entry.decoded("LAST-MODIFIED")
+
+    uid, first, _modified = exported()
+    Event.objects.filter(pk=event.pk).update(
+        created_at=event.created_at - dt.timedelta(hours=2),
+        updated_at=event.created_at - dt.timedelta(hours=1),
+    )
+    uid_before, before, _modified = exported()
+    event.refresh_from_db()
+    update_event(event, actor=None, title="Kunststofftag 2030")
+    uid_after, after, modified = exported()
+
+    assert uid == uid_before == uid_after == f"event-{event.pk}@127.0.0.1"
+    assert first == 0 < before == 3600 < 7200 <= after
+    assert modified == event.updated_at.replace(microsecond=0)
+    single = icalendar.Calendar.from_ical(client.get(reverse("events:ics", args=[event.pk])).content)
+    assert single.walk("VEVENT")[0].decoded("SEQUENCE") == after

@@ -1,8 +1,8 @@
 """One event for other programs: an iCalendar file for "add to my calendar" and schema.org JSON-LD.
 
 The iCalendar UID is `event-<id>@<site host>`, stable across downloads, so a calendar that imports the file
-twice updates the entry instead of doubling it. All-day events are exported as dates with an exclusive DTEND,
-exactly as they are stored.
+twice updates the entry instead of doubling it; SEQUENCE, LAST-MODIFIED and DTSTAMP tell it which version is
+newer. All-day events are exported as dates with an exclusive DTEND, exactly as they are stored.
 """
 
 import contextlib
@@ -38,6 +38,12 @@ SCHEMA_ATTENDANCE = {
 def event_uid(event: Event) -> str:
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     return f"event-{event.pk}@{host}"
+
+
+def event_sequence(event: Event) -> int:
+    """The iCalendar SEQUENCE: seconds from creation to the last change, so it grows with every change
+    (calendar programs take a higher SEQUENCE as the newer version) and needs no counter of its own."""
+    return max(0, int((event.updated_at - event.created_at).total_seconds()))
 
 
 def location_text(event: Event) -> str:
@@ -76,6 +82,7 @@ def event_component(event: Event, url: str) -> icalendar.Event:
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", event.updated_at)
     entry.add("last-modified", event.updated_at)
+    entry.add("sequence", event_sequence(event))
     entry.add("summary", event.title)
     if event.all_day:
         first, end = all_day_dates(event.start, event.end)
