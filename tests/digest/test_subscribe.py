@@ -156,3 +156,10 @@ def test_rate_limit_ends_after_the_window(client, digitalisation, settings, monk
 
     moment[0] += settings.DIGEST_LIMIT_WINDOW_SECONDS + 1
     assert client.post(URL, form_data(digitalisation)).status_code == 302
+
+
+@pytest.mark.django_db
+def test_privacy_page_includes_the_digest_notice(client):
+    html = client.get("/datenschutz/").content.decode()
+
+    assert f'id="privacy-digest">Wochenüberblick (Version {settings.DIGEST_CONSENT_VERSION})' in html

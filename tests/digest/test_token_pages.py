@@ -35,7 +35,7 @@ def test_confirm_link_get_asks_and_changes_nothing(client, waiting):
 
     assert response.status_code == 200
     assert "Mein Abonnement bestätigen" in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     waiting.refresh_from_db()
     assert waiting.confirmed_at is None
 

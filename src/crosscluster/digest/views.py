@@ -31,9 +31,13 @@ logger = logging.getLogger(__name__)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages reached by a private link: never cached, indexed or named in a Referer header."""
+    """Pages reached by a private link: never cached or indexed, and never named in a Referer to other sites.
+
+    `same-origin` rather than `no-referrer`: under `no-referrer` browsers send `Origin: null` with the page's
+    own form POSTs, which Django's CSRF check rejects, so the confirm and save buttons would fail.
+    """
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
