@@ -5,6 +5,7 @@ import zoneinfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.news.models import Notice, NoticeAttachment
@@ -233,3 +234,12 @@ def test_manager_nav_links_to_notices(client, manager):
     client.force_login(manager)
 
     assert f'href="{reverse("manage:notices")}"' in client.get(reverse("manage:dashboard")).content.decode()
+
+
+def test_manage_notice_without_validity_start_is_valid_from_now(client, manager, organization):
+    client.force_login(manager)
+    before = timezone.now()
+
+    client.post(reverse("manage:notice-create"), notice_data(organization, valid_from=""))
+
+    assert before <= Notice.objects.get().valid_from <= timezone.now()

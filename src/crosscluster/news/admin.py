@@ -72,7 +72,9 @@ class NoticeAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
 
     def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
-        """Topics were saved by `update_notice` in `save_model`."""
+        """Topics were saved by `update_notice` in `save_model`; the attachment inline is read-only."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request: HttpRequest, obj: Notice) -> None:
         services.delete_notice(obj, actor=request.user)
