@@ -159,3 +159,100 @@ def test_client_address_trusts_forwarded_for_only_from_a_local_proxy(remote, for
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
 
     assert throttling.client_address(request) == expected
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        # Two proxies (e.g. a load balancer, then nginx): the second entry from the right is the client.
+        (2, "127.0.0.1", "192.0.2.1, 198.51.100.4, 10.0.0.7", "198.51.100.4"),
+        (2, "127.0.0.1", "198.51.100.4, 10.0.0.7", "198.51.100.4"),
+        # Fewer entries than proxies: the request skipped the outer proxy; the left-most entry is the client.
+        (2, "127.0.0.1", "198.51.100.4", "198.51.100.4"),
+        (3, "10.0.0.2", "192.0.2.1, 198.51.100.4, 10.0.0.8, 10.0.0.7", "198.51.100.4"),
+        # Still only from a local proxy.
+        (2, "203.0.113.5", "192.0.2.1, 198.51.100.4", "203.0.113.5"),
+        # No proxy: the header is ignored.
+        (0, "127.0.0.1", "198.51.100.4", "127.0.0.1"),
+        # Empty entries do not count as hops.
+        (1, "127.0.0.1", "198.51.100.4, ", "198.51.100.4"),
+    ],
+)
+def test_client_address_skips_the_configured_number_of_proxies(
+    settings, proxies, remote, forwarded, expected
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert throttling.client_address(request) == expected
+
+
+# The password-reset form ----------------------------------------------------------------------------------
+
+RESET_URL = reverse("accounts:password_reset")
+
+
+@pytest.fixture
+def reset_limits(settings):
+    settings.PASSWORD_RESET_MAX_REQUESTS = 2
+    settings.PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT = 4
+    settings.PASSWORD_RESET_WINDOW_SECONDS = 3600
+
+
+def reset(client, email, address="203.0.113.5"):
+    return client.post(RESET_URL, {"email": email}, REMOTE_ADDR=address)
+
+
+def test_reset_throttling_limits_mails_to_one_address(client, manager, clock, reset_limits):
+    from django.core import mail
+
+    assert reset(client, manager.email).status_code == 302
+    assert reset(client, manager.email.upper(), address="198.51.100.9").status_code == 302
+
+    refused = reset(client, manager.email, address="192.0.2.44")
+
+    assert refused.status_code == 200
+    assert error_codes(refused) == ["throttled"]
+    assert "60 Minuten" in refused.content.decode()
+    assert len(mail.outbox) == 2
+
+
+def test_reset_throttling_says_the_same_for_an_unknown_address(client, manager, clock, reset_limits):
+    for email in (manager.email, "niemand@example.org"):
+        reset(client, email)
+        reset(client, email)
+
+    known, unknown = reset(client, manager.email), reset(client, "niemand@example.org")
+
+    assert error_codes(known) == error_codes(unknown) == ["throttled"]
+    assert known.content.decode().count("Zu viele Anfragen") == unknown.content.decode().count(
+        "Zu viele Anfragen"
+    )
+
+
+def test_reset_throttling_limits_a_client_asking_for_many_addresses(client, manager, clock, reset_limits):
+    for number in range(4):
+        assert reset(client, f"person{number}@example.org").status_code == 302
+
+    assert error_codes(reset(client, manager.email)) == ["throttled"]
+    assert reset(client, manager.email, address="198.51.100.9").status_code == 302
+
+
+def test_reset_throttling_ends_with_the_window(client, manager, clock, reset_limits):
+    reset(client, manager.email)
+    clock.now += 1800
+    reset(client, manager.email)
+    assert error_codes(reset(client, manager.email)) == ["throttled"]
+
+    clock.now += 1801  # the first request has left the window; refused ones were not counted
+
+    assert reset(client, manager.email).status_code == 302
+    assert error_codes(reset(client, manager.email)) == ["throttled"]
+
+
+def test_reset_throttling_is_separate_from_the_login(client, manager, clock, reset_limits):
+    for _ in range(3):
+        login(client, manager.email, "wrong")
+    assert error_codes(login(client, manager.email, PASSWORD)) == ["throttled"]
+
+    assert reset(client, manager.email).status_code == 302

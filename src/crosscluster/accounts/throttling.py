@@ -8,6 +8,10 @@ leaves the window. Refused attempts are not counted, so a lock always ends one w
 Explicit times are stored instead of a counter with a cache timeout because backends differ on whether
 `incr()` keeps a key's expiry; the arithmetic here does not depend on the backend. Two failures at the same
 instant on two servers may be counted as one; that only allows an attacker one extra try.
+
+The password-reset form is limited the same way, but counting every request rather than failures, as each
+may send a mail: `PASSWORD_RESET_MAX_REQUESTS` per e-mail address and `PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT`
+per client within `PASSWORD_RESET_WINDOW_SECONDS`.
 """
 
 import ipaddress
@@ -20,6 +24,7 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 KEY_PREFIX = "login-failures"
+RESET_KEY_PREFIX = "password-resets"
 
 
 def _now() -> float:
@@ -35,14 +40,20 @@ def client_address(request: HttpRequest) -> str:
     """The client's address, reduced to what one client controls.
 
     Behind the reverse proxy of docs/operations.md every request comes from a loopback or private network;
-    then the right-most X-Forwarded-For entry is the address that connected to the proxy (entries further left
-    are whatever the client sent and cannot be trusted). IPv6 clients usually own a whole /64: one client.
+    then X-Forwarded-For is read from the right: each of the `TRUSTED_PROXY_COUNT` proxies in a row appended
+    the address that connected to it, so the entry that many places from the right is the client (entries
+    further left are whatever the client sent and cannot be trusted). With fewer entries than proxies, the
+    request skipped the outer ones and the left-most entry is the client. `TRUSTED_PROXY_COUNT = 0` ignores
+    the header.
+    IPv6 clients usually own a whole /64: one client.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     address = _parse(remote)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if address is not None and _is_local(address) and forwarded:
-        forwarded_address = _parse(forwarded.split(",")[-1].strip())
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [entry for entry in forwarded if entry]
+    if address is not None and _is_local(address) and proxies > 0 and forwarded:
+        forwarded_address = _parse(forwarded[-min(proxies, len(forwarded))])
         if forwarded_address is not None:
             address = forwarded_address
     if address is None:
@@ -79,36 +90,47 @@ def pseudonym(email: str) -> str:
     return salted_hmac(key_salt, normalize_email(email), algorithm="sha256").hexdigest()
 
 
-def _keys(email: str, address: str) -> list[str]:
-    return [f"{KEY_PREFIX}:email:{pseudonym(email)}", f"{KEY_PREFIX}:client:{address}"]
+def _keys(email: str, address: str, prefix: str = KEY_PREFIX) -> list[str]:
+    return [f"{prefix}:email:{pseudonym(email)}", f"{prefix}:client:{address}"]
 
 
-def _recent(times: list[float] | None, now: float) -> list[float]:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+def _recent(times: list[float] | None, now: float, window: int) -> list[float]:
     return [moment for moment in (times or []) if moment > now - window]
+
+
+def _wait(limits: dict[str, int], window: int) -> int:
+    """Seconds until every key (cache key → allowed events in the window) is below its limit again."""
+    now = _now()
+    wait = 0.0
+    for key, times in cache.get_many(list(limits)).items():
+        limit = limits[key]
+        recent = _recent(times, now, window)
+        if len(recent) >= limit:
+            # Locked until the oldest of the last `limit` events leaves the window.
+            oldest = sorted(recent)[-limit]
+            wait = max(wait, oldest + window - now)
+    return math.ceil(wait)
+
+
+def _record(limits: dict[str, int], window: int) -> None:
+    now = _now()
+    for key, limit in limits.items():
+        recent = _recent(cache.get(key), now, window)
+        recent.append(now)
+        cache.set(key, recent[-limit:], timeout=window)
+
+
+def _login_limits(email: str, address: str) -> dict[str, int]:
+    return dict.fromkeys(_keys(email, address), settings.LOGIN_MAX_FAILURES)
 
 
 def seconds_locked(email: str, address: str) -> int:
     """How long the e-mail address or the client must still wait; 0 when a try is allowed."""
-    now = _now()
-    limit = settings.LOGIN_MAX_FAILURES
-    wait = 0.0
-    for times in cache.get_many(_keys(email, address)).values():
-        recent = _recent(times, now)
-        if len(recent) >= limit:
-            # Locked until the oldest of the last `limit` failures leaves the window.
-            oldest = sorted(recent)[-limit]
-            wait = max(wait, oldest + settings.LOGIN_FAILURE_WINDOW_SECONDS - now)
-    return math.ceil(wait)
+    return _wait(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def record_failure(email: str, address: str) -> None:
-    now = _now()
-    limit = settings.LOGIN_MAX_FAILURES
-    for key in _keys(email, address):
-        recent = _recent(cache.get(key), now)
-        recent.append(now)
-        cache.set(key, recent[-limit:], timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    _record(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def clear_email(email: str) -> None:
@@ -118,3 +140,21 @@ def clear_email(email: str) -> None:
     """
     email_key, _client_key = _keys(email, "")
     cache.delete(email_key)
+
+
+def _reset_limits(email: str, address: str) -> dict[str, int]:
+    email_key, client_key = _keys(email, address, RESET_KEY_PREFIX)
+    return {
+        email_key: settings.PASSWORD_RESET_MAX_REQUESTS,
+        client_key: settings.PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT,
+    }
+
+
+def seconds_until_reset_allowed(email: str, address: str) -> int:
+    """How long before this address or client may ask for another reset mail; 0 when one is allowed."""
+    return _wait(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
+def record_reset_request(email: str, address: str) -> None:
+    """Count a reset request, whether or not an account has the address (the answer is the same)."""
+    _record(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)

@@ -1,20 +1,27 @@
 """Logging in and out, passwords, the manager dashboard and personal API tokens."""
 
+import logging
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
-from . import services
+from . import services, throttling
 from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+logger = logging.getLogger("crosscluster.accounts.login")
 
 
 class LoginView(auth_views.LoginView):
@@ -24,6 +31,11 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Mails a reset link; limited per address and per client (accounts.throttling), as each request mails.
+
+    A refused request says so, in the same words whether or not an account has the address.
+    """
+
     form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/email/password_reset.txt"
@@ -33,6 +45,31 @@ class PasswordResetView(auth_views.PasswordResetView):
         "site_name": settings.SITE_NAME,
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
     }
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = throttling.normalize_email(form.cleaned_data["email"])
+        address = throttling.client_address(self.request)
+        wait = throttling.seconds_until_reset_allowed(email, address)
+        if wait:
+            minutes = math.ceil(wait / 60)
+            form.add_error(
+                None,
+                ValidationError(
+                    ngettext(
+                        "Too many requests. Please wait %(minutes)s minute and try again.",
+                        "Too many requests. Please wait %(minutes)s minutes and try again.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    code="throttled",
+                ),
+            )
+            logger.warning(
+                "password reset refused: account %s from %s", throttling.pseudonym(email)[:12], address
+            )
+            return self.form_invalid(form)
+        throttling.record_reset_request(email, address)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
