@@ -77,3 +77,17 @@ def test_admin_topic_edits_synonyms_and_introduction(client, admin_user, topic):
     assert response.status_code == 302
     topic = Topic.objects.get(pk=topic.pk)
     assert (topic.synonym_list(), topic.introduction) == (["Plastik", "Polymer"], "Einführung")
+
+
+def test_admin_topic_rename_refreshes_the_search_text_of_its_notices(client, admin_user, organization, topic):
+    notice = NoticeFactory(organization=organization, topics=[topic])
+    assert "wasserstoff" not in notice.search_text
+    client.force_login(admin_user)
+
+    client.post(
+        reverse("admin:directory_topic_change", args=[topic.pk]),
+        {"name": "Wasserstoff", "slug": topic.slug, "position": 0, "synonyms": "", "introduction": ""},
+    )
+
+    notice.refresh_from_db()
+    assert "wasserstoff" in notice.search_text.split()

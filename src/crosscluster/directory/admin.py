@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from crosscluster.accounts.models import Membership
 from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
+from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
 
 from .models import Contact, Offer, Organization, Region, Topic, Video
 from .search import refresh_search_text
@@ -31,10 +32,12 @@ class TopicAdmin(AuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Topic, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        # Topic names are part of the search text of every organisation that has the topic.
+        # Topic names are part of the search text of every organisation and notice that has the topic.
         if "name" in form.changed_data:
             for organization in obj.organizations.all():
                 refresh_search_text(organization)
+            for notice in obj.notices.select_related("organization").prefetch_related("topics"):
+                refresh_notice_search_text(notice)
 
 
 class OfferInline(admin.StackedInline):
