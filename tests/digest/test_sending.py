@@ -299,3 +299,19 @@ def test_unconfirmed_subscriptions_are_deleted_after_the_deadline(settings, digi
     assert "1 deleted" in out.getvalue()
     assert set(Subscriber.objects.all()) == {recent, confirmed}
     assert not OutgoingMail.objects.exists()
+
+
+def test_run_costs_a_fixed_number_of_queries_per_subscriber(
+    content, digitalisation, energy, django_assert_num_queries
+):
+    """Content is loaded once per run (15 queries); each subscriber costs 7: lock with topics, the check,
+    the outbox row and the delivery record, inside a savepoint."""
+    SubscriberFactory(topics=[digitalisation])
+    with django_assert_num_queries(15 + 7):
+        send()
+
+    DigestIssue.objects.all().delete()
+    for _ in range(4):
+        SubscriberFactory(topics=[digitalisation, energy])
+    with django_assert_num_queries(15 + 5 * 7):
+        send()
