@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Literal
@@ -68,36 +70,68 @@ def tokens(text: str) -> list[str]:
     return [word for word in _WORD.findall(fold(text)) if word not in _STOPWORDS]
 
 
+@dataclass(frozen=True)
+class _Title:
+    """What the comparison of a title needs, computed once per title."""
+
+    words: tuple[str, ...]
+    unique: frozenset[str]
+    spelled: int  # len(" ".join(unique)): the length of its side of the word-set comparison
+    chars: Counter  # the characters of " ".join(unique)
+    joined_chars: Counter  # the characters of "".join(words)
+
+
 @lru_cache(maxsize=20_000)
-def _title_words(title: str) -> tuple[tuple[str, ...], frozenset[str]]:
+def _title(title: str) -> _Title:
     words = tokens(title)
-    return tuple(words), frozenset(words)
+    unique = frozenset(words)
+    spelled = " ".join(unique)
+    return _Title(tuple(words), unique, len(spelled), Counter(spelled), Counter("".join(words)))
+
+
+def _bound(x: Counter, y: Counter, length: int) -> float:
+    """`SequenceMatcher.quick_ratio` from character counts: an upper bound of the ratio."""
+    return 2 * sum((x & y).values()) / length if length else 1.0
 
 
 def title_similarity(a: str, b: str, *, at_least: float = 0.0) -> float:
     """Token-set similarity of two titles in [0, 1].
 
-    With `at_least`, comparisons that cannot reach it are skipped (by `SequenceMatcher`'s cheap upper
-    bounds): the result is exact when it reaches `at_least`, and some lower score otherwise.
+    With `at_least`, comparisons that cannot reach it are skipped by upper bounds from the titles' cached
+    character counts (the way `SequenceMatcher.quick_ratio` bounds a ratio, without building the matcher):
+    the result is exact when it reaches `at_least`, and some lower score otherwise. Grouping an import
+    compares thousands of pairs; almost all of them fail on a bound.
     """
-    (list_a, words_a), (list_b, words_b) = _title_words(a), _title_words(b)
+    ta, tb = _title(a), _title(b)
+    words_a, words_b = ta.unique, tb.unique
     if not words_a or not words_b:
         return 0.0
-    shared = " ".join(sorted(words_a & words_b))
-    rest_a = " ".join([shared, *sorted(words_a - words_b)]).strip()
-    rest_b = " ".join([shared, *sorted(words_b - words_a)]).strip()
+    common = words_a & words_b
+    shared = " ".join(sorted(common))
+    # The word sets: the shared words, then each side's rest (the same characters as `spelled`).
+    rest_pair = (ta.spelled, tb.spelled, ta.chars, tb.chars)
     # The words run together too, so that `Wasserstoff-Forum` meets `Wasserstoffforum`.
-    pairs = [(rest_a, rest_b), ("".join(list_a), "".join(list_b))]
-    if len(words_a & words_b) >= 2:  # one title is the other plus words; a single shared word is too little
-        pairs += [(shared, rest_a), (shared, rest_b)]
+    joined_pair = (len("".join(ta.words)), len("".join(tb.words)), ta.joined_chars, tb.joined_chars)
+    candidates = [("rest", *rest_pair), ("joined", *joined_pair)]
+    if len(common) >= 2:  # one title is the other plus words; a single shared word is too little
+        candidates += [("shared_a", len(shared), ta.spelled, None, None)]
+        candidates += [("shared_b", len(shared), tb.spelled, None, None)]
     best = 0.0
-    for x, y in pairs:
-        if at_least and 2 * min(len(x), len(y)) < at_least * (len(x) + len(y)):
-            continue  # even a perfect overlap of the shorter one cannot reach it
-        matcher = SequenceMatcher(None, x, y)
-        if at_least and matcher.quick_ratio() < at_least:
-            continue
-        best = max(best, matcher.ratio())
+    for kind, len_x, len_y, chars_x, chars_y in candidates:
+        if at_least:
+            if 2 * min(len_x, len_y) < at_least * (len_x + len_y):
+                continue  # even a perfect overlap of the shorter one cannot reach it
+            if chars_x is not None and _bound(chars_x, chars_y, len_x + len_y) < at_least:
+                continue
+        if kind == "rest":
+            x = " ".join([shared, *sorted(words_a - words_b)]).strip()
+            y = " ".join([shared, *sorted(words_b - words_a)]).strip()
+        elif kind == "joined":
+            x, y = "".join(ta.words), "".join(tb.words)
+        else:
+            x = shared
+            y = " ".join([shared, *sorted((words_a if kind == "shared_a" else words_b) - common)])
+        best = max(best, SequenceMatcher(None, x, y).ratio())
     return best
 
 
