@@ -1,14 +1,17 @@
-"""The audit log in the admin (read-only), and the base class that makes admin saves audited changes."""
+"""The audit log and the mail outbox in the admin (read-only), and the base class that makes admin saves
+audited changes."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditLogEntry
+from .mail import deliver
+from .models import AuditLogEntry, OutgoingMail
 from .services import log_action
 
 
@@ -77,8 +80,21 @@ class AuditedAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows that only code writes: no adding, changing or deleting in the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: the log is written by the services, never edited, so it can be trusted."""
 
     list_display = ["created_at", "action", "actor", "object_repr", "organization"]
@@ -98,11 +114,42 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: AuditLogEntry | None = None) -> bool:
-        return False
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """The outbox (core.mail), read-only, with one action: try to send the chosen unsent mails now."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: AuditLogEntry | None = None) -> bool:
-        return False
+    list_display = ["created_at", "to", "subject", "sent_at", "attempts", "next_attempt_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["to", "subject", "topic"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "to",
+        "subject",
+        "topic",
+        "sent_at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "body_text",
+        "body_html",
+        "headers",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry sending now"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
+        sent = failed = 0
+        for mail_id in queryset.filter(sent_at__isnull=True).values_list("pk", flat=True):
+            if deliver(mail_id):
+                sent += 1
+            else:
+                failed += 1
+        self.message_user(
+            request,
+            _("%(sent)s sent, %(failed)s failed (kept for a later retry).")
+            % {"sent": sent, "failed": failed},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )

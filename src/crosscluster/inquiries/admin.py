@@ -1,8 +1,7 @@
-"""Inquiries and the mail outbox in the admin: for looking, not for editing.
+"""Inquiries in the admin: for looking, not for editing (the mail outbox is in core.admin).
 
 Inquiries change only through their services (the manager area), so every step is audited and mailed; the
-admin shows them read-only, personal data to superusers only, and can erase it on request (DSGVO). The outbox
-is read-only too, with one action: try to send a mail now.
+admin shows them read-only, personal data to superusers only, and can erase it on request (DSGVO).
 """
 
 from django.contrib import admin, messages
@@ -11,8 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crosscluster.core.mail import deliver
-from crosscluster.core.models import OutgoingMail
+from crosscluster.core.admin import ReadOnlyAdmin
 
 from . import services
 from .models import Inquiry
@@ -38,17 +36,6 @@ STATISTICS_FIELDS = [
     "closed_at",
     "erased_at",
 ]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Inquiry)
@@ -102,42 +89,4 @@ class InquiryAdmin(ReadOnlyAdmin):
             )
             % {"count": count},
             messages.SUCCESS,
-        )
-
-
-@admin.register(OutgoingMail)
-class OutgoingMailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to", "subject", "sent_at", "attempts", "next_attempt_at"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter), "created_at"]
-    search_fields = ["to", "subject", "topic"]
-    date_hierarchy = "created_at"
-    fields = [
-        "created_at",
-        "to",
-        "subject",
-        "topic",
-        "sent_at",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "body_text",
-        "body_html",
-        "headers",
-    ]
-    readonly_fields = fields
-    actions = ["retry_now"]
-
-    @admin.action(description=_("Retry sending now"))
-    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
-        sent = failed = 0
-        for mail_id in queryset.filter(sent_at__isnull=True).values_list("pk", flat=True):
-            if deliver(mail_id):
-                sent += 1
-            else:
-                failed += 1
-        self.message_user(
-            request,
-            _("%(sent)s sent, %(failed)s failed (kept for a later retry).")
-            % {"sent": sent, "failed": failed},
-            messages.SUCCESS if not failed else messages.WARNING,
         )
