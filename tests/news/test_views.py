@@ -175,3 +175,16 @@ def test_organization_page_shows_its_current_notices(client, organization, other
     assert "Eigener Hinweis" in html
     assert "Fremder Hinweis" not in html
     assert "Entwurf" not in html
+
+
+def test_main_navigation_links_the_notices_and_marks_them_current(client, organization):
+    notice = NoticeFactory(organization=organization)
+
+    home = client.get(reverse("directory:home")).content.decode()
+    listing = client.get(reverse("news:list")).content.decode()
+    detail = client.get(notice.get_absolute_url()).content.decode()
+
+    link = f'<a href="{reverse("news:list")}"'
+    assert f"{link}>Hinweise</a>" in home
+    assert f'{link} aria-current="page">Hinweise</a>' in listing
+    assert f'{link} aria-current="page">Hinweise</a>' in detail
