@@ -27,6 +27,7 @@ def fresh_index(settings):
 def isolated_index(settings):
     """Every request checks for changes, and no test sees another test's index; routing is instant."""
     settings.SEARCH_CHECK_SECONDS = 0
+    settings.SEARCH_REBUILD_IN_BACKGROUND = False
     settings.ROUTING_ENCODER = FAKE_ENCODER
     settings.ROUTING_SYNC_EMBED_MAX = 10_000
     from crosscluster.routing import services as routing_services

@@ -1,6 +1,7 @@
 """The search service: word forms, compounds, typos, synonyms, grouping, and only published content."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -180,6 +181,31 @@ def test_index_is_not_rebuilt_within_the_check_interval(world, settings, django_
     assert result.total == 0
     services.clear_index_cache()
     assert services.search("Wasserstoff").total == 1
+
+
+def test_index_rebuilds_in_the_background_and_serves_the_old_one_meanwhile(world, settings, monkeypatch):
+    settings.SEARCH_REBUILD_IN_BACKGROUND = True
+    started = []
+
+    class Deferred:
+        """Records the rebuild instead of running it, so the test sees what searches get meanwhile."""
+
+        def __init__(self, target, args, **kwargs):
+            self.run = lambda: target(*args)
+
+        def start(self):
+            started.append(self)
+
+    monkeypatch.setattr(services.threading, "Thread", Deferred)
+    old = services.get_index()  # the first one is built at once
+    EventFactory(title="Wasserstofftag", organizers=[world["agency"]])
+    assert services.search("Wasserstoff").total == 0  # the old index, while the new one is built
+    assert services.search("Wasserstoff").total == 0
+    assert len(started) == 1  # one rebuild at a time
+    with mock.patch.object(services.connections, "close_all"):  # keep the test's connection
+        started[0].run()
+    assert services.get_index() is not old
+    assert titles(services.search("Wasserstoff"), "event") == ["Wasserstofftag"]
 
 
 def test_events_leave_the_results_by_time_alone(world, settings):

@@ -79,20 +79,33 @@ class Segment:
         self.ends = np.fromiter((d.ends for d in docs), dtype=np.float64, count=len(docs))
         self.has_ends = bool(np.isfinite(self.ends).any())
         self.timed = bool(np.isfinite(self.visible_from).any() or np.isfinite(self.visible_until).any())
-        postings: dict[str, list[int]] = {}
-        titles: dict[str, list[int]] = {}
+        # (term, document) pairs, then one stable sort: postings are slices, in document order.
+        term_ids: dict[str, int] = {}
+        pairs_term: list[int] = []
+        pairs_doc: list[int] = []
+        title_term: list[int] = []
+        title_doc: list[int] = []
+        setdefault = term_ids.setdefault
         for position, doc in enumerate(docs):
-            for term in set(doc.stems) | set(doc.title_stems):
-                postings.setdefault(term, []).append(position)
-            for term in set(doc.title_stems):
-                titles.setdefault(term, []).append(position)
-        self.terms = sorted(postings)
-        self.term_ids = {term: i for i, term in enumerate(self.terms)}
-        self.postings = [np.asarray(postings[term], dtype=np.int64) for term in self.terms]
-        self.frequency = np.fromiter(
-            (len(postings[t]) for t in self.terms), dtype=np.int64, count=len(self.terms)
-        )
-        self.title_postings = {self.term_ids[t]: np.asarray(p, dtype=np.int64) for t, p in titles.items()}
+            ids = [setdefault(term, len(term_ids)) for term in set(doc.stems).union(doc.title_stems)]
+            pairs_term += ids
+            pairs_doc += [position] * len(ids)
+            if doc.title_stems:
+                ids = [term_ids[term] for term in set(doc.title_stems)]
+                title_term += ids
+                title_doc += [position] * len(ids)
+        self.terms = list(term_ids)
+        self.term_ids = term_ids
+        self.postings, self.frequency = _group(pairs_term, pairs_doc, len(self.terms))
+        title_postings, _counts = _group(title_term, title_doc, len(self.terms))
+        self.title_postings = {i: docs_ for i, docs_ in enumerate(title_postings) if len(docs_)}
+        # Spelling neighbours are looked up among terms of about the same length; numbers are never typos.
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
+        for term_id, term in enumerate(self.terms):
+            if not term.isdigit():
+                terms, ids = self._by_length.setdefault(len(term), ([], []))
+                terms.append(term)
+                ids.append(term_id)
         # All terms in one string: a substring search over the vocabulary is one C-level scan.
         self._joined = "\n" + "\n".join(self.terms) + "\n"
         self._starts = []
@@ -129,9 +142,14 @@ class Segment:
         limit = max_typos(stem)
         if not limit or not self.terms:
             return None
-        matches = process.extract(
-            stem, self.terms, scorer=OSA.distance, score_cutoff=limit, limit=None, processor=None
-        )
+        matches = []
+        for length in range(len(stem) - limit, len(stem) + limit + 1):
+            terms, ids = self._by_length.get(length, ((), ()))
+            if terms:
+                found = process.extract(
+                    stem, terms, scorer=OSA.distance, score_cutoff=limit, limit=None, processor=None
+                )
+                matches += [(term, distance, ids[i]) for term, distance, i in found]
         if not matches:
             return None
         best = min(distance for _term, distance, _i in matches)
@@ -139,6 +157,15 @@ class Segment:
         nearest.sort(key=lambda item: (-int(self.frequency[item[1]]), item[0]))
         frequency = int(sum(self.frequency[i] for _term, i in nearest))
         return Correction(stem, tuple(term for term, _i in nearest), int(best), frequency)
+
+
+def _group(terms: list[int], docs: list[int], n_terms: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Document positions per term id (ascending), and how many each has."""
+    term_array = np.asarray(terms, dtype=np.int64)
+    doc_array = np.asarray(docs, dtype=np.int64)
+    order = np.argsort(term_array, kind="stable")
+    counts = np.bincount(term_array, minlength=n_terms) if n_terms else np.zeros(0, dtype=np.int64)
+    return np.split(doc_array[order], np.cumsum(counts)[:-1]) if n_terms else [], counts
 
 
 @dataclass

@@ -16,7 +16,7 @@ from crosscluster.directory.search import MIN_STEM_LENGTH, STOPWORDS, stem, stem
 from .index import Clause
 
 QUERY_MAX_LENGTH = 200
-_TOKEN = re.compile(r"[^\W_]+")
+TOKEN = re.compile(r"[^\W_]+")
 
 # Phrases that make a query read like a need rather than a keyword search (German and English).
 _NEED = re.compile(
@@ -87,7 +87,7 @@ class SynonymGroup:
 def synonym_group(names: Iterable[str]) -> SynonymGroup | None:
     phrases = []
     for name in names:
-        folded = tuple(word for word in _TOKEN.findall(name.casefold()) if word not in STOPWORDS)
+        folded = tuple(word for word in TOKEN.findall(name.casefold()) if word not in STOPWORDS)
         if folded:
             phrases.append((folded, tuple(dict.fromkeys(stems(name)))))
     return SynonymGroup(tuple(phrases)) if len(phrases) > 1 else None
@@ -95,7 +95,7 @@ def synonym_group(names: Iterable[str]) -> SynonymGroup | None:
 
 def tokens(query: str) -> list[Token]:
     result = []
-    for text in _TOKEN.findall(query):
+    for text in TOKEN.findall(query):
         folded = text.casefold()
         if folded in STOPWORDS or folded in REQUEST_WORDS:
             continue
@@ -148,7 +148,7 @@ def clauses(query_tokens: Sequence[Token], groups: Sequence[SynonymGroup] = ()) 
 def looks_like_need(query: str) -> bool:
     """A sentence or a request ("wir suchen Fördermittel für …", "we need help with …"), not keywords."""
     text = query.casefold()
-    count = len(_TOKEN.findall(text))
+    count = len(TOKEN.findall(text))
     if count >= SENTENCE_MIN_WORDS:
         return True
     return count >= NEED_MIN_WORDS and bool(_NEED.search(text))

@@ -16,6 +16,7 @@ The same code runs on SQLite and PostgreSQL: the database only answers plain rea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import threading
 import time
@@ -25,14 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory import queries as directory_queries
 from crosscluster.directory.models import Offer, Organization, Topic
-from crosscluster.directory.search import stems
+from crosscluster.directory.search import MIN_STEM_LENGTH, STOPWORDS, stem
 from crosscluster.events.access import public_events
 from crosscluster.events.models import Event
 from crosscluster.news.access import public_notices
@@ -41,7 +42,9 @@ from crosscluster.routing.models import IndexVersion
 
 from . import query as query_module
 from .index import Correction, Doc, Segment, SegmentMatch, known_stems, match
-from .query import QUERY_MAX_LENGTH, SynonymGroup, Token, looks_like_need, synonym_group, tokens
+from .query import QUERY_MAX_LENGTH, TOKEN, SynonymGroup, Token, looks_like_need, synonym_group, tokens
+
+logger = logging.getLogger(__name__)
 
 ORGANIZATION, OFFER, EVENT, NOTICE = "organization", "offer", "event", "notice"
 KINDS = (ORGANIZATION, OFFER, EVENT, NOTICE)
@@ -95,23 +98,38 @@ def _epoch(value: dt.datetime | None, default: float) -> float:
     return value.timestamp() if value is not None else default
 
 
-class _Surface:
-    """The most frequent spelling of each stem as written in titles and names, for "did you mean"."""
+class _Analyzer:
+    """Stems of many texts, fast: each distinct word is stemmed once per build (as `directory.search.stems`
+    does), and the spellings of title words are counted for "did you mean"."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, Counter[str]] = {}
+        self.cache: dict[str, str] = {}
+        self.seen: Counter[str] = Counter()
 
-    def add(self, text: str) -> list[str]:
-        """Record the words of a text; returns its stems (as `directory.search.stems` would)."""
-        result = []
-        for token in tokens(text):
-            if token.stem:
-                result.append(token.stem)
-                self.counts.setdefault(token.stem, Counter())[token.text] += 1
+    def stems(self, text: str, *, remember: bool = False) -> list[str]:
+        words = TOKEN.findall(text)
+        if remember:
+            self.seen.update(words)
+        cache, result = self.cache, []
+        for word in words:
+            word_stem = cache.get(word)
+            if word_stem is None:
+                folded = word.casefold()
+                # Numbers have no word forms: not worth the stemmer's time.
+                word_stem = folded if folded.isdigit() else "" if folded in STOPWORDS else stem(folded)
+                word_stem = cache[word] = word_stem if len(word_stem) >= MIN_STEM_LENGTH else ""
+            if word_stem:
+                result.append(word_stem)
         return result
 
-    def best(self) -> dict[str, str]:
-        return {stem: counts.most_common(1)[0][0] for stem, counts in self.counts.items()}
+    def surface(self) -> dict[str, str]:
+        """The most frequent spelling of each stem as written in titles and names."""
+        best: dict[str, tuple[int, str]] = {}
+        for word, count in self.seen.items():
+            word_stem = self.cache.get(word)
+            if word_stem and (word_stem not in best or count > best[word_stem][0]):
+                best[word_stem] = (count, word)
+        return {word_stem: word for word_stem, (_count, word) in best.items()}
 
 
 def _name_order(names: Sequence[str]) -> list[float]:
@@ -120,21 +138,21 @@ def _name_order(names: Sequence[str]) -> list[float]:
 
 
 def build_organizations() -> Segment:
-    surface = _Surface()
+    analyzer = _Analyzer()
     rows = list(
         directory_queries.published_organizations().values_list("pk", "name", "summary", "search_text")
     )
     order = _name_order([name.casefold() for _pk, name, _s, _t in rows])
     docs = []
     for (pk, name, summary, search_text), position in zip(rows, order, strict=True):
-        title = surface.add(name)
-        surface.add(summary)
+        title = analyzer.stems(name, remember=True)
+        analyzer.stems(summary, remember=True)
         docs.append(Doc(pk, search_text.split(), title, position))
-    return Segment(ORGANIZATION, docs, surface.best())
+    return Segment(ORGANIZATION, docs, analyzer.surface())
 
 
 def build_offers() -> Segment:
-    surface = _Surface()
+    analyzer = _Analyzer()
     topic_names: dict[int, list[str]] = {}
     for offer_id, name in Offer.topics.through.objects.filter(
         offer__organization__published=True
@@ -148,17 +166,17 @@ def build_offers() -> Segment:
     order = _name_order([f"{org.casefold()}\x00{position:09d}" for _pk, _t, _d, org, position in rows])
     docs = []
     for (pk, title, description, organization, _position), position in zip(rows, order, strict=True):
-        title_stems = surface.add(title)
-        text = set(title_stems) | set(surface.add(description)) | set(stems(organization))
+        title_stems = analyzer.stems(title, remember=True)
+        text = set(title_stems).union(analyzer.stems(description), analyzer.stems(organization))
         for name in topic_names.get(pk, ()):
-            text.update(stems(name))
+            text.update(analyzer.stems(name))
         docs.append(Doc(pk, sorted(text), title_stems, position))
-    return Segment(OFFER, docs, surface.best())
+    return Segment(OFFER, docs, analyzer.surface())
 
 
 def build_events(now: dt.datetime) -> Segment:
     """Public events not over for more than `EVENTS_PAST_DAYS`; they leave the results by time alone."""
-    surface = _Surface()
+    analyzer = _Analyzer()
     past = dt.timedelta(days=EVENTS_PAST_DAYS)
     rows = (
         public_events()
@@ -170,19 +188,19 @@ def build_events(now: dt.datetime) -> Segment:
         Doc(
             pk,
             search_text.split(),
-            surface.add(title),
+            analyzer.stems(title, remember=True),
             start.timestamp(),
             visible_until=(end + past).timestamp(),
             ends=end.timestamp(),
         )
         for pk, title, search_text, start, end in rows
     ]
-    return Segment(EVENT, docs, surface.best())
+    return Segment(EVENT, docs, analyzer.surface())
 
 
 def build_notices(now: dt.datetime) -> tuple[Segment, float]:
     """Notices public now, and the moment the set changes by time alone (a notice becoming valid)."""
-    surface = _Surface()
+    analyzer = _Analyzer()
     rows = public_notices(now).values_list(
         "pk", "title", "search_text", "valid_from", "valid_until", "pinned"
     )
@@ -191,14 +209,14 @@ def build_notices(now: dt.datetime) -> tuple[Segment, float]:
         Doc(
             pk,
             search_text.split(),
-            surface.add(title),
+            analyzer.stems(title, remember=True),
             -valid_from.timestamp() - (1e11 if pinned else 0.0),
             visible_until=_epoch(valid_until, math.inf),
         )
         for pk, title, search_text, valid_from, valid_until, pinned in rows
     ]
     upcoming = Notice.objects.filter(published=True, valid_from__gt=now).aggregate(first=Min("valid_from"))
-    return Segment(NOTICE, docs, surface.best()), _epoch(upcoming["first"], math.inf)
+    return Segment(NOTICE, docs, analyzer.surface()), _epoch(upcoming["first"], math.inf)
 
 
 def build_synonyms() -> list[SynonymGroup]:
@@ -214,26 +232,38 @@ def build_synonyms() -> list[SynonymGroup]:
 
 
 def _stamp_sql() -> str:
-    """Table and column names are our own (quoted), nothing from outside: no parameters needed."""
+    """One query of scalar subqueries, each answered from an index (see migrations/0001 for the events').
+
+    Table and column names are our own, quoted; nothing comes from outside.
+    """
     q = connection.ops.quote_name
-    sql = (
-        f"SELECT (SELECT MAX({q('version')}) FROM {q(IndexVersion._meta.db_table)}), o.*, e.*, n.* FROM "  # noqa: S608
-        f"(SELECT COUNT(*) AS o_n, MAX({q('updated_at')}) AS o_changed, "
-        f"SUM(CASE WHEN {q('published')} THEN 0 ELSE 1 END) AS o_hidden, "
-        f"SUM(CASE WHEN {q('published')} THEN 0 ELSE {q('id')} END) AS o_hidden_ids "
-        f"FROM {q(Organization._meta.db_table)}) o, "
-        f"(SELECT COUNT(*) AS e_n, MAX({q('updated_at')}) AS e_changed, "
-        f"COUNT({q('duplicate_of_id')}) AS e_dup, "
-        f"SUM({q('duplicate_of_id')}) AS e_dup_ids FROM {q(Event._meta.db_table)}) e, "
-        f"(SELECT COUNT(*) AS n_n, MAX({q('updated_at')}) AS n_changed FROM {q(Notice._meta.db_table)}) n"
+    org, event, notice = (q(m._meta.db_table) for m in (Organization, Event, Notice))
+    version = q(IndexVersion._meta.db_table)
+    updated, published, pk, duplicate = q("updated_at"), q("published"), q("id"), q("duplicate_of_id")
+    hidden = f"FROM {org} WHERE {published} = %s"
+    duplicates = f"FROM {event} WHERE {duplicate} IS NOT NULL"
+    parts = [
+        (f"MAX({q('version')})", f"FROM {version}"),
+        ("COUNT(*)", f"FROM {org}"),
+        (f"MAX({updated})", f"FROM {org}"),
+        ("COUNT(*)", hidden),
+        (f"SUM({pk})", hidden),
+        ("COUNT(*)", f"FROM {event}"),
+        (f"MAX({updated})", f"FROM {event}"),
+        ("COUNT(*)", duplicates),
+        (f"SUM({duplicate})", duplicates),
+        ("COUNT(*)", f"FROM {notice}"),
+        (f"MAX({updated})", f"FROM {notice}"),
+    ]
+    return " ".join(
+        ["SELECT", ", ".join(" ".join(["(SELECT", value, source]) + ")" for value, source in parts)]
     )
-    return sql
 
 
 def read_stamps() -> dict[str, tuple[Any, ...]]:
     """What each segment depends on, in one query; a segment is rebuilt when its part differs."""
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql())
+        cursor.execute(_stamp_sql(), [False, False])
         (
             version,
             o_n,
@@ -271,13 +301,14 @@ class SearchIndex:
 
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"index": None, "checked": -math.inf}
+_state: dict[str, Any] = {"index": None, "checked": -math.inf, "building": False}
 
 
 def clear_index_cache() -> None:
     with _lock:
         _state["index"] = None
         _state["checked"] = -math.inf
+        _state["building"] = False
 
 
 def _rebuild(old: SearchIndex | None, stamps: dict[str, tuple[Any, ...]], now: dt.datetime) -> SearchIndex:
@@ -305,8 +336,26 @@ def _rebuild(old: SearchIndex | None, stamps: dict[str, tuple[Any, ...]], now: d
     return SearchIndex(segments, synonyms, stamps, expire, seconds)
 
 
+def _rebuild_in_background(old: SearchIndex, stamps: dict[str, tuple[Any, ...]], now: dt.datetime) -> None:
+    try:
+        index = _rebuild(old, stamps, now)
+        with _lock:
+            if _state["index"] is old:
+                _state["index"] = index
+    except Exception:
+        logger.exception("search: rebuilding the index failed; the previous one stays in use")
+    finally:
+        _state["building"] = False
+        connections.close_all()  # this thread's own connections
+
+
 def get_index() -> SearchIndex:
-    """This process's index; the database is asked for changes at most every `SEARCH_CHECK_SECONDS`."""
+    """This process's index; the database is asked for changes at most every `SEARCH_CHECK_SECONDS`.
+
+    The first search of a process builds the index. Later changes are built in a background thread
+    (`SEARCH_REBUILD_IN_BACKGROUND`) while searches go on with the previous index, so a feed import never
+    makes a search wait for a rebuild of 100,000 events.
+    """
     index = _state["index"]
     if index is not None and time.monotonic() - _state["checked"] < settings.SEARCH_CHECK_SECONDS:
         return index
@@ -317,9 +366,16 @@ def get_index() -> SearchIndex:
         # Stamps are read before the data: a change during the build triggers the next rebuild.
         stamps = read_stamps()
         now = timezone.now()
-        if index is None or index.stamps != stamps or now.timestamp() >= index.notices_expire:
-            index = _rebuild(index, stamps, now)
-            _state["index"] = index
+        if index is None:
+            index = _state["index"] = _rebuild(None, stamps, now)
+        elif index.stamps != stamps or now.timestamp() >= index.notices_expire:
+            if not settings.SEARCH_REBUILD_IN_BACKGROUND:
+                index = _state["index"] = _rebuild(index, stamps, now)
+            elif not _state["building"]:
+                _state["building"] = True
+                threading.Thread(
+                    target=_rebuild_in_background, args=(index, stamps, now), name="search-index", daemon=True
+                ).start()
         _state["checked"] = time.monotonic()
     return index
 
@@ -354,13 +410,13 @@ def _suggestion(
     """The query with each corrected word replaced by the best-known spelling of its nearest term."""
     best: dict[str, tuple[Correction, Segment]] = {}
     for segment_match in matches:
-        for stem, correction in segment_match.corrections.items():
-            current = best.get(stem)
+        for query_stem, correction in segment_match.corrections.items():
+            current = best.get(query_stem)
             if current is None or (correction.distance, -correction.frequency) < (
                 current[0].distance,
                 -current[0].frequency,
             ):
-                best[stem] = (correction, index.segments[segment_match.kind])
+                best[query_stem] = (correction, index.segments[segment_match.kind])
     if not best:
         return "", []
     replaced = query

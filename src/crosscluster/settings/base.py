@@ -203,6 +203,8 @@ ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
 
 # The search's per-process index asks the database for changes at most this often (seconds); see docs/search.md.
 SEARCH_CHECK_SECONDS = env_int("SEARCH_CHECK_SECONDS", 5)
+# Rebuild a stale index in a background thread while searches use the previous one (tests: off).
+SEARCH_REBUILD_IN_BACKGROUND = env_bool("SEARCH_REBUILD_IN_BACKGROUND", True)
 
 LOGGING = {
     "version": 1,
