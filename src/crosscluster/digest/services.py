@@ -155,12 +155,15 @@ def update_subscription(subscriber: Subscriber, *, topics: Iterable[Topic], lang
 
 
 @transaction.atomic
-def unsubscribe(subscriber: Subscriber, *, reason: str = "left") -> None:
-    """Delete everything about the subscriber: the row, its topics and delivery records, its queued mails."""
+def unsubscribe(subscriber: Subscriber, *, reason: str = "left", actor: Any = None) -> None:
+    """Delete everything about the subscriber: the row, its topics and delivery records, its queued mails.
+
+    `reason`: "left" (the subscriber), "unconfirmed" (expired), "admin" (on request, by the office).
+    """
     pk = subscriber.pk
     OutgoingMail.objects.filter(topic=_mail_topic(subscriber)).delete()
     subscriber.delete()
-    log_action("digest.subscriber.deleted", data={"subscriber": pk, "reason": reason})
+    log_action("digest.subscriber.deleted", actor=actor, data={"subscriber": pk, "reason": reason})
 
 
 def erase_unconfirmed(now: dt.datetime | None = None) -> int:
