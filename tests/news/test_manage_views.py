@@ -243,3 +243,12 @@ def test_manage_notice_without_validity_start_is_valid_from_now(client, manager,
     client.post(reverse("manage:notice-create"), notice_data(organization, valid_from=""))
 
     assert before <= Notice.objects.get().valid_from <= timezone.now()
+
+
+def test_manager_dashboard_links_to_notices_for_those_who_publish(client, manager, outsider):
+    link = f'<a href="{reverse("manage:notices")}">Hinweise: aktuelle Informationen'
+
+    client.force_login(manager)
+    assert link in client.get(reverse("manage:dashboard")).content.decode()
+    client.force_login(outsider)
+    assert link not in client.get(reverse("manage:dashboard")).content.decode()
