@@ -103,3 +103,24 @@ def test_header_search_box_points_at_the_search(client, world):
 def test_inquiry_form_is_prefilled_from_the_search(client, world):
     html = client.get("/anfrage/", {"text": "Wir suchen Fördermittel"}).content.decode()
     assert 'id="id_text">\nWir suchen Fördermittel</textarea>' in html
+
+
+@pytest.mark.parametrize("role", ["anonymous", "manager of the hidden organisation", "office", "outsider"])
+def test_results_page_shows_only_published_content_whatever_the_role(client, world, role):
+    """The search is public: managing an unpublished organisation or being the office shows nothing more."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    if role != "anonymous":
+        user = UserFactory(email="person@example.org", is_coordinator=role == "office")
+        if role.startswith("manager"):
+            MembershipFactory(user=user, organization=world["hidden"])
+        client.force_login(user)
+    html = client.get("/suche/", {"q": "geheim"}).content.decode()
+    for hidden in [
+        "Geheimnetz",
+        "Geheime Fördermittelberatung",
+        "Fördermittel geheim",
+        "Fördermittel intern",
+    ]:
+        assert hidden not in html
+    assert "Nichts gefunden" in html
