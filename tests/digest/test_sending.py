@@ -320,3 +320,22 @@ def test_run_costs_a_fixed_number_of_queries_per_subscriber(
     with django_assert_num_queries(len(one) + 4 * 7):
         result = send()
     assert result.sent == 5
+
+
+def test_notice_excerpt_is_plain_text_in_both_parts(network, digitalisation):
+    NoticeFactory(
+        organization=network,
+        title="Zuschüsse & Kredite",
+        body="Förderung für **Forschung & Entwicklung** <script>alert(1)</script>",
+        topics=[digitalisation],
+    )
+    SubscriberFactory(topics=[digitalisation])
+
+    send()
+
+    [message] = digests()
+    assert "Förderung für Forschung & Entwicklung" in message.body_text
+    assert "Förderung für Forschung &amp; Entwicklung" in message.body_html
+    assert "&amp;amp;" not in message.body_html
+    assert "Zuschüsse &amp; Kredite" in message.body_html
+    assert "<script>" not in message.body_html

@@ -6,11 +6,14 @@ for content, and the coordination office's preview shows exactly what the run wo
 """
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from crosscluster.directory.models import Topic
 from crosscluster.events.access import public_events
@@ -27,6 +30,10 @@ class DigestItems:
 
     def __bool__(self) -> bool:
         return bool(self.notices or self.events)
+
+
+def excerpt(body_html: str, words: int = 40) -> str:
+    return Truncator(" ".join(html.unescape(strip_tags(body_html)).split())).words(words)
 
 
 def event_window(until: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -53,6 +60,9 @@ class DigestMaterial:
                 "start", "id"
             )
         )
+        for notice in self.notices:
+            # Plain text, entities decoded: the HTML mail escapes it once, the text mail shows it as it is.
+            notice.excerpt = excerpt(notice.body_html)
         self._notice_topics = {
             notice.pk: {topic.pk for topic in notice.topics.all()} for notice in self.notices
         }
