@@ -120,15 +120,19 @@ def test_event_list_query_count_does_not_grow_with_events(
     for number in range(5):
         EventFactory(organizers=[organization], topics=[topic], title=f"Termin {number}")
 
-    # cities, count, events, organisers, topics, duplicates (events.dedup); the filter form's topic and
-    # organiser choices
-    with django_assert_num_queries(8):
+    # cities and longest duration (cached after the first request), count, events, organisers, topics,
+    # duplicates (events.dedup); the filter form's topic and organiser choices
+    with django_assert_num_queries(9):
+        client.get(reverse("events:list"))
+    with django_assert_num_queries(7):
         client.get(reverse("events:list"))
     for number in range(5, 10):
         EventFactory(
             organizers=[organization, OrganizationFactory()], topics=[topic], title=f"Termin {number}"
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
+        client.get(reverse("events:list"))
+    with django_assert_num_queries(7):
         client.get(reverse("events:list"))
 
 
@@ -439,10 +443,76 @@ def test_calendar_query_count_does_not_grow_with_events(
             )
 
     add_events(3)
-    # cities, events, organisers, topics, duplicates (events.dedup); the filter form's topic and organiser
-    # choices
-    with django_assert_num_queries(7):
+    # cities and longest duration (cached after the first request); the filter form's topic and organiser
+    # choices; the events, and for the week (not the month grid, which shows titles only) their
+    # organisers, topics and duplicates (events.dedup)
+    queries = 3 if "monat" in str(url) else 6
+    with django_assert_num_queries(queries + 2):
+        client.get(url)
+    with django_assert_num_queries(queries):
         client.get(url)
     add_events(6)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(queries + 2):
         client.get(url)
+    with django_assert_num_queries(queries):
+        client.get(url)
+
+
+def test_event_list_counts_up_to_a_limit(client, organization, monkeypatch):
+    from crosscluster.events import views
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    for number in range(5):
+        EventFactory(organizers=[organization], title=f"Termin {number}")
+
+    response = client.get(reverse("events:list"))
+    html = response.content.decode()
+
+    assert (response.context["page"].paginator.count, response.context["page"].paginator.more) == (4, True)
+    assert "Mehr als 4 Veranstaltungen gefunden" in html
+    Event.objects.filter(title="Termin 4").delete()
+    response = client.get(reverse("events:list"))
+    assert (response.context["page"].paginator.count, response.context["page"].paginator.more) == (4, False)
+    assert "4 Veranstaltungen gefunden" in response.content.decode()
+
+
+def test_month_cell_shows_a_few_events_and_links_to_the_rest(client, organization, topic):
+    for hour in range(8, 14):
+        EventFactory(
+            organizers=[organization], topics=[topic], title=f"Termin {hour}", start=berlin(2030, 4, 9, hour)
+        )
+    EventFactory(organizers=[organization], title="Anderer Tag", start=berlin(2030, 4, 10, 9))
+
+    response = client.get(reverse("events:month", kwargs={"year": 2030, "month": 4}), {"topic": topic.slug})
+    html = response.content.decode()
+
+    (day,) = [d for week in response.context["weeks"] for d in week if d.date == dt.date(2030, 4, 9)]
+    assert [event.title for event in day.visible] == ["Termin 8", "Termin 9", "Termin 10", "Termin 11"]
+    assert day.more == 2
+    assert "2 weitere Veranstaltungen" in html
+    assert f"?topic={topic.slug}&amp;date_from=2030-04-09&amp;date_to=2030-04-09" in html
+    assert "Anderer Tag" not in html  # the topic filter applies
+
+
+def test_days_with_events_puts_each_event_on_every_day_it_touches():
+    from crosscluster.events.queries import days_with_events
+
+    def event(start, end):
+        return Event(title="x", start=start, end=end)
+
+    overnight = event(berlin(2030, 4, 8, 22), berlin(2030, 4, 9, 2))
+    earlier = event(berlin(2030, 4, 1, 10), berlin(2030, 4, 8, 0, 30))  # from before the range
+    all_day = event(berlin(2030, 4, 9), berlin(2030, 4, 11))  # 9 and 10 April, exclusive end
+    instant = event(berlin(2030, 4, 10, 0), berlin(2030, 4, 10, 0))  # zero length at midnight
+    ended = event(berlin(2030, 4, 1, 10), berlin(2030, 4, 8, 0))  # ends as the range begins
+
+    days = days_with_events(
+        [earlier, ended, overnight, all_day, instant], dt.date(2030, 4, 8), dt.date(2030, 4, 11)
+    )
+
+    assert [[e for e in day.events] for day in days] == [
+        [earlier, overnight],
+        [overnight, all_day],
+        [all_day, instant],
+        [],
+    ]

@@ -51,7 +51,7 @@ def filtered_events(form: EventFilterForm, **overrides: Any) -> QuerySet[Event]:
 def subscription_events(events: QuerySet[Event], now: dt.datetime, *, keep_past: bool = False) -> list[Event]:
     """A subscription's events: recent and upcoming (or all, with `keep_past`), soonest first, bounded."""
     if not keep_past:
-        events = events.filter(end__gte=now - dt.timedelta(days=PAST_DAYS))
+        events = queries.upcoming(events, now - dt.timedelta(days=PAST_DAYS))
     return list(queries.with_relations(events.order_by("start", "pk"))[:MAX_EVENTS])
 
 

@@ -7,10 +7,12 @@ stands for its group of duplicates (events.dedup): pages show `event.listed_orga
 """
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import filter_by_text
@@ -26,8 +28,11 @@ def _published_organizers() -> Prefetch:
 
 def with_relations(events: QuerySet[Event]) -> QuerySet[Event]:
     """One query more for the duplicates; their organisers and topics only when a page has duplicates."""
-    duplicates = Event.objects.filter(published=True, removed_at__isnull=True).prefetch_related(
-        _published_organizers(), "topics"
+    # Unordered: ordered by start, SQLite would walk the start index instead of looking up duplicate_of.
+    duplicates = (
+        Event.objects.filter(published=True, removed_at__isnull=True)
+        .order_by()
+        .prefetch_related(_published_organizers(), "topics")
     )
     return events.prefetch_related(
         _published_organizers(), "topics", Prefetch("duplicates", queryset=duplicates)
@@ -69,38 +74,55 @@ def filter_events(
 
 
 def in_range(events: QuerySet[Event], start: dt.datetime | None, end: dt.datetime | None) -> QuerySet[Event]:
-    """Events that overlap [start, end): running at some moment in it, or starting in it."""
+    """Events that overlap [start, end): running at some moment in it, or starting in it.
+
+    The condition on `end` alone would make the database walk the start index from the first event ever;
+    the bound by the longest duration (the same events) lets it start near `start`.
+    """
     if start is not None:
-        events = events.filter(Q(end__gt=start) | Q(start__gte=start, end=start))
+        events = events.filter(
+            Q(end__gt=start) | Q(start__gte=start, end=start), start__gte=start - longest_duration()
+        )
     if end is not None:
         events = events.filter(start__lt=end)
     return events
 
 
 def upcoming(events: QuerySet[Event], now: dt.datetime) -> QuerySet[Event]:
-    """Not over yet: an event is listed until its end."""
-    return events.filter(end__gte=now)
+    """Not over yet: an event is listed until its end (bounded by start as in `in_range`)."""
+    return events.filter(end__gte=now, start__gte=now - longest_duration())
 
 
-# The cities of the filter form change rarely but cost a scan of all public events: they are cached, and
-# every write to events or organisations drops the cache (events.signals for single saves, the bulk import
-# and dedup for their bulk statements). The timeout only bounds what a missed path could leave stale.
-CITIES_CACHE_KEY = "events:public-cities"
-CITIES_CACHE_TIMEOUT = 60 * 60
+# Two facts about all events change rarely but cost a scan of the whole table: the cities of the filter
+# form, and the longest duration of any event (which bounds every time-range query by start, below). They
+# are cached together, and every write to events or organisations drops the cache (events.signals for
+# single saves; the bulk import, dedup and feed removal for their bulk statements). The timeout only
+# bounds what a missed path could leave stale.
+FACTS_CACHE_KEY = "events:calendar-facts"
+FACTS_CACHE_TIMEOUT = 60 * 60
 
 
 def invalidate_filter_choices() -> None:
-    cache.delete(CITIES_CACHE_KEY)
+    cache.delete(FACTS_CACHE_KEY)
+
+
+def _facts() -> dict:
+    facts = cache.get(FACTS_CACHE_KEY)
+    if facts is None:
+        cities = public_events().exclude(city="").order_by("city").values_list("city", flat=True).distinct()
+        longest = Event.objects.aggregate(longest=Max(F("end") - F("start")))["longest"]
+        facts = {"cities": list(cities), "longest": longest or dt.timedelta(0)}
+        cache.set(FACTS_CACHE_KEY, facts, FACTS_CACHE_TIMEOUT)
+    return facts
 
 
 def public_cities() -> list[str]:
-    cities = cache.get(CITIES_CACHE_KEY)
-    if cities is None:
-        cities = list(
-            public_events().exclude(city="").order_by("city").values_list("city", flat=True).distinct()
-        )
-        cache.set(CITIES_CACHE_KEY, cities, CITIES_CACHE_TIMEOUT)
-    return cities
+    return _facts()["cities"]
+
+
+def longest_duration() -> dt.timedelta:
+    """No event lasts longer: an event that ends after T started after T minus this."""
+    return _facts()["longest"]
 
 
 @dataclass
@@ -108,18 +130,71 @@ class Day:
     date: dt.date
     events: list[Event] = field(default_factory=list)
     in_month: bool = True
+    # At most `shown` events are listed in a calendar cell; the rest are behind a link to the day's list.
+    shown: int | None = None
+
+    @property
+    def visible(self) -> list[Event]:
+        return self.events if self.shown is None else self.events[: self.shown]
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def more(self) -> int:
+        return len(self.events) - len(self.visible)
 
 
-def days_with_events(events: list[Event], first: dt.date, last: dt.date) -> list[Day]:
-    """One entry per day from `first` to `last`, each with the events that run on that day (Berlin time)."""
-    days = []
-    day = first
-    while day <= last:
-        start, end = midnight(day), midnight(day + dt.timedelta(days=1))
-        running = [e for e in events if e.start < end and (e.end > start or (e.end == e.start >= start))]
-        days.append(Day(date=day, events=running))
-        day += dt.timedelta(days=1)
+def days_with_events(
+    events: list[Event], first: dt.date, last: dt.date, *, shown: int | None = None
+) -> list[Day]:
+    """One entry per day from `first` to `last`, each with the events that run on that day (Berlin time).
+
+    Each event is put into the days it touches (not each day tested against every event: a busy month has
+    thousands); an event running on a day is one that starts before its end and ends after its start, or a
+    zero-length event at or after its start.
+    """
+    one_day = dt.timedelta(days=1)
+    dates = [first + one_day * n for n in range((last - first).days + 1)]
+    days = [Day(date=date, shown=shown) for date in dates]
+    bounds = [midnight(date) for date in [*dates, last + one_day]]  # bounds[i] is the start of days[i]
+    for event in events:
+        index = max(0, bisect_right(bounds, event.start) - 1)  # the day it starts on, or the first
+        while index < len(days):
+            start, end = bounds[index], bounds[index + 1]
+            if event.start >= end:
+                break
+            if event.end > start or event.end == event.start >= start:
+                days[index].events.append(event)
+            elif event.end <= start:
+                break
+            index += 1
     return days
+
+
+@dataclass(slots=True)
+class CalendarEntry:
+    """An event as a calendar cell shows it: much cheaper to load by the thousand than a model instance."""
+
+    pk: int
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    all_day: bool
+    status: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"pk": self.pk})
+
+    def get_status_display(self) -> str:
+        return str(Event.Status(self.status).label)
+
+
+def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:
+    return [
+        CalendarEntry(*row) for row in events.values_list("pk", "title", "start", "end", "all_day", "status")
+    ]
 
 
 def event_for_page(pk: int) -> Event | None:

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 
 from . import queries
@@ -18,8 +19,29 @@ from .forms import EventFilterForm
 from .times import local, midnight
 
 PAGE_SIZE = 25
+# Counting every upcoming event of a large calendar costs more than showing a page: the list counts up to
+# this many and then says "more than"; later events are reached by narrowing the filters or the dates.
+COUNT_LIMIT = 1000
+# Events shown in a cell of the month calendar; the rest are behind a link to that day's list.
+MONTH_CELL_EVENTS = 4
 # Calendar pages outside these years are not worth a crawler's time (and keep date arithmetic in range).
 YEARS = range(2000, 2101)
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts at most `COUNT_LIMIT` items; `more` says whether there are more."""
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        return self.object_list[: COUNT_LIMIT + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded_count, COUNT_LIMIT)
+
+    @property
+    def more(self) -> bool:
+        return self._bounded_count > COUNT_LIMIT
 
 
 def _filter_form(request: HttpRequest, *, with_range: bool) -> EventFilterForm:
@@ -46,15 +68,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
         midnight(date_to + dt.timedelta(days=1)) if date_to else None,
     )
     events = queries.with_relations(events.order_by("start", "pk"))
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "events": page.object_list, **_calendar_links()}
     return render(request, "events/event_list.html", context)
 
 
-def _calendar_events(form: EventFilterForm, first: dt.date, last: dt.date) -> list:
+def _calendar_events(form: EventFilterForm, first: dt.date, last: dt.date, *, entries: bool = False) -> list:
     events = queries.filter_events(**form.filters())
     events = queries.in_range(events, midnight(first), midnight(last + dt.timedelta(days=1)))
-    return list(queries.with_relations(events.order_by("start", "pk")))
+    events = events.order_by("start", "pk")
+    if entries:  # the month grid: titles and times only, no organisers or topics
+        return queries.calendar_entries(events)
+    return list(queries.with_relations(events))
 
 
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
@@ -71,7 +96,8 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     # Whole weeks, Monday to Sunday, around the month.
     grid_first = first - dt.timedelta(days=first.weekday())
     grid_last = last + dt.timedelta(days=6 - last.weekday())
-    days = queries.days_with_events(_calendar_events(form, grid_first, grid_last), grid_first, grid_last)
+    events = _calendar_events(form, grid_first, grid_last, entries=True)
+    days = queries.days_with_events(events, grid_first, grid_last, shown=MONTH_CELL_EVENTS)
     for day in days:
         day.in_month = day.date.month == month
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]

@@ -28,6 +28,7 @@ from crosscluster.core.services import log_action
 from crosscluster.directory.access import can_manage, organizations_managed_by
 from crosscluster.directory.models import Organization
 from crosscluster.events.models import Event, FeedSubscription
+from crosscluster.events.queries import invalidate_filter_choices
 
 from .importing import ImportResult, import_feed
 
@@ -137,6 +138,7 @@ def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime 
     removed = Event.objects.filter(feed=subscription, removed_at__isnull=True, end__gt=now).update(
         removed_at=now, updated_at=now
     )
+    invalidate_filter_choices()
     log_action(
         "event.feed_removed",
         actor=actor,
