@@ -8,7 +8,7 @@ import pytest
 
 from crosscluster.directory.models import Offer, Organization
 from crosscluster.routing import services
-from crosscluster.routing.encoders import E5Encoder
+from crosscluster.routing.encoders import OnnxE5Encoder
 from crosscluster.routing.text import fold, words
 from tests.factories import OfferFactory, OrganizationFactory, RegionFactory, TopicFactory
 
@@ -46,17 +46,17 @@ class FakeEncoder:
 
 
 class RealEncoder:
-    """multilingual-e5-small as in production, loaded once per test run; passage vectors are remembered
+    """The production encoder (e5 on ONNX Runtime), loaded once per test run; passage vectors are remembered
     across tests, so each test pays only for its queries."""
 
-    name = E5Encoder.name
-    dim = E5Encoder.dim
+    name = OnnxE5Encoder.name
+    dim = OnnxE5Encoder.dim
     _model = None
     _passages: dict[str, np.ndarray] = {}
 
     def __init__(self):
         if RealEncoder._model is None:
-            RealEncoder._model = E5Encoder(threads=0, max_tokens=128)
+            RealEncoder._model = OnnxE5Encoder(threads=0, max_tokens=128)
 
     def encode_queries(self, texts):
         return self._model.encode_queries(texts)
