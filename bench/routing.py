@@ -130,6 +130,7 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     print(f"Database: {os.environ['DATABASE_URL']}  encoder: {get_encoder().name}, 1 thread")
 
     # --- 1. Quality -----------------------------------------------------------------------------------

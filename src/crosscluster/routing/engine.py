@@ -189,7 +189,10 @@ class RoutingIndex:
         fields = np.array([p.field for p in self.passages], dtype=object)
         missing = ~np.isfinite(vectors).all(axis=1) if n else np.zeros(0, dtype=bool)
         self.missing = int(missing.sum())
-        self.vectors = np.where(missing[:, None], 0.0, vectors).astype(np.float32) if n else vectors
+        if n:  # in place: the caller hands over a fresh array, and a copy would double the peak memory
+            vectors = vectors.astype(np.float32, copy=False)
+            vectors[missing] = 0.0
+        self.vectors = vectors
         self.has_vector = ~missing
         self.org_region = np.fromiter((o.region for o in self.orgs), dtype=np.int64, count=len(self.orgs))
 

@@ -135,15 +135,30 @@ def directory_passages(
 # --- Embeddings ------------------------------------------------------------------------------------------
 
 
-def _stored_vectors(encoder: Encoder, hashes: set[str] | None = None) -> dict[str, np.ndarray]:
+def _stored_hashes(encoder: Encoder, hashes: set[str]) -> set[str]:
+    """Which of `hashes` have a stored embedding of `encoder`."""
     rows = Embedding.objects.filter(model=encoder.name, dim=encoder.dim)
-    vectors = {}
+    if len(hashes) < 900:
+        return set(rows.filter(text_hash__in=list(hashes)).values_list("text_hash", flat=True))
+    return {digest for digest in rows.values_list("text_hash", flat=True).iterator(2000) if digest in hashes}
+
+
+def _fill_stored_vectors(encoder: Encoder, positions: dict[str, list[int]], vectors: np.ndarray) -> set[str]:
+    """Copy the stored embeddings of the hashes in `positions` into their rows of `vectors`; return the found.
+
+    Straight into the one array: a dictionary of per-text arrays would hold a second copy of the whole index
+    while it is built (that was a quarter of an app server's peak memory).
+    """
+    found = set()
+    rows = Embedding.objects.filter(model=encoder.name, dim=encoder.dim)
     for digest, data in rows.values_list("text_hash", "vector").iterator(chunk_size=2000):
-        if hashes is None or digest in hashes:
+        rows_of_text = positions.get(digest)
+        if rows_of_text is not None:
             vector = _from_bytes(data, encoder.dim)
             if vector is not None:
-                vectors[digest] = vector
-    return vectors
+                vectors[rows_of_text] = vector
+                found.add(digest)
+    return found
 
 
 def _store(encoder: Encoder, texts: list[str], batch_size: int = 64) -> dict[str, np.ndarray]:
@@ -188,13 +203,7 @@ def ensure_embeddings(
         queryset = queryset.filter(pk__in=list(organization_ids))
     _entries, passages = directory_passages(queryset)
     texts = {text_hash(p.text): p.text for p in passages}
-    have = set(
-        Embedding.objects.filter(model=encoder.name, dim=encoder.dim, text_hash__in=list(texts)).values_list(
-            "text_hash", flat=True
-        )
-        if len(texts) < 900
-        else _stored_vectors(encoder, set(texts))
-    )
+    have = _stored_hashes(encoder, set(texts))
     missing = [text for digest, text in texts.items() if digest not in have]
     _store(encoder, missing)
     evidence = list(
@@ -252,7 +261,6 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
     encoder = encoder or get_encoder()
     orgs, passages = directory_passages()
     hashes = [text_hash(p.text) for p in passages]
-    stored = _stored_vectors(encoder, set(hashes))
     evidence: list[Evidence] = []
     if settings.ROUTING_LEARN_FROM_HISTORY:
         position = {entry.pk: i for i, entry in enumerate(orgs)}
@@ -262,10 +270,16 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
             .order_by("pk")
         )
         passages += [Passage(position[row.organization_id], EVIDENCE, row.text) for row in evidence]
-    missing = sorted({p.text for p, digest in zip(passages, hashes, strict=False) if digest not in stored})
+    positions: dict[str, list[int]] = {}
+    for i, digest in enumerate(hashes):
+        positions.setdefault(digest, []).append(i)
+    vectors = np.full((len(passages), encoder.dim), np.nan, dtype=np.float32)
+    found = _fill_stored_vectors(encoder, positions, vectors)
+    missing = sorted({p.text for p, digest in zip(passages, hashes, strict=False) if digest not in found})
     unembedded = [row for row in evidence if row.embedding is None or row.embedding_model != encoder.name]
     if (missing or unembedded) and len(missing) + len(unembedded) <= settings.ROUTING_SYNC_EMBED_MAX:
-        stored.update(_store(encoder, missing))
+        for digest, vector in _store(encoder, missing).items():
+            vectors[positions[digest]] = vector
         _embed_evidence(encoder, unembedded)
         for row in unembedded:
             row.refresh_from_db(fields=["embedding", "embedding_model"])
@@ -276,11 +290,6 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
             "(or run `crosscluster route --embed`)",
             len(missing) + len(unembedded),
         )
-    vectors = np.full((len(passages), encoder.dim), np.nan, dtype=np.float32)
-    for i, digest in enumerate(hashes):
-        vector = stored.get(digest)
-        if vector is not None:
-            vectors[i] = vector
     offset = len(hashes)
     for i, row in enumerate(evidence):
         if row.embedding is not None and row.embedding_model == encoder.name:
