@@ -262,6 +262,7 @@ def test_organization_page_query_count_is_fixed(client, organization, topic, dja
         OfferFactory(organization=organization, topics=[topic])
         ContactFactory(organization=organization)
         VideoFactory(organization=organization)
+    client.get(organization.get_absolute_url())  # warms the calendar facts that events.queries caches
     # The organisation, its topics, offers, the offers' topics, contacts, videos, its upcoming events,
     # its current notices.
     with django_assert_num_queries(8):

@@ -79,10 +79,15 @@ def test_topic_page_query_count_is_fixed(client, organization, topic, django_ass
             NoticeFactory(organization=other, topics=[topic, TopicFactory()])
             EventFactory(organizers=[other], topics=[topic, TopicFactory()])
 
+    def get():
+        return client.get(topic.get_absolute_url())
+
     add(2)
+    get()  # warms the calendar facts that events.queries caches (every event write drops them)
     # topic, notices, their topics, events, their organisers, topics and duplicates, organisations, offers
     with django_assert_num_queries(9):
-        assert client.get(topic.get_absolute_url()).status_code == 200
+        assert get().status_code == 200
     add(5)
+    get()
     with django_assert_num_queries(9):
-        assert client.get(topic.get_absolute_url()).status_code == 200
+        assert get().status_code == 200
