@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -16,6 +17,7 @@ from crosscluster.directory.models import Organization, Topic
 from crosscluster.events.forms import DateTimeLocalInput
 
 from .models import Notice
+from .services import max_attachment_bytes
 
 OFFICE = "office"
 
@@ -98,6 +100,12 @@ class AttachmentForm(forms.Form):
         label=_("PDF file"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("A PDF document of at most %(limit)s.") % {
+            "limit": filesizeformat(max_attachment_bytes())
+        }
 
 
 class NoticeFilterForm(forms.Form):
