@@ -16,8 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
-from . import queries
-from .export import event_component, new_calendar
+from . import export, queries
 from .forms import EventFilterForm
 from .models import Event
 from .times import midnight
@@ -64,21 +63,25 @@ def calendar_name(name: str = "") -> str:
 
 
 def calendar_ics(events: list[Event], *, name: str, request: HttpRequest) -> bytes:
-    calendar = new_calendar()
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.DISPLAY_TIME_ZONE)
-    refresh = icalendar.vDuration(REFRESH_INTERVAL)
-    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", refresh)
-    for event in events:
-        component = event_component(event, request.build_absolute_uri(event.get_absolute_url()))
-        topics = [topic.name for topic in event.listed_topics]
-        if topics:
-            component.add("categories", topics)
-        calendar.add_component(component)
-    return calendar.to_ical()
+    refresh = icalendar.vDuration(REFRESH_INTERVAL).to_ical().decode()
+    header = [
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:" + export.escape_text(name),
+        "X-WR-TIMEZONE:" + settings.DISPLAY_TIME_ZONE,
+        f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}",
+        f"X-PUBLISHED-TTL:{refresh}",
+    ]
+    base = request.build_absolute_uri("/").rstrip("/")
+    return export.calendar_text(
+        header,
+        [
+            export.event_lines(
+                event, base + event.get_absolute_url(), [topic.name for topic in event.listed_topics]
+            )
+            for event in events
+        ],
+    )
 
 
 def filter_query(data: QueryDict) -> str:

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 
@@ -158,7 +159,8 @@ def days_with_events(
     one_day = dt.timedelta(days=1)
     dates = [first + one_day * n for n in range((last - first).days + 1)]
     days = [Day(date=date, shown=shown) for date in dates]
-    bounds = [midnight(date) for date in [*dates, last + one_day]]  # bounds[i] is the start of days[i]
+    # bounds[i] is the start of days[i]; in UTC like the events, so comparing them needs no zone lookups
+    bounds = [midnight(date).astimezone(dt.UTC) for date in [*dates, last + one_day]]
     for event in events:
         index = max(0, bisect_right(bounds, event.start) - 1)  # the day it starts on, or the first
         while index < len(days):
@@ -191,9 +193,23 @@ class CalendarEntry:
         return str(Event.Status(self.status).label)
 
 
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite hands over its text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:
+    """The rows read by the cursor directly: a busy month has thousands, and Django's per-value
+    converters (SQLite's datetimes most of all) would cost more than the query itself."""
+    fields = ("pk", "title", "start", "end", "all_day", "status")
+    sql, params = events.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return [
-        CalendarEntry(*row) for row in events.values_list("pk", "title", "start", "end", "all_day", "status")
+        CalendarEntry(pk, title, _aware(start), _aware(end), bool(all_day), status)
+        for pk, title, start, end, all_day, status in rows
     ]
 
 
