@@ -188,3 +188,38 @@ def test_main_navigation_links_the_notices_and_marks_them_current(client, organi
     assert f"{link}>Hinweise</a>" in home
     assert f'{link} aria-current="page">Hinweise</a>' in listing
     assert f'{link} aria-current="page">Hinweise</a>' in detail
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 404),
+        ("outsider", 404),
+        ("other_manager", 404),
+        ("manager", 200),
+        ("coordinator", 200),
+    ],
+)
+def test_notice_detail_previews_a_draft_for_its_editors_only(client, request, organization, role, status):
+    notice = NoticeFactory(organization=organization, title="Entwurf", published=False)
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+
+    response = client.get(notice.get_absolute_url())
+
+    assert response.status_code == status
+    if status == 200:
+        assert response.context["preview"] is True
+        assert "Vorschau" in response.content.decode()
+        assert "no-store" in response["Cache-Control"]
+        assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_notice_detail_of_a_public_notice_is_no_preview(client, manager, organization):
+    notice = NoticeFactory(organization=organization)
+    client.force_login(manager)
+
+    response = client.get(notice.get_absolute_url())
+
+    assert response.context["preview"] is False
+    assert "X-Robots-Tag" not in response

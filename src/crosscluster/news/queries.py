@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import filter_by_text
 
-from .access import pinned_notices, public_notices
+from .access import notices_editable_by, pinned_notices, public_notices
 from .models import Notice
 
 
@@ -44,6 +44,17 @@ def notice_for_page(slug: str) -> Notice | None:
         with_relations(public_notices())
         .select_related("region")
         .prefetch_related(Prefetch("attachments"))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def notice_for_editor(user, slug: str) -> Notice | None:
+    """A notice that is not public (yet), for the people who may edit it to check before it goes out."""
+    return (
+        with_relations(notices_editable_by(user))
+        .select_related("region")
+        .prefetch_related("attachments")
         .filter(slug=slug)
         .first()
     )

@@ -7,6 +7,7 @@ so every view is a shareable URL that the feeds understand too.
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from . import queries
 from .forms import NoticeFilterForm
@@ -29,7 +30,16 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 def notice_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public notice; its editors also see it before and after it is public, marked as a preview."""
     notice = queries.notice_for_page(slug)
+    preview = False
+    if notice is None and request.user.is_authenticated:
+        notice = queries.notice_for_editor(request.user, slug)
+        preview = notice is not None
     if notice is None:
         raise Http404
-    return render(request, "news/notice_detail.html", {"notice": notice})
+    response = render(request, "news/notice_detail.html", {"notice": notice, "preview": preview})
+    if preview:
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex"
+    return response
