@@ -185,7 +185,13 @@ class Event(models.Model):
 
     @property
     def listed_topics(self) -> list[Topic]:
+        if "listed_topics" in self.__dict__:  # set by queries.attach_topics
+            return self.__dict__["listed_topics"]
         return _union([self.topics.all(), *(d.topics.all() for d in self.duplicates.all())])
+
+    @listed_topics.setter
+    def listed_topics(self, topics: list[Topic]) -> None:
+        self.__dict__["listed_topics"] = topics
 
 
 def _union(groups) -> list:

@@ -19,7 +19,7 @@ from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import filter_by_text
 
 from .access import public_events
-from .models import Event
+from .models import Event, _union
 from .times import midnight
 
 
@@ -38,6 +38,26 @@ def with_relations(events: QuerySet[Event]) -> QuerySet[Event]:
     return events.prefetch_related(
         _published_organizers(), "topics", Prefetch("duplicates", queryset=duplicates)
     )
+
+
+def attach_topics(events: list[Event]) -> None:
+    """Set `listed_topics` of each event (its own and its live duplicates' topics) in two queries."""
+    group = {event.pk: [event.pk] for event in events}
+    duplicates = Event.objects.filter(
+        duplicate_of_id__in=list(group), published=True, removed_at__isnull=True
+    ).order_by()
+    for pk, canonical in duplicates.values_list("pk", "duplicate_of_id"):
+        group[canonical].append(pk)
+    links = Event.topics.through.objects.filter(event_id__in=[pk for pks in group.values() for pk in pks])
+    topics: dict[int, Topic] = {}
+    of_event: dict[int, list[Topic]] = {}
+    for event_id, topic_id, slug, name in links.values_list(
+        "event_id", "topic_id", "topic__slug", "topic__name"
+    ):
+        topic = topics.setdefault(topic_id, Topic(pk=topic_id, slug=slug, name=name))
+        of_event.setdefault(event_id, []).append(topic)
+    for event in events:
+        event.listed_topics = _union([of_event.get(pk, []) for pk in group[event.pk]])
 
 
 def _in_group(events: QuerySet[Event], **condition) -> QuerySet[Event]:
