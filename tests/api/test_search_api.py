@@ -79,7 +79,7 @@ def test_search_api_answers_groups_with_counts_and_items(api_client, world):
                         "id": event.pk,
                         "title": "Workshop Fördermittel für die Digitalisierung",
                         "url": f"http://testserver/veranstaltungen/{event.pk}/",
-                        "summary": "Erfurt",
+                        "summary": "Vorträge und Austausch für Unternehmen.",
                         "organization": None,
                         "start": event.start.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                         "end": event.end.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

@@ -5,14 +5,17 @@ mean" are those of the page. Links point to the pages in the site's default lang
 """
 
 import datetime as dt
+import html
 from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from crosscluster.events.export import plain_description
 from crosscluster.search import services
 from crosscluster.search.query import QUERY_MAX_LENGTH
 from crosscluster.search.views import inquiry_url, kind_url
@@ -40,7 +43,7 @@ class SearchItemOut(Schema):
     id: int
     title: str
     url: str = Field(..., description="Absolute URL of the public page (an offer's is its organisation's).")
-    summary: str = Field(..., description="Plain text, shortened.")
+    summary: str = Field(..., description="Plain text, shortened to 30 words.")
     organization: str | None = Field(None, description="Name of the organisation (offers, notices, events).")
     start: dt.datetime | None = Field(None, description="Events only.")
     end: dt.datetime | None = Field(None, description="Events only.")
@@ -88,13 +91,13 @@ def _item(request: HttpRequest, kind: str, row: Any) -> dict[str, Any]:
             "organization": row.organization.name,
         }
     elif kind == services.EVENT:
-        item = {"title": row.title, "url": row.get_absolute_url(), "summary": row.city, "start": row.start}
-        item["end"] = row.end
+        item = {"title": row.title, "url": row.get_absolute_url(), "summary": plain_description(row)}
+        item.update(start=row.start, end=row.end)
     else:
         item = {
             "title": row.title,
             "url": row.get_absolute_url(),
-            "summary": row.body,
+            "summary": html.unescape(strip_tags(row.body_html)),
             "organization": row.organization.name if row.organization else None,
             "valid_from": row.valid_from,
             "pinned": row.pinned,
