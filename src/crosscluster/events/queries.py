@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from crosscluster.directory.models import Organization, Topic
@@ -60,12 +60,15 @@ def attach_topics(events: list[Event]) -> None:
         event.listed_topics = _union([of_event.get(pk, []) for pk in group[event.pk]])
 
 
-def _in_group(events: QuerySet[Event], **condition) -> QuerySet[Event]:
-    """Events that match the condition themselves or through one of their duplicates."""
-    through_duplicate = Event.objects.filter(duplicate_of__isnull=False, **condition).values("duplicate_of")
-    return events.filter(
-        Q(pk__in=Event.objects.filter(**condition).values("pk")) | Q(pk__in=through_duplicate)
-    )
+def _in_group(events: QuerySet[Event], links: QuerySet) -> QuerySet[Event]:
+    """Events that have one of these link rows (organiser or topic) themselves or through a duplicate.
+
+    Two EXISTS looked up per event by the link table's (event, …) index: with `pk IN (…)` lists, the
+    database read every event of a popular topic first and only then the requested month.
+    """
+    own = links.filter(event_id=OuterRef("pk"))
+    through_duplicate = links.filter(event__duplicate_of=OuterRef("pk"))
+    return events.filter(Exists(own) | Exists(through_duplicate))
 
 
 def filter_events(
@@ -80,9 +83,9 @@ def filter_events(
     """Public events narrowed by each filter that is set; the time range is up to the caller."""
     events = public_events()
     if topic is not None:
-        events = _in_group(events, topics=topic)
+        events = _in_group(events, Event.topics.through.objects.filter(topic=topic))
     if organizer is not None:
-        events = _in_group(events, organizers=organizer)
+        events = _in_group(events, Event.organizers.through.objects.filter(organization=organizer))
     if format:
         events = events.filter(format=format)
     if city:
