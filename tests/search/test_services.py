@@ -96,6 +96,13 @@ def test_search_tolerates_typos_and_suggests_the_known_word(world, typed, sugges
     assert result.corrections == [(typed, suggestion)]
 
 
+def test_search_finds_compounds_of_the_corrected_word(world):
+    # No offer has the word `Fördermittel` itself; the corrected stem is part of `Fördermittelberatung`.
+    result = services.search("Fördermitel")
+    assert titles(result, "offer") == ["Fördermittelberatung"]
+    assert titles(result, "organization") == ["Digitalagentur Thüringen"]
+
+
 def test_search_keeps_the_other_words_in_a_suggestion(world):
     result = services.search("Workshop Fördermitel")
     assert result.suggestion == "Workshop Fördermittel"

@@ -17,9 +17,10 @@ first, organisations and offers by name).
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
@@ -32,6 +33,8 @@ ALL_CLAUSES_UP_TO = 2
 MIN_SHARE = 0.6
 # Past documents sort after every upcoming one (orders are seconds since the epoch), the latest first.
 PAST = 1e11
+# A mistyped word is searched as at most this many known terms (the most frequent at the nearest distance).
+MAX_CORRECTIONS = 5
 
 
 def max_typos(stem: str) -> int:
@@ -173,13 +176,16 @@ class Clause:
     """One meaning of the query: any alternative (its stems all present) satisfies it.
 
     An alternative is a list of stems; a plain query word is one alternative of one stem, a word that names a
-    topic or one of its synonyms brings the topic's other names as further alternatives.
+    topic or one of its synonyms brings the topic's other names as further alternatives, a mistyped word its
+    nearest known terms (see `correct`).
     """
 
     words: tuple[str, ...]
     alternatives: list[tuple[str, ...]]
-    # Stems no vocabulary term contains, mapped to their corrections (filled by the searcher per segment).
+    # Whether an unknown stem may be replaced by known ones of similar spelling.
     fuzzy: bool = True
+    # Scales the match scores: corrected words count less than words found as typed.
+    weight: float = 1.0
 
 
 @dataclass
@@ -188,17 +194,59 @@ class SegmentMatch:
     count: int
     # Positions into the segment, best first (all matches; callers slice).
     ranked: np.ndarray
-    corrections: dict[str, Correction] = field(default_factory=dict)
 
 
-def _stem_scores(segment: Segment, stem: str, allow_fuzzy: bool, corrections: dict[str, Correction]):
+def known_stems(segments: Iterable[Segment], clauses: Sequence[Clause]) -> set[str]:
+    """Stems of the clauses that some term of some segment contains: these are never corrected."""
+    segments = list(segments)
+    all_stems = {stem for clause in clauses for alternative in clause.alternatives for stem in alternative}
+    return {stem for stem in all_stems if any(segment.find(stem) for segment in segments)}
+
+
+def correct(
+    segments: Iterable[Segment], clauses: Sequence[Clause]
+) -> tuple[list[Clause], dict[str, tuple[Correction, str]]]:
+    """Replace every stem that no segment knows by its nearest terms, found over all segments.
+
+    The replacements are then matched like typed stems in every segment, so `Fördermitel` finds the events
+    about `Fördermittel` and also the offer `Fördermittelberatung` (a compound that contains the corrected
+    term). Returns the new clauses and, per corrected stem, the correction and the kind it was found in.
+    """
+    segments = list(segments)
+    known = known_stems(segments, clauses)
+    best: dict[str, tuple[Correction, str]] = {}
+    for clause in clauses:
+        if not clause.fuzzy:
+            continue
+        for stem in {stem for alternative in clause.alternatives for stem in alternative} - known:
+            for segment in segments:
+                found = segment.closest(stem)
+                current = best.get(stem)
+                if found is not None and (
+                    current is None
+                    or (found.distance, -found.frequency) < (current[0].distance, -current[0].frequency)
+                ):
+                    best[stem] = (found, segment.kind)
+    if not best:
+        return list(clauses), {}
+    result = []
+    for clause in clauses:
+        if not clause.fuzzy or not any(stem in best for alt in clause.alternatives for stem in alt):
+            result.append(clause)
+            continue
+        alternatives = []
+        for alternative in clause.alternatives:
+            options = [
+                best[stem][0].terms[:MAX_CORRECTIONS] if stem in best else (stem,) for stem in alternative
+            ]
+            alternatives += list(itertools.product(*options))
+        result.append(Clause(clause.words, list(dict.fromkeys(alternatives)), fuzzy=False, weight=FUZZY))
+    return result, best
+
+
+def _stem_scores(segment: Segment, stem: str) -> tuple[np.ndarray | None, set[int]]:
     """Per-document score of one stem in a segment, or None if nothing in the segment matches it."""
     matches = segment.containing(stem)
-    if not matches and allow_fuzzy:
-        correction = segment.closest(stem)
-        if correction is not None:
-            corrections[stem] = correction
-            matches = [(segment.term_ids[term], FUZZY) for term in correction.terms]
     if not matches:
         return None, set()
     scores = np.zeros(len(segment), dtype=np.float32)
@@ -208,26 +256,11 @@ def _stem_scores(segment: Segment, stem: str, allow_fuzzy: bool, corrections: di
     return scores, {term_id for term_id, _w in matches}
 
 
-def known_stems(segments: Iterable[Segment], clauses: Sequence[Clause]) -> set[str]:
-    """Stems of the clauses that some term of some segment contains: these are never corrected, so that a
-    word found among the events does not match look-alikes among the notices."""
-    segments = list(segments)
-    all_stems = {stem for clause in clauses for alternative in clause.alternatives for stem in alternative}
-    return {stem for stem in all_stems if any(segment.find(stem) for segment in segments)}
-
-
-def match(
-    segment: Segment, clauses: Sequence[Clause], now: float, known: set[str] | None = None
-) -> SegmentMatch:
-    """Rank the segment's visible documents for the clauses; see the module docstring for the order.
-
-    Stems in `known` are not corrected by spelling (see `known_stems`).
-    """
-    known = known or set()
+def match(segment: Segment, clauses: Sequence[Clause], now: float) -> SegmentMatch:
+    """Rank the segment's visible documents for the clauses; see the module docstring for the order."""
     n = len(segment)
-    corrections: dict[str, Correction] = {}
     if not clauses or not n:
-        return SegmentMatch(segment.kind, 0, np.zeros(0, dtype=np.int64), corrections)
+        return SegmentMatch(segment.kind, 0, np.zeros(0, dtype=np.int64))
     matched = np.zeros(n, dtype=np.int16)
     in_title = np.zeros(n, dtype=np.int16)
     total = np.zeros(n, dtype=np.float32)
@@ -238,9 +271,7 @@ def match(
             combined = None
             title_all = None
             for stem in alternative:
-                scores, term_ids = _stem_scores(
-                    segment, stem, clause.fuzzy and stem not in known, corrections
-                )
+                scores, term_ids = _stem_scores(segment, stem)
                 if scores is None:
                     combined = None
                     break
@@ -252,7 +283,7 @@ def match(
                         hit[docs] = True
                 title_all = hit if title_all is None else title_all & hit
             if combined is not None:
-                best = np.maximum(best, combined)
+                best = np.maximum(best, combined * clause.weight)
                 if title_all is not None:
                     title |= title_all & (combined > 0)
         matched += best > 0
@@ -264,7 +295,7 @@ def match(
         keep &= (segment.visible_from <= now) & (segment.visible_until > now)
     positions = np.flatnonzero(keep)
     if not len(positions):
-        return SegmentMatch(segment.kind, 0, positions, corrections)
+        return SegmentMatch(segment.kind, 0, positions)
     natural = segment.order[positions]
     if segment.has_ends:
         natural = np.where(segment.ends[positions] >= now, natural, PAST - natural)
@@ -278,4 +309,4 @@ def match(
             -matched[positions],
         )
     )
-    return SegmentMatch(segment.kind, len(positions), positions[order], corrections)
+    return SegmentMatch(segment.kind, len(positions), positions[order])

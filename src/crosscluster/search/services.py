@@ -21,7 +21,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from crosscluster.news.models import Notice
 from crosscluster.routing.models import IndexVersion
 
 from . import query as query_module
-from .index import Correction, Doc, Segment, SegmentMatch, known_stems, match
+from .index import Correction, Doc, Segment, correct, match
 from .query import QUERY_MAX_LENGTH, TOKEN, SynonymGroup, Token, looks_like_need, synonym_group, tokens
 
 logger = logging.getLogger(__name__)
@@ -405,28 +405,20 @@ def _fetch(kind: str, pks: list[int]) -> list[Any]:
 
 
 def _suggestion(
-    query: str, query_tokens: Sequence[Token], index: SearchIndex, matches: Iterable[SegmentMatch]
-):
+    query: str,
+    query_tokens: Sequence[Token],
+    index: SearchIndex,
+    corrections: dict[str, tuple[Correction, str]],
+) -> tuple[str, list[tuple[str, str]]]:
     """The query with each corrected word replaced by the best-known spelling of its nearest term."""
-    best: dict[str, tuple[Correction, Segment]] = {}
-    for segment_match in matches:
-        for query_stem, correction in segment_match.corrections.items():
-            current = best.get(query_stem)
-            if current is None or (correction.distance, -correction.frequency) < (
-                current[0].distance,
-                -current[0].frequency,
-            ):
-                best[query_stem] = (correction, index.segments[segment_match.kind])
-    if not best:
-        return "", []
     replaced = query
     pairs = []
     for token in query_tokens:
-        if token.stem not in best:
+        if token.stem not in corrections:
             continue
-        correction, segment = best[token.stem]
+        correction, kind = corrections[token.stem]
         term = correction.terms[0]
-        known = segment.surface.get(term) or term
+        known = index.segments[kind].surface.get(term) or term
         if known.casefold() == token.folded:
             continue
         if token.text[:1].isupper() and known[:1].islower():
@@ -461,9 +453,9 @@ def search(
     now = time.time()
     per_group = max(1, min(int(per_group), PER_GROUP_MAX))
     offset = max(0, int(offset))
-    known = known_stems(index.segments.values(), clauses)
-    matches = [match(index.segments[kind], clauses, now, known) for kind in kinds]
-    result.suggestion, result.corrections = _suggestion(text, query_tokens, index, matches)
+    clauses, corrections = correct(index.segments.values(), clauses)
+    matches = [match(index.segments[kind], clauses, now) for kind in kinds]
+    result.suggestion, result.corrections = _suggestion(text, query_tokens, index, corrections)
     for segment_match in matches:
         segment = index.segments[segment_match.kind]
         positions = segment_match.ranked[offset : offset + per_group]
