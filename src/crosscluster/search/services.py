@@ -1,11 +1,12 @@
 """One search over organisations, offers, events and notices. See docs/search.md.
 
-- `search(text, kind=…, per_group=…, offset=…)` answers a query with groups by kind, a "did you mean" and
+- `search(text, kinds=…, per_group=…, offset=…)` answers a query with groups by kind, a "did you mean" and
   whether the query reads like a need (then the page offers the inquiry form and the routing engine).
 - The index (`search.index`) lives in each process, built from the stored `search_text` columns. A cheap
   change detector (one query: counts and latest `updated_at` per model, the routing engine's version stamp,
-  the unpublished organisations) runs at most every `SEARCH_CHECK_SECONDS` and rebuilds the segments whose
-  data changed, so bulk feed imports, the admin and the API are all noticed without signals.
+  the unpublished organisations, merged duplicates) runs at most every `SEARCH_CHECK_SECONDS` and rebuilds
+  the segments whose data changed (in a background thread once the process has an index), so bulk feed
+  imports, the admin and the API are all noticed without signals.
 - Only published content: segments are built through the apps' choke points (`published_organizations`,
   `published_offers`, `events.access.public_events`, `news.access.public_notices`), and the rows shown are
   read through the same choke points again, so a change between two checks never shows anything hidden.
@@ -74,6 +75,8 @@ class Group:
     count: int
     items: list[Any]
     offset: int = 0
+    # The page of all results of this kind; set by the view, which knows the URLs.
+    more_url: str = ""
 
 
 @dataclass
