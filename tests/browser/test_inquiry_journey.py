@@ -124,6 +124,15 @@ def test_inquiry_is_forwarded_resolved_and_visible_to_the_company(
     assert managers[second.slug].email in recipients
     assert not OutgoingMail.objects.filter(sent_at__isnull=True).exists()
     assert len(mail.outbox) == OutgoingMail.objects.count()
+
+    # The company erases its data from its status page (a real browser's POST must pass the CSRF check).
+    page.goto(status_path)
+    page.get_by_role("button", name="Meine Daten löschen").click()
+    page.get_by_role("button", name="Ja, meine Daten löschen").click()
+    page.wait_for_url("**/anfrage/zurueckgezogen/")
+    inquiry.refresh_from_db()
+    assert inquiry.erased_at is not None and inquiry.email == ""
+
     assert request_log.external == []
     company.close()
     staff.close()

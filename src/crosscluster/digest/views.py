@@ -16,30 +16,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from crosscluster.core.responses import private_page
 from crosscluster.directory.models import Topic
 
 from . import services, throttling
 from .forms import HONEYPOT, ManageForm, SubscribeForm
 
 logger = logging.getLogger(__name__)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages reached by a private link: never cached or indexed, and never named in a Referer to other sites.
-
-    `same-origin` rather than `no-referrer`: under `no-referrer` browsers send `Origin: null` with the page's
-    own form POSTs, which Django's CSRF check rejects, so the confirm and save buttons would fail.
-    """
-    add_never_cache_headers(response)
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _limit_message(seconds: int) -> str:
@@ -94,7 +82,7 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
 
 def _gone(request: HttpRequest) -> HttpResponse:
     """Unknown, expired and deleted subscriptions look the same."""
-    return _private(render(request, "digest/gone.html", status=404))
+    return private_page(render(request, "digest/gone.html", status=404))
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,10 +92,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _gone(request)
     if request.method == "POST":
         services.confirm_subscription(subscriber)
-        return _private(redirect(reverse("digest:manage", kwargs={"token": token}) + "?done=confirmed"))
+        return private_page(redirect(reverse("digest:manage", kwargs={"token": token}) + "?done=confirmed"))
     if subscriber.is_confirmed:
-        return _private(redirect("digest:manage", token=token))
-    return _private(render(request, "digest/confirm.html", {"subscriber": subscriber, "token": token}))
+        return private_page(redirect("digest:manage", token=token))
+    return private_page(render(request, "digest/confirm.html", {"subscriber": subscriber, "token": token}))
 
 
 DONE_MESSAGES = {
@@ -122,7 +110,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if subscriber is None:
         return _gone(request)
     if not subscriber.is_confirmed:
-        return _private(redirect("digest:confirm", token=token))
+        return private_page(redirect("digest:confirm", token=token))
     if request.method == "POST":
         form = ManageForm(request.POST)
         if form.is_valid():
@@ -131,12 +119,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             )
             with translation.override(subscriber.language):
                 url = reverse("digest:manage", kwargs={"token": token})
-            return _private(redirect(url + "?done=saved"))
+            return private_page(redirect(url + "?done=saved"))
     else:
         form = ManageForm(initial={"topics": list(subscriber.topics.all()), "language": subscriber.language})
     done = DONE_MESSAGES.get(request.GET.get("done", ""))
     context = {"subscriber": subscriber, "token": token, "form": form, "done": str(done) if done else ""}
-    return _private(render(request, "digest/manage.html", context))
+    return private_page(render(request, "digest/manage.html", context))
 
 
 @csrf_exempt
@@ -149,7 +137,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             services.unsubscribe(subscriber)
         # Also for a link used twice: the answer is the same, and the address is gone either way. A page
         # rather than a redirect: mail programs that post in the background only look at the status.
-        return _private(render(request, "digest/unsubscribed.html"))
+        return private_page(render(request, "digest/unsubscribed.html"))
     if subscriber is None:
         return _gone(request)
-    return _private(render(request, "digest/unsubscribe_confirm.html", {"token": token}))
+    return private_page(render(request, "digest/unsubscribe_confirm.html", {"token": token}))

@@ -6,7 +6,7 @@ or to the coordination office. The suggestions shown travel signed in the form, 
 what the company saw and chose from.
 
 The status token appears in as few places as possible: the mail, the status URL and, for the thank-you page
-after the redirect, the session. Pages that show it send `Referrer-Policy: no-referrer`.
+after the redirect, the session. Pages that show it never name it in a Referer (`core.responses`).
 """
 
 import logging
@@ -20,11 +20,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from crosscluster.core.responses import private_page
 from crosscluster.directory import queries
 from crosscluster.directory.models import Organization, Region, Topic
 
@@ -222,14 +222,6 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
     return redirect("inquiries:thanks")
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages that show a status link: never cached, indexed or named in a Referer header."""
-    add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def thanks(request: HttpRequest) -> HttpResponse:
     """Reference, where the inquiry went and the status link; a neutral thank-you without a session."""
     stored = request.session.get(THANKS_SESSION_KEY) or {}
@@ -244,7 +236,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
             .first()
         )
     context = {"inquiry": inquiry, "status_url": services.status_url(inquiry, token) if inquiry else ""}
-    return _private(render(request, "inquiries/thanks.html", context))
+    return private_page(render(request, "inquiries/thanks.html", context))
 
 
 # The status page --------------------------------------------------------------------------------------
@@ -275,7 +267,7 @@ def _state_text(inquiry: Inquiry) -> str:
 
 def _gone(request: HttpRequest) -> HttpResponse:
     """Unknown and erased inquiries look the same, so a link tells nobody whether an inquiry existed."""
-    return _private(render(request, "inquiries/status_gone.html", status=404))
+    return private_page(render(request, "inquiries/status_gone.html", status=404))
 
 
 def status(request: HttpRequest, token: str) -> HttpResponse:
@@ -294,7 +286,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         }
         response = render(request, "inquiries/status.html", context)
     response["Content-Language"] = inquiry.language
-    return _private(response)
+    return private_page(response)
 
 
 @require_http_methods(["GET", "POST"])
@@ -306,11 +298,11 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(inquiry.language):
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             services.withdraw_inquiry(inquiry)
-            return _private(redirect(reverse("inquiries:withdrawn")))
+            return private_page(redirect(reverse("inquiries:withdrawn")))
         response = render(request, "inquiries/withdraw_confirm.html", {"inquiry": inquiry, "token": token})
     response["Content-Language"] = inquiry.language
-    return _private(response)
+    return private_page(response)
 
 
 def withdrawn(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "inquiries/withdrawn.html"))
+    return private_page(render(request, "inquiries/withdrawn.html"))
