@@ -588,5 +588,5 @@ def test_privacy_page_explains_cookies_and_video_consent(client):
     assert "<h1>Imprint and privacy</h1>" in html
     assert "Reading the public pages sets no cookies" in html
     assert "session cookie" in html
-    assert "no analytics" in html
+    assert "no third-party analytics" in html
     assert "Load video" in html
