@@ -116,12 +116,14 @@ def calendar_text(header: list[str], events: list[list[str]]) -> bytes:
 
 
 def event_ics(event: Event, url: str) -> bytes:
-    return calendar_text([], [event_lines(event, url)])
+    """The single-event download: a recurring event comes with its rule, so it is added as a series."""
+    return calendar_text([], [event_lines(event, url, with_rule=True)])
 
 
-def event_lines(event: Event, url: str, categories: list[str] = ()) -> list[str]:
+def event_lines(event: Event, url: str, categories: list[str] = (), *, with_rule: bool = False) -> list[str]:
     """One VEVENT as unfolded lines; the single-event download and the subscription feeds
-    (events.publishing) share it."""
+    (events.publishing) share it. Subscriptions leave out the rule: they list every occurrence as an
+    event of its own (services.expand_series), and a calendar program would otherwise show each twice."""
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape_text(event_uid(event))}",
@@ -135,7 +137,7 @@ def event_lines(event: Event, url: str, categories: list[str] = ()) -> list[str]
         lines += [f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{end:%Y%m%d}"]
     else:
         lines += [f"DTSTART:{_utc(event.start)}", f"DTEND:{_utc(event.end)}"]
-    if event.rrule:
+    if event.rrule and with_rule:
         # A rule we cannot read is left out rather than breaking the download.
         with contextlib.suppress(ValueError):
             rule = icalendar.vRecur.from_ical(event.rrule.removeprefix("RRULE:"))

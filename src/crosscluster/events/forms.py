@@ -36,6 +36,14 @@ class EventForm(ServiceForm):
             _("Times are local time in Thüringen. For all-day events only the days count."),
             ["start", "end", "all_day"],
         ),
+        (
+            _("Repetition"),
+            _(
+                "For a series: the event above is the first date; the further dates within a year "
+                "are listed in the calendar on their own."
+            ),
+            ["rrule", "exdates"],
+        ),
         (_("Where"), None, ["format", "venue", "address", "city", "online_url"]),
         (
             _("Participation"),
@@ -63,6 +71,8 @@ class EventForm(ServiceForm):
             "start",
             "end",
             "all_day",
+            "rrule",
+            "exdates",
             "format",
             "venue",
             "address",
@@ -77,6 +87,8 @@ class EventForm(ServiceForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
+            "rrule": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+            "exdates": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "organizers": forms.CheckboxSelectMultiple,
             "topics": TopicsWidget,
             "online_url": forms.URLInput(attrs={"inputmode": "url"}),
@@ -89,6 +101,12 @@ class EventForm(ServiceForm):
             "organizers": _("Your organisations that run the event."),
             "price_text": _("For example “50 € for members, 80 € otherwise”."),
             "published": _("Only published events appear in the public calendar."),
+            "rrule": _(
+                "An iCalendar rule, for example “FREQ=WEEKLY;COUNT=10” (ten weeks) or "
+                "“FREQ=MONTHLY;BYDAY=1TU;UNTIL=20271231” (every first Tuesday until the end of 2027). "
+                "Empty for a single date."
+            ),
+            "exdates": _("Dates the series skips, for example “2026-12-29, 2027-01-05”."),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -64,7 +64,13 @@ def _render_form(request: HttpRequest, form: EventForm, **context: Any) -> HttpR
 @login_required
 @read_only
 def event_list(request: HttpRequest) -> HttpResponse:
-    events = events_managed_by(request.user).prefetch_related("organizers").order_by("-start", "-pk")
+    # The further dates of a series are made from its first one and edited there.
+    events = (
+        events_managed_by(request.user)
+        .filter(series__isnull=True)
+        .prefetch_related("organizers")
+        .order_by("-start", "-pk")
+    )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -7,8 +7,10 @@ All-day events keep date semantics: `start` is midnight (Berlin) of the first da
 day *after* the last day, i.e. the end is exclusive, exactly like an iCalendar all-day DTEND. A one-day event
 on 3 March therefore runs from 3 March 00:00 to 4 March 00:00.
 
-Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists) so that a feed round-trips without
-loss; expanding it into occurrences comes later.
+Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists). Occurrences are rows: the feed
+import stores one event per occurrence of a feed's series, and an entered event with a rule gets one row per
+further occurrence within a year ahead (`series` points to it; services.expand_series). Every page, export
+and the API therefore lists occurrences without expanding anything.
 """
 
 import datetime as dt
@@ -118,6 +120,17 @@ class Event(models.Model):
         # Indexed by the partial index below: almost every event has none, and a full index on a column
         # of NULLs makes SQLite's planner (after ANALYZE) prefer scanning the table to looking it up.
         db_index=False,
+    )
+    # For an occurrence of an entered recurring event: the event whose rule made it (services.expand_series).
+    # Its `source_uid` is then the occurrence's RECURRENCE-ID, the key for updating it when the rule runs
+    # again. Feed series are stored the same way, one row per occurrence, keyed by UID#RECURRENCE-ID.
+    series = models.ForeignKey(
+        "self",
+        verbose_name=_("series"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="occurrences",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,33 @@
+"""Move the horizon of every recurring entered event along: run daily (see docs/events.md).
+
+Each series has its occurrences a year ahead (services.expand_series); without this job a series saved
+once would run dry after a year. Idempotent and locked like the other periodic jobs.
+"""
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Q
+
+from crosscluster.core.periodic import run_locked
+from crosscluster.events.models import Event
+from crosscluster.events.services import expand_series, series_occurrences
+
+
+class Command(BaseCommand):
+    help = "Create the occurrences of recurring events that came within the horizon; --dry-run counts them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
+
+    def handle(self, *args: object, dry_run: bool = False, **options: object) -> None:
+        series = list(
+            Event.objects.filter(series__isnull=True).exclude(Q(rrule="") & Q(rdates="")).order_by("pk")
+        )
+        if dry_run:
+            total = sum(len(series_occurrences(event)[0]) for event in series)
+            self.stdout.write(f"extend-event-series: dry run: {len(series)} series, {total} occurrences")
+            return
+        result = run_locked("extend-event-series", lambda: sum(expand_series(event) for event in series))
+        if result is None:
+            self.stdout.write("extend-event-series: another run is active; skipped")
+            return
+        self.stdout.write(f"extend-event-series: {len(series)} series, {result} occurrences")
