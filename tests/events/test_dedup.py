@@ -360,3 +360,40 @@ def test_event_list_query_count_with_duplicates_does_not_grow(
         assert len(listed_organizers(client)) == 5
     with django_assert_num_queries(9):
         assert len(listed_organizers(client)) == 5
+
+
+def test_event_of_two_networks_imported_by_the_command_is_listed_once(client, feed_a, feed_b, loopback):
+    """The whole path: two organisations' feeds on the loopback server, `import-feeds`, the public list."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    start = (timezone.now() + dt.timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0)
+    stamp = "%Y%m%dT%H%M%SZ"
+
+    def feed(uid, title, minutes, other):
+        begin = start + dt.timedelta(minutes=minutes)
+        return ics(
+            (
+                f"UID:{uid}",
+                f"DTSTART:{begin.strftime(stamp)}",
+                f"DTEND:{(begin + dt.timedelta(hours=3)).strftime(stamp)}",
+                f"SUMMARY:{title}",
+                "LOCATION:Volkshaus, Carl-Zeiß-Platz 15, Jena",
+            ),
+            ("UID:other", f"DTSTART:{start.strftime(stamp)}", f"SUMMARY:{other}", "LOCATION:Gera"),
+        )
+
+    loopback.serve("/a.ics", feed("forum@netz-a", "Wasserstoff-Forum Thüringen", 0, "Kunststofftag"))
+    loopback.serve("/b.ics", feed("wasserstoff@netz-b", "Wasserstoffforum Thueringen", 15, "Recyclingmesse"))
+
+    call_command("import-feeds")
+
+    response = client.get(reverse("events:list"))
+    listed = [(e.title, sorted(o.name for o in e.listed_organizers)) for e in response.context["events"]]
+    assert sorted(listed) == [
+        ("Kunststofftag", ["PolymerNetz Thüringen"]),
+        ("Recyclingmesse", ["Anderes Netzwerk"]),
+        ("Wasserstoff-Forum Thüringen", ["Anderes Netzwerk", "PolymerNetz Thüringen"]),
+    ]
+    html = response.content.decode()
+    assert html.count("Wasserstoff-Forum Thüringen") == 1 and "Wasserstoffforum Thueringen" not in html
