@@ -152,6 +152,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class InlineSelect(forms.Select):
+    """A select rendered in one template: Django's default renders a template per option, which for the
+    few hundred organisers of the filter form costs more than the whole event list."""
+
+    template_name = "events/widgets/select.html"
+
+
 class EventFilterForm(forms.Form):
     """The filters of the public calendar as plain GET parameters, so every view is a shareable URL.
 
@@ -170,6 +177,7 @@ class EventFilterForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("All topics"),
+        widget=InlineSelect,
     )
     organizer = forms.ModelChoiceField(
         label=_("Organiser"),
@@ -178,9 +186,10 @@ class EventFilterForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("All organisers"),
+        widget=InlineSelect,
     )
-    format = forms.ChoiceField(label=_("Format"), required=False)
-    city = forms.ChoiceField(label=_("City"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False, widget=InlineSelect)
+    city = forms.ChoiceField(label=_("City"), required=False, widget=InlineSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
     free = forms.BooleanField(label=_("Free of charge only"), required=False)
