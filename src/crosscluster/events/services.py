@@ -337,7 +337,8 @@ def sync_feed_events(
     now = now or timezone.now()
     saved_at = timezone.now()  # `updated_at` as `auto_now` would set it (bulk_update does not)
     result = FeedSync()
-    existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription)}
+    # Unordered: ordered by start, SQLite would walk the whole start index instead of the feed's index.
+    existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription).order_by()}
     organization = subscription.organization
     new: list[Event] = []
     changed: dict[tuple[str, ...], list[Event]] = {}
@@ -364,8 +365,10 @@ def sync_feed_events(
         result.updated += 1
     if research:
         # Co-organisers and topics the office added to an imported event belong in its search text too.
-        relations = Event.objects.filter(pk__in=[event.pk for event in research]).prefetch_related(
-            "organizers", "topics"
+        relations = (
+            Event.objects.filter(pk__in=[event.pk for event in research])
+            .order_by()
+            .prefetch_related("organizers", "topics")
         )
         names = {
             event.pk: ([o.name for o in event.organizers.all()], [t.name for t in event.topics.all()])
@@ -502,7 +505,7 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     wanted, _warnings = series_occurrences(event, now=now)
-    existing = {occurrence.source_uid: occurrence for occurrence in event.occurrences.all()}
+    existing = {occurrence.source_uid: occurrence for occurrence in event.occurrences.order_by()}
     values = {name: getattr(event, name) for name in _OCCURRENCE_FIELDS}
     saved_at = timezone.now()
     new, changed = [], []
