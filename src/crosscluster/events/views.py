@@ -33,7 +33,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: COUNT_LIMIT + 1].count()
+        # Any COUNT_LIMIT + 1 rows will do: unordered, the database stops at the first ones it finds.
+        return self.object_list.order_by()[: COUNT_LIMIT + 1].count()
 
     @cached_property
     def count(self) -> int:
