@@ -119,7 +119,8 @@ PASSWORD_RESET_MAX_REQUESTS = env_int("PASSWORD_RESET_MAX_REQUESTS", 3)
 PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT = env_int("PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT", 10)
 PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 60 * 60)
 # Reverse proxies in a row in front of the app servers, each appending to X-Forwarded-For (docs/operations.md);
-# the throttling takes the client's address from that header only when the request comes from a local network.
+# the throttling takes the client's address from that header only when the request comes from a local
+# network.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 LANGUAGE_CODE = "de"
@@ -203,7 +204,8 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
 
-# The search's per-process index asks the database for changes at most this often (seconds); see docs/search.md.
+# The search's per-process index asks the database for changes at most this often (seconds); see
+# docs/search.md.
 SEARCH_CHECK_SECONDS = env_int("SEARCH_CHECK_SECONDS", 5)
 # Rebuild a stale index in a background thread while searches use the previous one (tests: off).
 SEARCH_REBUILD_IN_BACKGROUND = env_bool("SEARCH_REBUILD_IN_BACKGROUND", True)
@@ -226,7 +228,8 @@ FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
 
 # Weekly digest (see docs/digest.md): sent once a week from this weekday (0 = Monday) and hour on (display
 # time zone) with the new notices and the events of the next DIGEST_EVENT_DAYS days; subscriptions not
-# confirmed within DIGEST_UNCONFIRMED_DAYS are deleted. Bump the consent version when its privacy notice changes.
+# confirmed within DIGEST_UNCONFIRMED_DAYS are deleted. Bump the consent version when its privacy notice
+# changes.
 DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0)
 DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
 DIGEST_EVENT_DAYS = env_int("DIGEST_EVENT_DAYS", 14)
