@@ -118,9 +118,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 PASSWORD_RESET_MAX_REQUESTS = env_int("PASSWORD_RESET_MAX_REQUESTS", 3)
 PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT = env_int("PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT", 10)
 PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 60 * 60)
-# Reverse proxies in a row in front of the app servers, each appending to X-Forwarded-For (docs/operations.md);
-# the throttling takes the client's address from that header only when the request comes from a local
-# network.
+# Reverse proxies in a row in front of the app servers, each appending to X-Forwarded-For
+# (docs/operations.md); the throttling takes the client's address from that header only when the request
+# comes from a local network.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 LANGUAGE_CODE = "de"
