@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import icalendar
@@ -273,6 +274,7 @@ def delete_event(event: Event, *, actor: Any) -> None:
 # entry per import (`event.feed_imported`, written by the importer), not one per event.
 
 FEED_FIELDS = ("title", "description", "start", "end", "all_day", "venue", "status")
+_FIELD = {name: Event._meta.get_field(name) for name in EVENT_FIELDS}
 _SEARCH_FIELDS = {"title", "description", "venue", "city"}
 _BATCH = 500
 
@@ -290,13 +292,13 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(fields)
     if "description" in values:
         values["description"] = clean_html(values["description"] or "")
-    probe = Event(**values)
-    _normalize_times(probe)
-    values["start"], values["end"] = probe.start, probe.end
+    times = SimpleNamespace(start=values.get("start"), end=values.get("end"), all_day=values.get("all_day"))
+    _normalize_times(times)
+    values["start"], values["end"] = times.start, times.end
     errors = []
     for name, value in values.items():
         try:
-            Event._meta.get_field(name).clean(value, probe)
+            _FIELD[name].clean(value, None)
         except ValidationError as exc:
             errors += exc.messages
     if errors:
