@@ -3,7 +3,6 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
-from crosscluster.directory.models import Organization
 
 from .models import Event
 
@@ -37,10 +36,7 @@ def public_events() -> QuerySet[Event]:
     # turns an EXISTS with only equality correlation into a hashed subplan over every published organiser
     # link (100,000 rows, ~40 ms) even for a page of 25; with a non-equality term it looks each event up
     # in the index instead (bench/events.py).
-    # The published organisations as an uncorrelated subquery, which the databases evaluate once per query
-    # rather than joining the organisation table once per event.
-    published = Organization.objects.filter(published=True).values("pk")
-    links = Event.organizers.through.objects.filter(organization_id__in=published)
+    links = Event.organizers.through.objects.filter(organization__published=True)
     own_organizer = links.filter(event=OuterRef("pk"), event_id__lte=OuterRef("pk"))
     duplicate_organizer = links.filter(
         event__duplicate_of=OuterRef("pk"), event__duplicate_of_id__lte=OuterRef("pk")
