@@ -275,8 +275,8 @@ class _Row:
 
 
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, str):  # SQLite's text, in UTC
+        return dt.datetime.fromisoformat(value + "+00:00")
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 

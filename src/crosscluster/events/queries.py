@@ -218,8 +218,8 @@ class CalendarEntry:
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, str):  # SQLite hands over its text
-        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, str):  # SQLite's text, in UTC; read with the offset in C (`replace` is slower)
+        return dt.datetime.fromisoformat(value + "+00:00")
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
