@@ -179,3 +179,20 @@ def test_extend_event_series_command_fills_the_horizon(organization, capsys):
 
     assert len(occurrences(event)) == count
     assert capsys.readouterr().out.strip() == f"extend-event-series: 1 series, {count} occurrences"
+
+
+def test_extend_event_series_runs_once_a_day_unless_forced(organization, capsys):
+    event = series(organization, rrule="FREQ=WEEKLY")
+    count = len(occurrences(event))
+    call_command("extend-event-series")
+    capsys.readouterr()
+    occurrences(event)[-1].delete()
+
+    call_command("extend-event-series")
+
+    assert capsys.readouterr().out.strip() == "extend-event-series: ran less than a day ago; not due"
+    assert len(occurrences(event)) == count - 1
+
+    call_command("extend-event-series", force=True)
+
+    assert len(occurrences(event)) == count

@@ -71,6 +71,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("process-inquiry-deadlines", None),
         ("erase-expired-inquiries", None),
         ("import-feeds", None),
+        ("extend-event-series", None),
         ("send-digest", None),
         ("erase-unconfirmed-subscriptions", None),
         ("delete-expired-page-views", None),

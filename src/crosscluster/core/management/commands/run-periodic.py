@@ -15,6 +15,7 @@ JOBS = [
     "process-inquiry-deadlines",  # reminders and alerts for inquiries waiting for a first response
     "erase-expired-inquiries",  # data protection: personal data of long-closed inquiries
     "import-feeds",  # the Netzwerktimer's subscribed feeds, each once per FEEDS_INTERVAL_MINUTES
+    "extend-event-series",  # once a day: recurring entered events get their occurrences a year ahead
     "send-digest",  # the weekly digest, from DIGEST_WEEKDAY/DIGEST_HOUR on; resumes an interrupted run
     "erase-unconfirmed-subscriptions",  # data protection: digest subscriptions not confirmed in time
     "delete-expired-page-views",  # page-view counts older than PAGE_VIEW_RETENTION_DAYS
