@@ -125,7 +125,7 @@ def test_throttling_success_forgets_the_failures_of_the_address(client, manager,
 def test_throttling_keeps_no_readable_address_in_the_cache(manager, clock):
     throttling.record_failure(manager.email, "192.0.2.1")
 
-    keys = throttling._keys(manager.email, "192.0.2.1")
+    keys = throttling.keys(manager.email, "192.0.2.1")
     assert all(manager.email not in key for key in keys)
     assert throttling.seconds_locked(manager.email, "192.0.2.1") == 0
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.conf import settings
 
+from crosscluster.accounts import throttling as accounts_throttling
 from crosscluster.core.models import OutgoingMail
-from crosscluster.digest import throttling
 from crosscluster.digest.models import Subscriber
 from tests.digest.conftest import SubscriberFactory
 
@@ -150,7 +150,7 @@ def test_rate_limit_per_client_counts_different_addresses(client, digitalisation
 def test_rate_limit_ends_after_the_window(client, digitalisation, settings, monkeypatch):
     settings.DIGEST_LIMIT_PER_EMAIL = 1
     moment = [1_000_000.0]
-    monkeypatch.setattr(throttling, "_now", lambda: moment[0])
+    monkeypatch.setattr(accounts_throttling, "_now", lambda: moment[0])
     assert client.post(URL, form_data(digitalisation)).status_code == 302
     assert client.post(URL, form_data(digitalisation)).status_code == 429
 

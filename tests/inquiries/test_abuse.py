@@ -6,8 +6,9 @@ import re
 import pytest
 from django.core.cache import cache
 
+from crosscluster.accounts import throttling as accounts_throttling
 from crosscluster.core.models import OutgoingMail
-from crosscluster.inquiries import services, throttling, views
+from crosscluster.inquiries import services, views
 from crosscluster.inquiries.forms import COORDINATION
 from crosscluster.inquiries.models import Inquiry
 
@@ -40,7 +41,7 @@ def clock(monkeypatch):
     class Clock:
         now = 1_800_000_000.0
 
-    monkeypatch.setattr(throttling, "_now", lambda: Clock.now)
+    monkeypatch.setattr(accounts_throttling, "_now", lambda: Clock.now)
     return Clock
 
 

@@ -11,7 +11,8 @@ instant on two servers may be counted as one; that only allows an attacker one e
 
 The password-reset form is limited the same way, but counting every request rather than failures, as each
 may send a mail: `PASSWORD_RESET_MAX_REQUESTS` per e-mail address and `PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT`
-per client within `PASSWORD_RESET_WINDOW_SECONDS`.
+per client within `PASSWORD_RESET_WINDOW_SECONDS`. The public forms that send mail (inquiries, the digest)
+use the same `seconds_to_wait` and `record` with their own keys and limits.
 """
 
 import ipaddress
@@ -90,7 +91,8 @@ def pseudonym(email: str) -> str:
     return salted_hmac(key_salt, normalize_email(email), algorithm="sha256").hexdigest()
 
 
-def _keys(email: str, address: str, prefix: str = KEY_PREFIX) -> list[str]:
+def keys(email: str, address: str, prefix: str = KEY_PREFIX) -> list[str]:
+    """The cache keys of an e-mail address (pseudonymised) and of a client, in that order."""
     return [f"{prefix}:email:{pseudonym(email)}", f"{prefix}:client:{address}"]
 
 
@@ -98,7 +100,7 @@ def _recent(times: list[float] | None, now: float, window: int) -> list[float]:
     return [moment for moment in (times or []) if moment > now - window]
 
 
-def _wait(limits: dict[str, int], window: int) -> int:
+def seconds_to_wait(limits: dict[str, int], window: int) -> int:
     """Seconds until every key (cache key → allowed events in the window) is below its limit again."""
     now = _now()
     wait = 0.0
@@ -112,7 +114,8 @@ def _wait(limits: dict[str, int], window: int) -> int:
     return math.ceil(wait)
 
 
-def _record(limits: dict[str, int], window: int) -> None:
+def record(limits: dict[str, int], window: int) -> None:
+    """Count one event for every key (cache key → allowed events in the window)."""
     now = _now()
     for key, limit in limits.items():
         recent = _recent(cache.get(key), now, window)
@@ -121,16 +124,16 @@ def _record(limits: dict[str, int], window: int) -> None:
 
 
 def _login_limits(email: str, address: str) -> dict[str, int]:
-    return dict.fromkeys(_keys(email, address), settings.LOGIN_MAX_FAILURES)
+    return dict.fromkeys(keys(email, address), settings.LOGIN_MAX_FAILURES)
 
 
 def seconds_locked(email: str, address: str) -> int:
     """How long the e-mail address or the client must still wait; 0 when a try is allowed."""
-    return _wait(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    return seconds_to_wait(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def record_failure(email: str, address: str) -> None:
-    _record(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    record(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def clear_email(email: str) -> None:
@@ -138,12 +141,12 @@ def clear_email(email: str) -> None:
 
     The client's count stays: otherwise one valid account would let a client try other addresses for ever.
     """
-    email_key, _client_key = _keys(email, "")
+    email_key, _client_key = keys(email, "")
     cache.delete(email_key)
 
 
 def _reset_limits(email: str, address: str) -> dict[str, int]:
-    email_key, client_key = _keys(email, address, RESET_KEY_PREFIX)
+    email_key, client_key = keys(email, address, RESET_KEY_PREFIX)
     return {
         email_key: settings.PASSWORD_RESET_MAX_REQUESTS,
         client_key: settings.PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT,
@@ -152,9 +155,9 @@ def _reset_limits(email: str, address: str) -> dict[str, int]:
 
 def seconds_until_reset_allowed(email: str, address: str) -> int:
     """How long before this address or client may ask for another reset mail; 0 when one is allowed."""
-    return _wait(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+    return seconds_to_wait(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
 
 
 def record_reset_request(email: str, address: str) -> None:
     """Count a reset request, whether or not an account has the address (the answer is the same)."""
-    _record(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+    record(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)

@@ -8,59 +8,29 @@ Settings (with defaults): `INQUIRY_LIMIT_PER_CLIENT` (5), `INQUIRY_LIMIT_PER_EMA
 `INQUIRY_LIMIT_WINDOW_SECONDS` (3600).
 """
 
-import math
-import time
-
 from django.conf import settings
-from django.core.cache import cache
-from django.utils.crypto import salted_hmac
 
-from crosscluster.accounts.throttling import client_address, normalize_email
+from crosscluster.accounts import throttling
+from crosscluster.accounts.throttling import client_address
 
 __all__ = ["client_address", "record_submission", "seconds_limited"]
 
 KEY_PREFIX = "inquiry-submissions"
 
 
-def _now() -> float:
-    """The clock, one function so tests can move it."""
-    return time.time()
-
-
-def _window() -> int:
-    return getattr(settings, "INQUIRY_LIMIT_WINDOW_SECONDS", 60 * 60)
-
-
 def _limits(email: str, address: str) -> dict[str, int]:
-    """Cache key → how many submissions it may have within the window."""
-    pseudonym = salted_hmac("crosscluster.inquiries.throttling", normalize_email(email), algorithm="sha256")
+    """Cache key → how many inquirys it may have within the window."""
+    email_key, client_key = throttling.keys(email, address, KEY_PREFIX)
     return {
-        f"{KEY_PREFIX}:client:{address}": getattr(settings, "INQUIRY_LIMIT_PER_CLIENT", 5),
-        f"{KEY_PREFIX}:email:{pseudonym.hexdigest()}": getattr(settings, "INQUIRY_LIMIT_PER_EMAIL", 3),
+        client_key: settings.INQUIRY_LIMIT_PER_CLIENT,
+        email_key: settings.INQUIRY_LIMIT_PER_EMAIL,
     }
-
-
-def _recent(times: list[float] | None, now: float) -> list[float]:
-    return [moment for moment in (times or []) if moment > now - _window()]
 
 
 def seconds_limited(email: str, address: str) -> int:
     """How long this address or client must wait before the next inquiry; 0 when one is allowed."""
-    now = _now()
-    limits = _limits(email, address)
-    stored = cache.get_many(list(limits))
-    wait = 0.0
-    for key, limit in limits.items():
-        recent = _recent(stored.get(key), now)
-        if len(recent) >= limit:
-            # Allowed again when the oldest of the last `limit` submissions leaves the window.
-            wait = max(wait, sorted(recent)[-limit] + _window() - now)
-    return math.ceil(wait)
+    return throttling.seconds_to_wait(_limits(email, address), settings.INQUIRY_LIMIT_WINDOW_SECONDS)
 
 
 def record_submission(email: str, address: str) -> None:
-    now = _now()
-    for key, limit in _limits(email, address).items():
-        recent = _recent(cache.get(key), now)
-        recent.append(now)
-        cache.set(key, recent[-limit:], timeout=_window())
+    throttling.record(_limits(email, address), settings.INQUIRY_LIMIT_WINDOW_SECONDS)
