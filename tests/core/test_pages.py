@@ -119,6 +119,14 @@ def test_main_navigation_links_directory_and_topics_and_marks_the_current_page(c
     assert '<a href="/en/themen/" aria-current="page">Topics</a>' in html
 
 
+def test_footer_offers_the_weekly_digest_in_both_languages(client, site):
+    german = client.get("/themen/").content.decode()
+    english = client.get("/en/themen/").content.decode()
+
+    assert '<a href="/digest/">Wochenüberblick abonnieren</a>' in german
+    assert '<a href="/en/digest/">Subscribe to the weekly digest</a>' in english
+
+
 @pytest.mark.django_db
 def test_header_search_is_labelled_and_sends_to_the_search(client, site):
     html = client.get("/en/themen/").content.decode()
