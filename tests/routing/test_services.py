@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db.models import F
@@ -191,6 +192,21 @@ def test_topic_synonyms_route_and_follow_changes(directory):
     assert slugs(result) == ["fachkraefte-service"]
     reasons = result.results[0].reasons
     assert any("Fachkräfte" in reason and "Azubimarketing" not in reason for reason in reasons)
+
+
+def test_index_keeps_one_vector_per_distinct_text(directory):
+    """Texts that recur (a shared topic's name) are stored once in memory and scored for every passage."""
+    organization = Organization.objects.get(slug="bahntechnik")
+    organization.topics.add(Topic.objects.get(slug="wasserstoff"))
+
+    index = get_index()
+
+    texts = [passage.text for passage in index.passages]
+    assert texts.count("Wasserstoff") == 2
+    assert len(index.vectors) == len(set(texts))
+    encoder = services.get_encoder()
+    for passage, row in zip(index.passages, index.vector_rows, strict=True):
+        assert np.allclose(index.vectors[row], encoder.encode_passages([passage.text])[0], atol=1e-6)
 
 
 def test_missing_embeddings_are_computed_when_few(directory):

@@ -177,7 +177,9 @@ class RoutingIndex:
         *,
         weights: Weights | None = None,
         coordination_kind: str = "coordination",
+        rows: np.ndarray | None = None,
     ) -> None:
+        """`vectors`: one row per passage, or per distinct text when `rows` maps each passage to its row."""
         self.orgs = list(orgs)
         self.passages = list(passages)
         self.weights = weights or Weights()
@@ -187,11 +189,13 @@ class RoutingIndex:
         self.dim = dim
         self.passage_org = np.fromiter((p.org for p in self.passages), dtype=np.int64, count=n)
         fields = np.array([p.field for p in self.passages], dtype=object)
-        missing = ~np.isfinite(vectors).all(axis=1) if n else np.zeros(0, dtype=bool)
+        self.vector_rows = np.arange(n) if rows is None else rows
+        missing_rows = ~np.isfinite(vectors).all(axis=1) if n else np.zeros(0, dtype=bool)
+        missing = missing_rows[self.vector_rows] if n else missing_rows
         self.missing = int(missing.sum())
         if n:  # in place: the caller hands over a fresh array, and a copy would double the peak memory
             vectors = vectors.astype(np.float32, copy=False)
-            vectors[missing] = 0.0
+            vectors[missing_rows] = 0.0
         self.vectors = vectors
         self.has_vector = ~missing
         self.org_region = np.fromiter((o.region for o in self.orgs), dtype=np.int64, count=len(self.orgs))
@@ -213,9 +217,12 @@ class RoutingIndex:
         directory = (fields != EVIDENCE) & self.has_vector
         centroid = np.zeros((len(self.orgs), dim), dtype=np.float32)
         if n and dim:
-            members = sparse.csr_matrix(
-                (np.ones(int(directory.sum()), np.float32), (self.passage_org[directory], ids[directory])),
-                shape=(len(self.orgs), n),
+            members = sparse.csr_matrix(  # organisation × vector row; a text used twice counts twice
+                (
+                    np.ones(int(directory.sum()), np.float32),
+                    (self.passage_org[directory], self.vector_rows[directory]),
+                ),
+                shape=(len(self.orgs), len(vectors)),
             )
             centroid = np.asarray(members @ self.vectors, dtype=np.float32)
         norms = np.linalg.norm(centroid, axis=1, keepdims=True)
@@ -384,7 +391,7 @@ class RoutingIndex:
         dense: np.ndarray | None = None
         if vector is not None and self.dim and len(self.passages):
             vector = vector.astype(np.float32)
-            dense = self.vectors @ vector
+            dense = (self.vectors @ vector)[self.vector_rows]
             if self.missing:
                 dense = np.where(self.has_vector, dense, np.nan).astype(np.float32)
             dense_fused = self._fields(np.nan_to_num(dense, nan=-1.0) if self.missing else dense, candidates)

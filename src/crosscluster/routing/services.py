@@ -270,10 +270,12 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
             .order_by("pk")
         )
         passages += [Passage(position[row.organization_id], EVIDENCE, row.text) for row in evidence]
-    positions: dict[str, list[int]] = {}
-    for i, digest in enumerate(hashes):
-        positions.setdefault(digest, []).append(i)
-    vectors = np.full((len(passages), encoder.dim), np.nan, dtype=np.float32)
+    # One row per distinct text (a topic's name recurs in hundreds of organisations), then one per evidence.
+    row_of: dict[str, int] = {}
+    rows = [row_of.setdefault(digest, len(row_of)) for digest in hashes]
+    positions = {digest: [row] for digest, row in row_of.items()}
+    rows += range(len(row_of), len(row_of) + len(evidence))
+    vectors = np.full((len(row_of) + len(evidence), encoder.dim), np.nan, dtype=np.float32)
     found = _fill_stored_vectors(encoder, positions, vectors)
     missing = sorted({p.text for p, digest in zip(passages, hashes, strict=False) if digest not in found})
     unembedded = [row for row in evidence if row.embedding is None or row.embedding_model != encoder.name]
@@ -290,13 +292,19 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
             "(or run `crosscluster route --embed`)",
             len(missing) + len(unembedded),
         )
-    offset = len(hashes)
+    offset = len(row_of)
     for i, row in enumerate(evidence):
         if row.embedding is not None and row.embedding_model == encoder.name:
             vector = _from_bytes(row.embedding, encoder.dim)
             if vector is not None:
                 vectors[offset + i] = vector
-    return RoutingIndex(orgs, passages, vectors, coordination_kind=Organization.Kind.COORDINATION)
+    return RoutingIndex(
+        orgs,
+        passages,
+        vectors,
+        rows=np.array(rows, dtype=np.int64),
+        coordination_kind=Organization.Kind.COORDINATION,
+    )
 
 
 def get_index() -> RoutingIndex:
