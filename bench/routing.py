@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -111,6 +110,18 @@ def synthetic_directory(demo: dict, organizations: int, offers_each: int, seed: 
     }
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM).
+
+    Not `getrusage().ru_maxrss`: Linux keeps that across `execve`, so a process started by the benchmark
+    would report the importing parent's peak instead of its own.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -197,7 +208,8 @@ def serve(queries_path: Path) -> None:
     services.suggest("Aufwärmen", region=synthetic_region)  # builds this process's index once
     index = services.get_index()
     print(
-        f"  index build from stored data: {min(builds):.2f} s (best of 3; {len(index.passages)} passages, "
+        f"  index build from stored data: {min(builds):.2f} s (best of 3; {len(index.passages)} passages "
+        f"with {len(index.vectors)} distinct texts, "
         f"{len(index.orgs)} organisations, {len(index.token_ids)} terms)"
     )
     encoder = get_encoder()
@@ -227,7 +239,7 @@ def serve(queries_path: Path) -> None:
     line("  of which query embedding:", embedding)
     line("  of which ranking:", ranking)
     line("the same inquiry again (vector cached):", repeated)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(f"  peak memory of this serving process (max RSS): {peak:.0f} MB")
 
 
