@@ -11,7 +11,7 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .models import Contact, Offer, Organization, Video
+from .models import Contact, Offer, Organization, Topic, Video
 
 # Logos, photos, posters and captions are small; only videos may be big (settings.MAX_VIDEO_UPLOAD_BYTES).
 MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -86,6 +86,16 @@ class ServiceForm(forms.ModelForm):
 
 class TopicsWidget(forms.CheckboxSelectMultiple):
     """Check boxes in a fieldset: keyboard- and screen-reader-friendly, unlike a multiple select box."""
+
+
+class TopicForm(ServiceForm):
+    class Meta(ServiceForm.Meta):
+        model = Topic
+        fields = ["introduction", "synonyms"]
+        widgets = {
+            "introduction": forms.Textarea(attrs={"rows": 8}),
+            "synonyms": forms.Textarea(attrs={"rows": 6}),
+        }
 
 
 class OrganizationForm(ServiceForm):

@@ -25,4 +25,6 @@ urlpatterns = [
     *item_patterns("angebote", views.OFFERS),
     *item_patterns("kontakte", views.CONTACTS),
     *item_patterns("videos", views.VIDEOS),
+    path("themen/", views.topic_list, name="topics"),
+    path("themen/<slug:slug>/", views.topic_edit, name="topic-edit"),
 ]

@@ -26,8 +26,8 @@ from crosscluster.core.models import AuditLogEntry
 
 from . import services
 from .access import is_coordinator, organizations_managed_by
-from .forms import ContactForm, OfferForm, OrganizationForm, ServiceForm, VideoForm
-from .models import Contact, Offer, Organization, Video
+from .forms import ContactForm, OfferForm, OrganizationForm, ServiceForm, TopicForm, VideoForm
+from .models import Contact, Offer, Organization, Topic, Video
 from .services import DirectoryError
 
 HISTORY_PAGE_SIZE = 50
@@ -334,3 +334,32 @@ def item_delete(request: HttpRequest, slug: str, pk: int, section: Section) -> H
         "directory/manage/confirm_delete.html",
         {"organization": organization, "item": item, "cancel_url": list_url, "section": section},
     )
+
+
+# Topics: the coordination office words their introductions and keeps their synonyms -------------------
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@read_only
+def topic_list(request: HttpRequest) -> HttpResponse:
+    _require_coordinator(request)
+    return render(request, "directory/manage/topic_list.html", {"topics": Topic.objects.all()})
+
+
+@login_required
+@read_write
+def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_coordinator(request)
+    topic = get_object_or_404(Topic, slug=slug)
+    form = TopicForm(*_bound(request), instance=topic)
+    if request.method == "POST" and form.is_valid():
+        if _call_service(form, services.update_topic, topic, actor=request.user) is not None:
+            messages.success(request, _("The topic “%(name)s” was saved.") % {"name": topic.name})
+            return redirect("manage:topics")
+        topic.refresh_from_db()
+    return render(request, "directory/manage/topic_form.html", {"topic": topic, "form": form})

@@ -99,6 +99,21 @@ def update_organization(
     return organization
 
 
+TOPIC_FIELDS = ("introduction", "synonyms")
+
+
+@transaction.atomic
+def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
+    """The coordination office words a topic's introduction and keeps its synonyms (search and routing)."""
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied(_("Only the coordination office edits topics."))
+    changes = _apply(topic, TOPIC_FIELDS, fields)
+    _save_validated(topic)
+    if changes:
+        log_action("directory.topic.updated", actor=actor, obj=topic, data={"changes": changes})
+    return topic
+
+
 # Offers, contacts and videos share one life cycle; offers also carry topics and feed the search text.
 Item = Offer | Contact | Video
 ITEM_FIELDS: dict[type, tuple[str, ...]] = {Offer: OFFER_FIELDS, Contact: CONTACT_FIELDS, Video: VIDEO_FIELDS}
