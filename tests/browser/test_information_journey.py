@@ -68,7 +68,7 @@ def test_information_journey_search_topic_subscribe_confirm_receive_unsubscribe(
     page.wait_for_url(f"**{notice.get_absolute_url()}")
     page.get_by_role("link", name=topic.name, exact=True).first.click()
     page.wait_for_url(f"**{topic.get_absolute_url()}")
-    page.get_by_role("link", name="Wochenüberblick abonnieren").click()
+    page.get_by_role("main").get_by_role("link", name="Wochenüberblick abonnieren").click()
     page.wait_for_url("**/digest/?topic=digitalisierung")
     assert page.get_by_role("checkbox", name=topic.name).is_checked()
     assert axe(page) == []
