@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import sys
 import tempfile
 import time
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 
@@ -333,16 +335,32 @@ def measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
     return times, queries
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), to show what the index adds to an app server."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run(args: argparse.Namespace) -> None:
     client = Client()
     services.clear_index_cache()
+    gc.collect()
+    memory_before = rss_mb()
     started = time.perf_counter()
     client.get("/suche/?" + urlencode({"q": "Fördermittel"}))
     cold = time.perf_counter() - started
+    gc.collect()
+    memory_after = rss_mb()
     index = services.get_index()
     sizes = {kind: len(segment) for kind, segment in index.segments.items()}
     vocabulary = {kind: len(segment.terms) for kind, segment in index.segments.items()}
     print(f"\nCold start (first search builds the index): {cold * 1000:,.0f} ms")
+    print(
+        f"  memory: the process grew by {memory_after - memory_before:,.0f} MB "
+        f"(resident {memory_before:,.0f} → {memory_after:,.0f} MB)"
+    )
     for kind in services.KINDS:
         print(
             f"  {kind:<13} {sizes[kind]:>7,} documents  {vocabulary[kind]:>6,} terms  "
