@@ -146,6 +146,19 @@ def test_add_attachment_stores_a_pdf(manager, organization):
     assert AuditLogEntry.objects.filter(action="notice.attachment_added").count() == 1
 
 
+def test_attachment_paths_cannot_be_guessed_from_the_file_name(manager, organization):
+    """A draft's PDF must not be found at /media/notices/<its name>.pdf by guessing."""
+    notice = NoticeFactory(organization=organization, published=False)
+
+    first = add_attachment(notice, actor=manager, file=pdf(), title="")
+    second = add_attachment(notice, actor=manager, file=pdf(), title="")
+
+    directory, _, name = first.file.name.rpartition("/")
+    assert name == "merkblatt.pdf"
+    assert directory.startswith("notices/") and len(directory) > len("notices/") + 16
+    assert second.file.name.rpartition("/")[0] != directory
+
+
 @pytest.mark.parametrize(
     "upload",
     [

@@ -6,6 +6,8 @@ mark it safe. A notice is public while it is published and inside its validity w
 it expires.
 """
 
+import secrets
+
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
@@ -67,12 +69,20 @@ class Notice(models.Model):
         return reverse("news:notice", kwargs={"slug": self.slug})
 
 
+def attachment_path(instance: "NoticeAttachment", filename: str) -> str:
+    """`notices/<random>/<name>.pdf`: the media server hands files out to whoever knows the path, and a
+    notice may be a draft or not yet valid, so the path must not be guessable from the file's name."""
+    return f"notices/{secrets.token_urlsafe(16)}/{filename}"
+
+
 class NoticeAttachment(models.Model):
     notice = models.ForeignKey(
         Notice, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("PDF file"), upload_to="notices/", validators=[FileExtensionValidator(["pdf"])])
+    file = models.FileField(
+        _("PDF file"), upload_to=attachment_path, max_length=200, validators=[FileExtensionValidator(["pdf"])]
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
