@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 
+from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.core.models import AuditLogEntry
 
 from . import services
@@ -63,11 +63,6 @@ def action_label(action: str) -> str:
     return action
 
 
-read_only = require_http_methods(["GET", "HEAD"])
-# Write views show their form (or the delete question) on GET and act on POST; nothing else.
-read_write = require_http_methods(["GET", "HEAD", "POST"])
-
-
 def _managed_organization(request: HttpRequest, slug: str) -> Organization:
     """The organisation if the user may manage it: 404 when there is none, 403 when it is somebody else's."""
     try:
@@ -84,10 +79,6 @@ def _managed_item(
     """An offer, contact or video of this organisation, starting from what the user may manage."""
     items = model._default_manager.filter(organization__in=organizations_managed_by(request.user))
     return get_object_or_404(items, organization=organization, pk=pk)
-
-
-def _bound(request: HttpRequest) -> tuple[Any, ...]:
-    return (request.POST, request.FILES) if request.method == "POST" else ()
 
 
 @dataclass(frozen=True)
@@ -159,12 +150,9 @@ VIDEOS = Section(
 
 
 def _call_service(form: ServiceForm, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run the service with the form's values; its refusal becomes a form error and nothing is saved."""
-    try:
-        return service(*args, **kwargs, **form.service_values())
-    except DirectoryError as exc:
-        form.add_error(None, str(exc))
-        return None
+    """Run the service with the form's values."""
+    values = form.service_values()
+    return call_service(form, service, *args, refusals=(DirectoryError,), **kwargs, **values)
 
 
 def _render_form(
@@ -199,7 +187,7 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
 def organization_edit(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _managed_organization(request, slug)
     form = OrganizationForm(
-        *_bound(request), instance=organization, allow_publish=is_coordinator(request.user)
+        *bound(request), instance=organization, allow_publish=is_coordinator(request.user)
     )
     if request.method == "POST" and form.is_valid():
         if _call_service(form, services.update_organization, organization, actor=request.user) is not None:
@@ -275,7 +263,7 @@ def item_list(request: HttpRequest, slug: str, section: Section) -> HttpResponse
 @read_write
 def item_create(request: HttpRequest, slug: str, section: Section) -> HttpResponse:
     organization = _managed_organization(request, slug)
-    form = section.form_class(*_bound(request))
+    form = section.form_class(*bound(request))
     list_url = reverse(f"manage:{section.url_name}-list", kwargs={"slug": organization.slug})
     if request.method == "POST" and form.is_valid():
         item = _call_service(form, section.create, organization, actor=request.user)
@@ -298,7 +286,7 @@ def item_create(request: HttpRequest, slug: str, section: Section) -> HttpRespon
 def item_edit(request: HttpRequest, slug: str, pk: int, section: Section) -> HttpResponse:
     organization = _managed_organization(request, slug)
     item = _managed_item(request, section.model, organization, pk)
-    form = section.form_class(*_bound(request), instance=item)
+    form = section.form_class(*bound(request), instance=item)
     list_url = reverse(f"manage:{section.url_name}-list", kwargs={"slug": organization.slug})
     if request.method == "POST" and form.is_valid():
         if _call_service(form, section.update, item, actor=request.user) is not None:
@@ -356,7 +344,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     _require_coordinator(request)
     topic = get_object_or_404(Topic, slug=slug)
-    form = TopicForm(*_bound(request), instance=topic)
+    form = TopicForm(*bound(request), instance=topic)
     if request.method == "POST" and form.is_valid():
         if _call_service(form, services.update_topic, topic, actor=request.user) is not None:
             messages.success(request, _("The topic “%(name)s” was saved.") % {"name": topic.name})

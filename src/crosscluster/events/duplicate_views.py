@@ -11,16 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
+from crosscluster.core.manage import read_only, read_write
 from crosscluster.directory.access import is_coordinator
 
 from . import dedup
 from .access import events_managed_by
 from .models import Event
-
-read_only = require_http_methods(["GET", "HEAD"])
-read_write = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _coordinator_event(request: HttpRequest, pk: int) -> Event:

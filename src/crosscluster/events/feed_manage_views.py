@@ -16,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
+from crosscluster.core.manage import read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
 from .feeds.subscriptions import (
@@ -29,8 +30,6 @@ from .feeds.subscriptions import (
     with_event_counts,
 )
 from .models import FeedSubscription
-
-read_write = require_http_methods(["GET", "HEAD", "POST"])
 
 
 class FeedSubscriptionForm(forms.Form):

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
+from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
 from . import services
@@ -26,9 +26,6 @@ from .models import Event
 from .services import EventError
 
 PAGE_SIZE = 50
-
-read_only = require_http_methods(["GET", "HEAD"])
-read_write = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _managed_event(request: HttpRequest, pk: int) -> Event:
@@ -40,17 +37,10 @@ def _managed_event(request: HttpRequest, pk: int) -> Event:
         raise Http404 from None
 
 
-def _bound(request: HttpRequest) -> tuple[Any, ...]:
-    return (request.POST,) if request.method == "POST" else ()
-
-
 def _call_service(form: EventForm, service: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run the service with the form's values; its refusal becomes a form error and nothing is saved."""
-    try:
-        return service(*args, **kwargs, **form.service_values())
-    except (EventError, PermissionDenied) as exc:
-        form.add_error(None, str(exc) or _("You may not make this change."))
-        return None
+    """Run the service with the form's values."""
+    values = form.service_values()
+    return call_service(form, service, *args, refusals=(EventError, PermissionDenied), **kwargs, **values)
 
 
 def _render_form(request: HttpRequest, form: EventForm, **context: Any) -> HttpResponse:
@@ -86,7 +76,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_create(request: HttpRequest) -> HttpResponse:
     if not (is_coordinator(request.user) or organizations_managed_by(request.user).exists()):
         raise PermissionDenied
-    form = EventForm(*_bound(request), user=request.user)
+    form = EventForm(*bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         event = _call_service(form, services.create_event, actor=request.user)
         if event is not None:
@@ -99,7 +89,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @read_write
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
-    form = EventForm(*_bound(request), instance=event, user=request.user)
+    form = EventForm(*bound(request), instance=event, user=request.user)
     if request.method == "POST" and form.is_valid():
         if _call_service(form, services.update_event, event, actor=request.user) is not None:
             messages.success(request, _("The event “%(name)s” was saved.") % {"name": event})

@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
+from crosscluster.core.manage import read_only
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.models import Organization
 
@@ -49,8 +50,6 @@ from .services import InquiryError
 
 State = Inquiry.State
 INBOX_PAGE_SIZE = 50
-
-read_only = require_http_methods(["GET", "HEAD"])
 
 
 # The steps --------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
+from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
 from . import services
@@ -26,9 +27,6 @@ from .models import Notice
 from .services import NoticeError
 
 PAGE_SIZE = 50
-
-read_only = require_http_methods(["GET", "HEAD"])
-read_write = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _can_publish(user: Any) -> bool:
@@ -44,17 +42,8 @@ def _editable_notice(request: HttpRequest, pk: int) -> Notice:
         raise Http404 from None
 
 
-def _bound(request: HttpRequest) -> tuple[Any, ...]:
-    return (request.POST,) if request.method == "POST" else ()
-
-
 def _call_service(form: Any, service: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run the service; its refusal becomes a form error and nothing is saved."""
-    try:
-        return service(*args, **kwargs)
-    except (NoticeError, PermissionDenied) as exc:
-        form.add_error(None, str(exc) or _("You may not make this change."))
-        return None
+    return call_service(form, service, *args, refusals=(NoticeError, PermissionDenied), **kwargs)
 
 
 def _render_form(request: HttpRequest, form: NoticeForm, **context: Any) -> HttpResponse:
@@ -89,7 +78,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_create(request: HttpRequest) -> HttpResponse:
     if not _can_publish(request.user):
         raise PermissionDenied
-    form = NoticeForm(*_bound(request), user=request.user)
+    form = NoticeForm(*bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         notice = _call_service(form, services.create_notice, actor=request.user, **form.service_values())
         if notice is not None:
@@ -102,7 +91,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
 @read_write
 def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _editable_notice(request, pk)
-    form = NoticeForm(*_bound(request), instance=notice, user=request.user)
+    form = NoticeForm(*bound(request), instance=notice, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = _call_service(
             form, services.update_notice, notice, actor=request.user, **form.service_values()
