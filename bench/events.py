@@ -52,6 +52,7 @@ from django.utils import timezone  # noqa: E402
 from crosscluster.directory.models import Organization, Region, Topic  # noqa: E402
 from crosscluster.directory.search import stems  # noqa: E402
 from crosscluster.events.feeds.importing import import_feed  # noqa: E402
+from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event, FeedSubscription  # noqa: E402
 
 settings.DEBUG = False
@@ -447,6 +448,7 @@ def run_serving(args, orgs: list[Organization], topics: list[Topic]) -> None:
         cursor.execute(f"DELETE FROM {Event.topics.through._meta.db_table}")
         cursor.execute(f"DELETE FROM {Event._meta.db_table}")
     insert_stored(args.stored, orgs, topics)
+    refresh_all_listed()  # inserted in bulk, past the services that keep the flag current
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     inserted = time.perf_counter() - t

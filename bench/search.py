@@ -76,6 +76,7 @@ from django.utils import timezone  # noqa: E402
 
 from crosscluster.directory.models import Offer, Organization, Region, Topic  # noqa: E402
 from crosscluster.directory.search import stems  # noqa: E402
+from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event  # noqa: E402
 from crosscluster.news.models import Notice  # noqa: E402
 from crosscluster.search import services  # noqa: E402
@@ -288,6 +289,7 @@ def build_data(args: argparse.Namespace) -> None:
                 ],
                 batch_size=2000,
             )
+    refresh_all_listed()  # inserted in bulk, past the services that keep the flag current
 
     notices = []
     for n in range(args.notices):

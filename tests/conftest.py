@@ -26,6 +26,28 @@ def pytest_configure(config):
         trans_real._default = None
 
 
+def _uses_database(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "db" in names or "transactional_db" in names or item.get_closest_marker("django_db") is not None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After every test that used the database: each event's stored `listed` flag is what its definition
+    says (events.listing). So every test of every write path also checks that the flag was kept current."""
+    result = yield
+    if _uses_database(item):
+        from django.db.models import Case, Value, When
+
+        from crosscluster.events.listing import listed_condition
+        from crosscluster.events.models import Event
+
+        flag = Case(When(listed_condition(), then=Value(True)), default=Value(False))
+        wrong = list(Event.objects.exclude(listed=flag).values_list("pk", "title", "listed")[:5])
+        assert not wrong, f"Event.listed out of date after the test (pk, title, stored flag): {wrong}"
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _german_by_default():
     """A request to /en/ activates English for the thread; start every test in the default language."""

@@ -42,6 +42,7 @@ from crosscluster.core.services import log_action
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.search import STOPWORDS
 
+from .listing import refresh_listed
 from .models import DuplicateDecision, Event, FeedSubscription
 from .queries import invalidate_filter_choices
 from .times import local
@@ -470,17 +471,20 @@ class _Grouper:
 def _apply(components: list[list[Event]]) -> None:
     """Point every member at its group's canonical event, in one UPDATE per canonical event."""
     moves: dict[int | None, list[int]] = {}
+    touched: set[int | None] = set()  # whose `listed` may change: moved events, old and new canonicals
     for component in components:
         canonical = canonical_of(component) if all(map(_is_live, component)) else None
         for member in component:
             wanted = None if canonical is None or member.pk == canonical.pk else canonical.pk
             if member.duplicate_of_id != wanted:
                 moves.setdefault(wanted, []).append(member.pk)
+                touched.update((member.pk, member.duplicate_of_id, wanted))
                 member.duplicate_of_id = wanted
     for wanted, pks in moves.items():
         for i in range(0, len(pks), _CHUNK * 4):
             Event.objects.filter(pk__in=pks[i : i + _CHUNK * 4]).update(duplicate_of=wanted)
     if moves:
+        refresh_listed(touched)
         invalidate_filter_choices()  # a merge can hide the only event of a city
 
 

@@ -109,6 +109,9 @@ class Event(models.Model):
     # Set when the event disappeared from its feed; such events are no longer listed.
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=True)
+    # Whether the public calendar lists the event: derived from the fields above, the group of duplicates
+    # and the organisers, and kept current by events.listing (nothing else writes it).
+    listed = models.BooleanField(_("listed publicly"), default=False, editable=False)
     # The canonical event of its group of duplicates (see events.dedup); null for a canonical or unique event.
     duplicate_of = models.ForeignKey(
         "self",
@@ -144,6 +147,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["start"], name="event_start_idx"),
             models.Index(fields=["published", "start"], name="event_published_start_idx"),
+            models.Index(fields=["listed", "start"], name="event_listed_start_idx"),
             models.Index(
                 fields=["duplicate_of"],
                 condition=models.Q(duplicate_of__isnull=False),

@@ -34,6 +34,7 @@ from crosscluster.directory.search import build_search_text
 
 from . import dedup
 from .feeds.ical import REFUSED_FREQUENCIES, parse_ical
+from .listing import refresh_listed
 from .models import Event, FeedSubscription
 from .queries import invalidate_filter_choices
 from .times import all_day_dates, local, midnight
@@ -398,6 +399,7 @@ def sync_feed_events(
     result.removed = len(gone)
     if result.created or result.updated or result.removed:
         dedup.refresh_feed_duplicates(subscription, since=remove_ending_after)
+        refresh_listed([*(event.pk for event in new), *(e.pk for es in changed.values() for e in es), *gone])
         invalidate_filter_choices()
     return result
 
@@ -545,6 +547,7 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
         Link.objects.bulk_create(
             [Link(event_id=pk, **{column: value}) for pk in occurrences for value in ids], batch_size=_BATCH
         )
+    refresh_listed(occurrences)  # their organisers were written by bulk statements
     if new or changed or gone:
         dedup.refresh_events([o for o in [*new, *changed] if o.pk is not None])
         invalidate_filter_choices()

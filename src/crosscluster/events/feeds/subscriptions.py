@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from crosscluster.core.services import log_action
 from crosscluster.directory.access import can_manage, organizations_managed_by
 from crosscluster.directory.models import Organization
+from crosscluster.events.dedup import refresh_feed_duplicates
+from crosscluster.events.listing import refresh_listed
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.queries import invalidate_filter_choices
 
@@ -138,6 +140,9 @@ def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime 
     removed = Event.objects.filter(feed=subscription, removed_at__isnull=True, end__gt=now).update(
         removed_at=now, updated_at=now
     )
+    # Duplicates of these events from other feeds form their groups anew, and stay listed.
+    refresh_feed_duplicates(subscription, since=now)
+    refresh_listed(Event.objects.filter(feed=subscription, end__gt=now).values_list("pk", flat=True))
     invalidate_filter_choices()
     log_action(
         "event.feed_removed",
