@@ -6,7 +6,8 @@ Two live events (published, still in their feed) are the same when
   stopwords dropped, then compared as token sets (the best `difflib` ratio of the shared words against the
   shared words plus each side's rest, as `rapidfuzz.fuzz.token_set_ratio` does, but only when at least two
   words are shared, and with the words run together (`Wasserstoff-Forum` is `Wasserstoffforum`);
-  `difflib` is enough for titles and needs no extra dependency);
+  `difflib` decides; rapidfuzz's longest common subsequence, an upper bound of its ratio, only skips the
+  pairs that cannot reach a threshold);
 - they start at the same time: both timed and at most `START_TOLERANCE` apart, or both all-day on the same
   day;
 - they happen at the same place: both online, or the words of venue, address and city share a word (a city
@@ -25,8 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -34,9 +34,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz.distance import LCSseq
 
 from crosscluster.core.services import log_action
 from crosscluster.directory.access import is_coordinator
@@ -61,6 +63,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     text = text.casefold().translate(_FOLD)
+    if text.isascii():  # nothing to decompose: most titles and places, once the umlauts are folded
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -71,68 +75,76 @@ def tokens(text: str) -> list[str]:
     return [word for word in _WORD.findall(fold(text)) if word not in _STOPWORDS]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Title:
-    """What the comparison of a title needs, computed once per title."""
+    """What the comparison of a title needs, computed once per title (a few short strings)."""
 
-    words: tuple[str, ...]
     unique: frozenset[str]
-    spelled: int  # len(" ".join(unique)): the length of its side of the word-set comparison
-    chars: Counter  # the characters of " ".join(unique)
-    joined_chars: Counter  # the characters of "".join(words)
+    chars: str  # the characters of " ".join(unique), sorted: its side of the word-set comparison
+    joined: str  # "".join(words): the words run together
+    joined_chars: str  # the characters of `joined`, sorted
 
 
-@lru_cache(maxsize=20_000)
+# Grouping an import reads the titles of every event near the feed's events; this holds the titles of a
+# year of events of all feeds (about 0.5 KB each), so that importing feed after feed finds them here.
+@lru_cache(maxsize=100_000)
 def _title(title: str) -> _Title:
     words = tokens(title)
     unique = frozenset(words)
-    spelled = " ".join(unique)
-    return _Title(tuple(words), unique, len(spelled), Counter(spelled), Counter("".join(words)))
+    joined = "".join(words)
+    return _Title(unique, "".join(sorted(" ".join(unique))), joined, "".join(sorted(joined)))
 
 
-def _bound(x: Counter, y: Counter, length: int) -> float:
-    """`SequenceMatcher.quick_ratio` from character counts: an upper bound of the ratio."""
-    return 2 * sum((x & y).values()) / length if length else 1.0
+def _may_reach(x: str, y: str, at_least: float) -> bool:
+    """Whether `SequenceMatcher(None, x, y).ratio()` can reach `at_least`, from an upper bound of it: the
+    longest common subsequence (difflib's matching blocks are one common subsequence), computed by
+    rapidfuzz in C. For the sorted characters of two strings it is their common characters, the bound of
+    `SequenceMatcher.quick_ratio`. The bound is computed like the ratio (2 * matches / length), so a ratio
+    that reaches `at_least` is never cut off by rounding."""
+    length = len(x) + len(y)
+    if not at_least or not length:
+        return True
+    if 2 * min(len(x), len(y)) / length < at_least:
+        return False  # even a perfect overlap of the shorter one cannot reach it
+    return 2 * LCSseq.similarity(x, y) / length >= at_least
+
+
+def _ratio(x: str, y: str, at_least: float) -> float:
+    """`SequenceMatcher(None, x, y).ratio()`, or 0.0 when it cannot reach `at_least`."""
+    if not _may_reach(x, y, at_least):
+        return 0.0
+    return SequenceMatcher(None, x, y).ratio()
 
 
 def title_similarity(a: str, b: str, *, at_least: float = 0.0) -> float:
     """Token-set similarity of two titles in [0, 1].
 
-    With `at_least`, comparisons that cannot reach it are skipped by upper bounds from the titles' cached
-    character counts (the way `SequenceMatcher.quick_ratio` bounds a ratio, without building the matcher):
-    the result is exact when it reaches `at_least`, and some lower score otherwise. Grouping an import
-    compares thousands of pairs; almost all of them fail on a bound.
+    With `at_least`, comparisons that cannot reach it are skipped by upper bounds (`_may_reach`: first
+    the titles' cached sorted characters, then the longest common subsequence of the strings compared),
+    without building a `SequenceMatcher`: the result is exact when it reaches `at_least`, and some lower
+    score otherwise. Grouping an import compares thousands of pairs; almost all of them fail on a bound.
     """
     ta, tb = _title(a), _title(b)
     words_a, words_b = ta.unique, tb.unique
     if not words_a or not words_b:
         return 0.0
     common = words_a & words_b
-    shared = " ".join(sorted(common))
-    # The word sets: the shared words, then each side's rest (the same characters as `spelled`).
-    rest_pair = (ta.spelled, tb.spelled, ta.chars, tb.chars)
-    # The words run together too, so that `Wasserstoff-Forum` meets `Wasserstoffforum`.
-    joined_pair = (len("".join(ta.words)), len("".join(tb.words)), ta.joined_chars, tb.joined_chars)
-    candidates = [("rest", *rest_pair), ("joined", *joined_pair)]
-    if len(common) >= 2:  # one title is the other plus words; a single shared word is too little
-        candidates += [("shared_a", len(shared), ta.spelled, None, None)]
-        candidates += [("shared_b", len(shared), tb.spelled, None, None)]
     best = 0.0
-    for kind, len_x, len_y, chars_x, chars_y in candidates:
-        if at_least:
-            if 2 * min(len_x, len_y) < at_least * (len_x + len_y):
-                continue  # even a perfect overlap of the shorter one cannot reach it
-            if chars_x is not None and _bound(chars_x, chars_y, len_x + len_y) < at_least:
-                continue
-        if kind == "rest":
-            x = " ".join([shared, *sorted(words_a - words_b)]).strip()
-            y = " ".join([shared, *sorted(words_b - words_a)]).strip()
-        elif kind == "joined":
-            x, y = "".join(ta.words), "".join(tb.words)
-        else:
-            x = shared
-            y = " ".join([shared, *sorted((words_a if kind == "shared_a" else words_b) - common)])
-        best = max(best, SequenceMatcher(None, x, y).ratio())
+    # The word sets: the shared words, then each side's rest (the same characters as `chars`).
+    if _may_reach(ta.chars, tb.chars, at_least):
+        shared = " ".join(sorted(common))
+        x = " ".join([shared, *sorted(words_a - words_b)]).strip()
+        y = " ".join([shared, *sorted(words_b - words_a)]).strip()
+        best = _ratio(x, y, at_least)
+    # The words run together too, so that `Wasserstoff-Forum` meets `Wasserstoffforum`.
+    if _may_reach(ta.joined_chars, tb.joined_chars, at_least):
+        best = max(best, _ratio(ta.joined, tb.joined, at_least))
+    if len(common) >= 2:  # one title is the other plus words; a single shared word is too little
+        shared = " ".join(sorted(common))
+        for words, spelled in ((words_a, len(ta.chars)), (words_b, len(tb.chars))):
+            if at_least and 2 * min(len(shared), spelled) / (len(shared) + spelled) < at_least:
+                continue  # even a perfect overlap of the shared words cannot reach it
+            best = max(best, _ratio(shared, " ".join([shared, *sorted(words - common)]), at_least))
     return best
 
 
@@ -144,11 +156,17 @@ def _same_start(a: Event, b: Event) -> bool:
     return abs(a.start - b.start) <= START_TOLERANCE
 
 
-def _place_words(event: Event) -> set[str]:
-    words = set(tokens(" ".join([event.venue, event.address, event.city])))
-    if event.format != Event.Format.ON_SITE:
+@lru_cache(maxsize=10_000)
+def _words_of_place(venue: str, address: str, city: str, online: bool) -> frozenset[str]:
+    words = set(tokens(" ".join([venue, address, city])))
+    if online:
         words.add("online")
-    return words
+    return frozenset(words)
+
+
+def _place_words(event: Event) -> frozenset[str]:
+    # Kept per place: the events of a region share a few hundred venues.
+    return _words_of_place(event.venue, event.address, event.city, event.format != Event.Format.ON_SITE)
 
 
 def place_match(a: Event, b: Event) -> bool | None:
@@ -222,7 +240,6 @@ _FIELDS = (
     "id",
     "title",
     "start",
-    "end",
     "all_day",
     "venue",
     "address",
@@ -236,6 +253,8 @@ _FIELDS = (
     "created_at",
     "duplicate_of_id",
 )
+# The datetime fields among them: read as text on SQLite.
+_TIMES = ("start", "removed_at", "created_at")
 # Timed candidates are kept in buckets of this size, so a lookup reads three buckets.
 _BUCKET = START_TOLERANCE
 # Queries are split so that no statement has more than a few hundred parameters.
@@ -243,16 +262,19 @@ _CHUNK = 200
 
 
 class _Row:
-    """The fields of an event that grouping reads: much cheaper to make than a model instance."""
+    """The fields of an event that grouping reads: much cheaper to make than a model instance.
 
-    __slots__ = _FIELDS
+    `created_at` is parsed only when it is read (choosing a group's canonical event), and `first_day`
+    computed once: most candidates are compared and dropped without them.
+    """
+
+    __slots__ = (*(name for name in _FIELDS if name != "created_at"), "_created_at", "_first_day")
 
     def __init__(self, *values: Any) -> None:
         (
             self.id,
             self.title,
             self.start,
-            self.end,
             self.all_day,
             self.venue,
             self.address,
@@ -263,55 +285,84 @@ class _Row:
             self.feed_id,
             self.source_uid,
             self.source,
-            self.created_at,
+            self._created_at,
             self.duplicate_of_id,
         ) = values
+        self._first_day: dt.date | None = None
 
     @property
     def pk(self) -> int:
         return self.id
 
+    @property
+    def created_at(self) -> dt.datetime | None:
+        return _aware(self._created_at)
+
+    @property
+    def first_day(self) -> dt.date:
+        if self._first_day is None:
+            self._first_day = Event.first_day.fget(self)
+        return self._first_day
+
     identity = Event.identity
-    first_day = Event.first_day
 
 
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if isinstance(value, str):  # SQLite's text, in UTC
+    if isinstance(value, str):  # SQLite's text, in UTC; read with the offset in C (`replace` is slower)
         return dt.datetime.fromisoformat(value + "+00:00")
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
-def _rows(events: QuerySet[Event]) -> list[_Row]:
-    """The events as `_Row`s, read by the cursor directly: grouping an import reads hundreds of thousands
-    of candidate rows, and Django's per-value converters cost more than the rest of a row."""
-    sql, params = events.values_list(*_FIELDS).query.sql_with_params()
+def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
+    """The events as `_Row`s, but those with an id in `skip` (already known), read by the cursor directly:
+    grouping an import reads hundreds of thousands of candidate rows, and Django's per-value converters
+    cost more than the rest of a row. On SQLite the datetimes are read as text, which `_aware` parses in C
+    (the sqlite3 module would parse them in Python)."""
+    fields = _FIELDS
+    if connection.vendor == "sqlite":
+        events = events.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
+        fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
+    sql, params = events.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    result = []
-    for pk, title, start, end, all_day, venue, address, city, *rest in rows:
-        event_format, published, removed, feed_id, uid, source, created, duplicate_of = rest
-        result.append(
-            _Row(
-                pk,
-                title,
-                _aware(start),
-                _aware(end),
-                bool(all_day),
-                venue,
-                address,
-                city,
-                event_format,
-                bool(published),
-                _aware(removed),
-                feed_id,
-                uid,
-                source,
-                _aware(created),
-                duplicate_of,
-            )
+    return [
+        _Row(
+            pk,
+            title,
+            _aware(start),
+            bool(all_day),
+            venue,
+            address,
+            city,
+            event_format,
+            bool(published),
+            _aware(removed),
+            feed_id,
+            uid,
+            source,
+            created,
+            duplicate_of,
         )
-    return result
+        for (
+            pk,
+            title,
+            start,
+            all_day,
+            venue,
+            address,
+            city,
+            event_format,
+            published,
+            removed,
+            feed_id,
+            uid,
+            source,
+            created,
+            duplicate_of,
+        ) in rows
+        if pk not in skip
+    ]
 
 
 def _windows_where(windows: list[tuple[bool, dt.datetime, dt.datetime]]) -> dict[str, list]:
@@ -348,7 +399,7 @@ class _Grouper:
         self.all_day: dict[dt.date, list[Event]] = {}
         self.expanded: set[int] = set()
         self.matches: dict[tuple[int, int], bool] = {}
-        self.place: dict[int, set[str]] = {}
+        self.place: dict[int, frozenset[str]] = {}
 
     def _remember(self, event: Event) -> Event:
         known = self.events.get(event.pk)
@@ -397,10 +448,10 @@ class _Grouper:
             live.extra(**_windows_where(windows[i : i + _CHUNK])) for i in range(0, len(windows), _CHUNK)
         ]
         for query in queries:
-            for row in _rows(query):
+            for row in _rows(query, skip=self.events):
                 self._remember(row)
 
-    def _place_words(self, event: Event) -> set[str]:
+    def _place_words(self, event: Event) -> frozenset[str]:
         words = self.place.get(event.pk)
         if words is None:
             words = self.place[event.pk] = _place_words(event)
@@ -414,7 +465,7 @@ class _Grouper:
             words_a, words_b = self._place_words(a), self._place_words(b)
             found = (
                 _same_start(a, b)
-                and bool(words_a and words_b and words_a & words_b)
+                and bool(words_a and words_b and not words_a.isdisjoint(words_b))
                 and title_similarity(a.title, b.title, at_least=AUTO_MERGE) >= AUTO_MERGE
             )
             self.matches[pair] = found
