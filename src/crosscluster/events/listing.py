@@ -29,7 +29,7 @@ def listed_condition() -> Q:
     """The definition of a listed event, as a condition on an event row."""
     links = Event.organizers.through.objects.filter(organization__published=True)
     own_organizer = links.filter(event=OuterRef("pk"))
-    duplicate_organizer = links.filter(event__duplicate_of=OuterRef("pk"))
+    duplicate_organizer = links.filter(event__duplicate_of=OuterRef("pk"), event__duplicate_of__isnull=False)
     return Q(
         Exists(own_organizer) | Exists(duplicate_organizer),
         published=True,

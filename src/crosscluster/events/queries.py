@@ -8,12 +8,14 @@ stands for its group of duplicates (events.dedup): pages show `event.listed_orga
 
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import QueryDict
 from django.urls import reverse
 
 from crosscluster.directory.models import Organization, Topic
@@ -21,7 +23,7 @@ from crosscluster.directory.search import filter_by_text
 
 from .access import public_events
 from .models import Event, _union
-from .times import midnight
+from .times import display_zone, midnight
 
 
 def _published_organizers() -> Prefetch:
@@ -68,7 +70,9 @@ def _in_group(events: QuerySet[Event], links: QuerySet) -> QuerySet[Event]:
     database read every event of a popular topic first and only then the requested month.
     """
     own = links.filter(event_id=OuterRef("pk"))
-    through_duplicate = links.filter(event__duplicate_of=OuterRef("pk"))
+    # `isnull=False` adds nothing to the equality, but lets PostgreSQL read the duplicates from their partial
+    # index when it hashes this subquery, instead of joining every event to the links (bench/events.py).
+    through_duplicate = links.filter(event__duplicate_of=OuterRef("pk"), event__duplicate_of__isnull=False)
     return events.filter(Exists(own) | Exists(through_duplicate))
 
 
@@ -120,15 +124,18 @@ def upcoming(events: QuerySet[Event], now: dt.datetime) -> QuerySet[Event]:
 
 # Two facts about all events change rarely but cost a scan of the whole table: the cities of the filter
 # form, and the longest duration of any event (which bounds every time-range query by start, below). They
-# are cached together, and every write to events or organisations drops the cache (events.signals for
+# are cached together with the filter form's organisers and topics, and every write to events,
+# organisations or topics drops the cache (events.signals for
 # single saves; the bulk import, dedup and feed removal for their bulk statements). The timeout only
 # bounds what a missed path could leave stale.
-FACTS_CACHE_KEY = "events:calendar-facts"
+# Versioned: a release that changes what is cached changes the key, so it never reads an older entry.
+FACTS_CACHE_KEY = "events:calendar-facts:2"
+CHOICES_CACHE_KEY = "events:filter-choices:1"
 FACTS_CACHE_TIMEOUT = 60 * 60
 
 
 def invalidate_filter_choices() -> None:
-    cache.delete(FACTS_CACHE_KEY)
+    cache.delete_many([FACTS_CACHE_KEY, CHOICES_CACHE_KEY])
 
 
 def _facts() -> dict:
@@ -145,6 +152,19 @@ def public_cities() -> list[str]:
     return _facts()["cities"]
 
 
+def filter_choices() -> dict[str, list]:
+    """The choices of the public filter form (`EventFilterForm`'s keyword arguments): listing a few hundred
+    organisers from the cache instead of as model instances saves more than a page of events costs.
+    Cached apart from the facts, which the exports and the API need without the form."""
+    choices = cache.get(CHOICES_CACHE_KEY)
+    if choices is None:
+        organizers = Organization.objects.filter(published=True).order_by("name").values_list("slug", "name")
+        topics = Topic.objects.order_by("position", "name").values_list("slug", "name")
+        choices = {"organizers": list(organizers), "topics": list(topics)}
+        cache.set(CHOICES_CACHE_KEY, choices, FACTS_CACHE_TIMEOUT)
+    return {"cities": public_cities(), **choices}
+
+
 def longest_duration() -> dt.timedelta:
     """No event lasts longer: an event that ends after T started after T minus this."""
     return _facts()["longest"]
@@ -157,6 +177,7 @@ class Day:
     in_month: bool = True
     # At most `shown` events are listed in a calendar cell; the rest are behind a link to the day's list.
     shown: int | None = None
+    more_url: str = ""
 
     @property
     def visible(self) -> list[Event]:
@@ -201,7 +222,11 @@ def days_with_events(
 
 @dataclass(slots=True)
 class CalendarEntry:
-    """An event as a calendar cell shows it: much cheaper to load by the thousand than a model instance."""
+    """An event as a calendar cell shows it: much cheaper to load by the thousand than a model instance.
+
+    The month grid shows a few per day of the thousands it loads; only those get their link and label
+    (`label_month_cells`), written in Python rather than by template filters.
+    """
 
     pk: int
     title: str
@@ -209,35 +234,60 @@ class CalendarEntry:
     end: dt.datetime
     all_day: bool
     status: str
+    url: str = ""
+    time_label: str = ""  # "09:30" in the display zone; empty for all-day events
+    status_label: str = ""  # empty while scheduled
 
     def get_absolute_url(self) -> str:
-        return reverse("events:detail", kwargs={"pk": self.pk})
+        return self.url or reverse("events:detail", kwargs={"pk": self.pk})
 
     def get_status_display(self) -> str:
         return str(Event.Status(self.status).label)
 
 
-def _aware(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, str):  # SQLite's text, in UTC; read with the offset in C (`replace` is slower)
-        return dt.datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+def detail_url_maker() -> Callable[[int], str]:
+    """A function pk -> the event page's URL (in the active language): `reverse` costs about 20 µs, and a
+    month page links almost two hundred events, so it is reversed once and the id filled in."""
+    marker = "2147483647"
+    head, _marker, tail = reverse("events:detail", kwargs={"pk": int(marker)}).partition(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def label_month_cells(days: list[Day], query: QueryDict) -> None:
+    """Set the link and labels of the entries a month cell shows, and each day's link to its full list
+    (the list page with the current filters, for that day: what `{% querystring %}` would write)."""
+    detail_url = detail_url_maker()
+    list_url = reverse("events:list")
+    zone = display_zone()
+    for day in days:
+        for entry in day.visible:
+            entry.url = detail_url(entry.pk)
+            entry.time_label = "" if entry.all_day else entry.start.astimezone(zone).strftime("%H:%M")
+            entry.status_label = "" if entry.status == Event.Status.SCHEDULED else entry.get_status_display()
+        if day.more:
+            params = query.copy()
+            params.pop("page", None)
+            params["date_from"] = params["date_to"] = day.iso
+            day.more_url = f"{list_url}?{params.urlencode()}"
 
 
 def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:
     """The rows read by the cursor directly: a busy month has thousands, and Django's per-value
-    converters (SQLite's datetimes most of all) would cost more than the query itself."""
-    if connection.vendor == "sqlite":
-        # As text: the sqlite3 module would parse each datetime in Python (`fromisoformat` below is C).
-        events = events.annotate(start_text=Cast("start", TextField()), end_text=Cast("end", TextField()))
-        fields = ("pk", "title", "start_text", "end_text", "all_day", "status")
-    else:
-        fields = ("pk", "title", "start", "end", "all_day", "status")
-    sql, params = events.values_list(*fields).query.sql_with_params()
+    converters would cost more than the query itself (SQLite's datetimes are parsed in Python by the
+    sqlite3 module, PostgreSQL's by Django's own time zone loader). Times are read as text instead and
+    parsed by `datetime.fromisoformat`, which is C."""
+    events = events.annotate(start_text=Cast("start", TextField()), end_text=Cast("end", TextField()))
+    sql, params = events.values_list(
+        "pk", "title", "start_text", "end_text", "all_day", "status"
+    ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    # SQLite's text is UTC without an offset; PostgreSQL's carries it (`+00`, Django's sessions run in UTC).
+    suffix = "+00:00" if connection.vendor == "sqlite" else ""
+    parse = dt.datetime.fromisoformat
     return [
-        CalendarEntry(pk, title, _aware(start), _aware(end), bool(all_day), status)
+        CalendarEntry(pk, title, parse(start + suffix), parse(end + suffix), bool(all_day), status)
         for pk, title, start, end, all_day, status in rows
     ]
 

@@ -93,6 +93,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server settings per connection. PostgreSQL's JIT compiles any query its estimate calls expensive,
+    # which costs 15-20 ms per request on the calendar's month page and saves nothing on queries that
+    # read a few thousand rows (bench/events.py); it pays off for analytics, not for a web site.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", env_str("DATABASE_POSTGRES_OPTIONS", "-c jit=off")
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -31,7 +31,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="event",
-            index=models.Index(fields=["listed", "start"], name="event_listed_start_idx"),
+            index=models.Index(
+                condition=models.Q(("listed", True)), fields=["start"], name="event_listed_start_idx"
+            ),
         ),
         migrations.RunPython(compute_listed, migrations.RunPython.noop),
     ]
