@@ -11,6 +11,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from crosscluster.events.models import Event
+from crosscluster.events.services import update_event
 from tests.factories import EventFactory, OrganizationFactory, TopicFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -120,11 +121,11 @@ def test_event_list_query_count_does_not_grow_with_events(
     for number in range(5):
         EventFactory(organizers=[organization], topics=[topic], title=f"Termin {number}")
 
-    # cities and longest duration (cached after the first request), count, events, organisers, topics,
-    # duplicates (events.dedup); the filter form's topic and organiser choices
+    # count, events, organisers, topics, duplicates (events.dedup); after a write also the cached facts
+    # (cities, longest duration) and the filter form's organiser and topic choices
     with django_assert_num_queries(9):
         client.get(reverse("events:list"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get(reverse("events:list"))
     for number in range(5, 10):
         EventFactory(
@@ -132,7 +133,7 @@ def test_event_list_query_count_does_not_grow_with_events(
         )
     with django_assert_num_queries(9):
         client.get(reverse("events:list"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         client.get(reverse("events:list"))
 
 
@@ -443,16 +444,16 @@ def test_calendar_query_count_does_not_grow_with_events(
             )
 
     add_events(3)
-    # cities and longest duration (cached after the first request); the filter form's topic and organiser
-    # choices; the events, and for the week (not the month grid, which shows titles only) their
-    # organisers, topics and duplicates (events.dedup)
-    queries = 3 if "monat" in str(url) else 6
-    with django_assert_num_queries(queries + 2):
+    # the events, and for the week (not the month grid, which shows titles only) their organisers,
+    # topics and duplicates (events.dedup); after a write also the cached facts (cities, longest duration)
+    # and the filter form's organiser and topic choices
+    queries = 1 if "monat" in str(url) else 4
+    with django_assert_num_queries(queries + 4):
         client.get(url)
     with django_assert_num_queries(queries):
         client.get(url)
     add_events(6)
-    with django_assert_num_queries(queries + 2):
+    with django_assert_num_queries(queries + 4):
         client.get(url)
     with django_assert_num_queries(queries):
         client.get(url)
@@ -516,3 +517,44 @@ def test_days_with_events_puts_each_event_on_every_day_it_touches():
         [all_day, instant],
         [],
     ]
+
+
+def test_filter_form_selects_show_the_current_choice_and_escape_names(client, organization, topic):
+    OrganizationFactory(slug="zz-netz", name='Netz "Z" & <Partner>')
+
+    html = client.get(reverse("events:list"), {"organizer": organization.slug, "topic": topic.slug}).content
+    html = html.decode()
+
+    assert f'<option value="{organization.slug}" selected>{organization.name}</option>' in html
+    assert f'<option value="{topic.slug}" selected>{topic.name}</option>' in html
+    assert '<option value="zz-netz">Netz &quot;Z&quot; &amp; &lt;Partner&gt;</option>' in html
+    assert '<option value="" selected>Alle Formate</option>' in html
+
+
+def test_filter_form_choices_follow_renamed_topics_and_unpublished_organisations(
+    client, organization, other_organization, topic, coordinator
+):
+    from crosscluster.directory.services import update_organization
+
+    client.get(reverse("events:list"))  # fills the cache
+    topic.name = "Polymere"
+    topic.save()
+    update_organization(other_organization, actor=coordinator, published=False)
+
+    html = client.get(reverse("events:list")).content.decode()
+
+    assert f'<option value="{topic.slug}">Polymere</option>' in html
+    assert other_organization.slug not in html
+
+
+def test_month_cells_label_events_in_berlin_time_with_their_status(client, organization):
+    event = EventFactory(organizers=[organization], title="Abendtermin", start=berlin(2030, 4, 9, 19, 30))
+    EventFactory(organizers=[organization], title="Ganzer Tag", all_day=True, start=berlin(2030, 4, 9))
+    update_event(event, actor=None, status=Event.Status.CANCELLED)
+
+    html = client.get(reverse("events:month", kwargs={"year": 2030, "month": 4})).content.decode()
+    english = client.get("/en" + reverse("events:month", kwargs={"year": 2030, "month": 4})).content.decode()
+
+    assert f'<a href="/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Abgesagt)' in html
+    assert ">Ganzer Tag</a>" in html
+    assert f'<a href="/en/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Cancelled)' in english

@@ -10,6 +10,9 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -153,10 +156,22 @@ class DateInput(forms.DateInput):
 
 
 class InlineSelect(forms.Select):
-    """A select rendered in one template: Django's default renders a template per option, which for the
-    few hundred organisers of the filter form costs more than the whole event list."""
+    """A select written in Python: Django's default renders a template per option (and builds a dict of
+    attributes for each), which for the few hundred organisers of the filter form cost more than the whole
+    event list. No option groups and no option attributes, which the filter form does not use."""
 
-    template_name = "events/widgets/select.html"
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer=None) -> SafeString:
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if key in selected else "", label)
+                for key, label in ((str(option), label) for option, label in self.choices)
+            ),
+        )
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, final_attrs, options)
 
 
 class EventFilterForm(forms.Form):
@@ -197,10 +212,24 @@ class EventFilterForm(forms.Form):
     # The month and week pages choose their own time range.
     RANGE_FIELDS = ("date_from", "date_to")
 
-    def __init__(self, *args: Any, cities: list[str], with_range: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cities: list[str],
+        organizers: list[tuple[str, str]] | None = None,
+        topics: list[tuple[str, str]] | None = None,
+        with_range: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """`organizers` and `topics` ((slug, name) pairs, as `queries.filter_choices` caches them) replace
+        the choices the select shows; a chosen value is still looked up in the field's queryset."""
         super().__init__(*args, **kwargs)
         self.fields["format"].choices = [("", _("All formats")), *Event.Format.choices]
         self.fields["city"].choices = [("", _("All cities"))] + [(city, city) for city in cities]
+        for name, choices in (("organizer", organizers), ("topic", topics)):
+            if choices is not None:
+                field = self.fields[name]
+                field.widget.choices = [("", field.empty_label), *choices]
         if not with_range:
             for name in self.RANGE_FIELDS:
                 del self.fields[name]

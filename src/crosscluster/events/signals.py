@@ -1,15 +1,16 @@
 """Keeping what the public sees current after single saves and deletes.
 
-Two derived things depend on events, their organiser lists and organisations: the cached filter choices
-(queries.public_cities) and the `Event.listed` flag (events.listing). Single saves, deletes and organiser
-changes are caught here; bulk statements (the feed import, duplicate regrouping, series expansion) call
-`queries.invalidate_filter_choices` and `listing.refresh_listed` themselves.
+Two derived things depend on events, their organiser lists, organisations and topics: the cached filter
+facts (queries.public_cities, queries.filter_choices) and the `Event.listed` flag (events.listing). Single
+saves, deletes and organiser changes are caught here; bulk statements (the feed import, duplicate
+regrouping, series expansion) call `queries.invalidate_filter_choices` and `listing.refresh_listed`
+themselves.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from crosscluster.directory.models import Organization
+from crosscluster.directory.models import Organization, Topic
 
 from .listing import events_of_organization, refresh_listed
 from .models import Event
@@ -20,6 +21,8 @@ from .queries import invalidate_filter_choices
 @receiver(post_delete, sender=Event)
 @receiver(post_save, sender=Organization)
 @receiver(post_delete, sender=Organization)
+@receiver(post_save, sender=Topic)
+@receiver(post_delete, sender=Topic)
 @receiver(m2m_changed, sender=Event.organizers.through)
 def _drop_filter_choices(**kwargs) -> None:
     invalidate_filter_choices()

@@ -46,7 +46,7 @@ class BoundedPaginator(Paginator):
 
 
 def _filter_form(request: HttpRequest, *, with_range: bool) -> EventFilterForm:
-    form = EventFilterForm(request.GET, cities=queries.public_cities(), with_range=with_range)
+    form = EventFilterForm(request.GET, **queries.filter_choices(), with_range=with_range)
     form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
     return form
 
@@ -101,6 +101,7 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     days = queries.days_with_events(events, grid_first, grid_last, shown=MONTH_CELL_EVENTS)
     for day in days:
         day.in_month = day.date.month == month
+    queries.label_month_cells(days, request.GET)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     context = {
         "form": form,
