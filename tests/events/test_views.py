@@ -444,10 +444,10 @@ def test_calendar_query_count_does_not_grow_with_events(
             )
 
     add_events(3)
-    # the events, and for the week (not the month grid, which shows titles only) their organisers,
-    # topics and duplicates (events.dedup); after a write also the cached facts (cities, longest duration)
-    # and the filter form's organiser and topic choices
-    queries = 1 if "monat" in str(url) else 4
+    # the events' times and titles, and for the week (not the month grid, which shows titles only) the
+    # shown events with their organisers, topics and duplicates (events.dedup); after a write also the
+    # cached facts (cities, longest duration) and the filter form's organiser and topic choices
+    queries = 1 if "monat" in str(url) else 5
     with django_assert_num_queries(queries + 4):
         client.get(url)
     with django_assert_num_queries(queries):
@@ -493,6 +493,25 @@ def test_month_cell_shows_a_few_events_and_links_to_the_rest(client, organizatio
     assert "2 weitere Veranstaltungen" in html
     assert f"?topic={topic.slug}&amp;date_from=2030-04-09&amp;date_to=2030-04-09" in html
     assert "Anderer Tag" not in html  # the topic filter applies
+
+
+def test_week_day_shows_ten_events_in_full_and_links_to_the_rest(client, organization, other_organization):
+    for minute in range(12):
+        EventFactory(
+            organizers=[organization, other_organization],
+            title=f"Termin {minute:02d}",
+            start=berlin(2030, 4, 9, 10, minute),
+        )
+
+    response = client.get(reverse("events:week", kwargs={"year": 2030, "week": 15}), {"city": "Erfurt"})
+    html = response.content.decode()
+
+    (day,) = [d for d in response.context["days"] if d.date == dt.date(2030, 4, 9)]
+    assert [event.title for event in day.visible] == [f"Termin {minute:02d}" for minute in range(10)]
+    assert [o.slug for o in day.visible[0].listed_organizers] == ["andere-org", "polymer-netz"]
+    assert "Termin 10" not in html
+    assert "2 weitere Veranstaltungen" in html
+    assert "?city=Erfurt&amp;date_from=2030-04-09&amp;date_to=2030-04-09" in html
 
 
 def test_days_with_events_puts_each_event_on_every_day_it_touches():

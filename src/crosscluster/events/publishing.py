@@ -80,11 +80,12 @@ def calendar_ics(events: list[Event], *, name: str, request: HttpRequest) -> byt
         f"X-PUBLISHED-TTL:{refresh}",
     ]
     base = request.build_absolute_uri("/").rstrip("/")
+    detail_url = queries.detail_url_maker()  # reversing 1,000 URLs one by one cost 15 ms
     return export.calendar_text(
         header,
         [
             export.event_lines(
-                event, base + event.get_absolute_url(), [topic.name for topic in event.listed_topics]
+                event, base + detail_url(event.pk), [topic.name for topic in event.listed_topics]
             )
             for event in events
         ],

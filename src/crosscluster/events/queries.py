@@ -253,22 +253,38 @@ def detail_url_maker() -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def label_month_cells(days: list[Day], query: QueryDict) -> None:
-    """Set the link and labels of the entries a month cell shows, and each day's link to its full list
-    (the list page with the current filters, for that day: what `{% querystring %}` would write)."""
-    detail_url = detail_url_maker()
+def link_days(days: list[Day], query: QueryDict) -> None:
+    """Set the link of each day that has more events than it shows: the list page with the current
+    filters, for that day (what `{% querystring page=None date_from=… date_to=… %}` would write)."""
     list_url = reverse("events:list")
+    for day in days:
+        if day.more:
+            params = query.copy()
+            params.pop("page", None)
+            params["date_from"] = params["date_to"] = day.iso
+            day.more_url = f"{list_url}?{params.urlencode()}"
+
+
+def label_month_cells(days: list[Day], query: QueryDict) -> None:
+    """Set the link and labels of the entries a month cell shows, and the days' links to their lists."""
+    detail_url = detail_url_maker()
     zone = display_zone()
     for day in days:
         for entry in day.visible:
             entry.url = detail_url(entry.pk)
             entry.time_label = "" if entry.all_day else entry.start.astimezone(zone).strftime("%H:%M")
             entry.status_label = "" if entry.status == Event.Status.SCHEDULED else entry.get_status_display()
-        if day.more:
-            params = query.copy()
-            params.pop("page", None)
-            params["date_from"] = params["date_to"] = day.iso
-            day.more_url = f"{list_url}?{params.urlencode()}"
+    link_days(days, query)
+
+
+def load_visible(days: list[Day]) -> None:
+    """Replace the entries the days show by full events with their organisers and topics (one query and
+    its prefetches for the whole page); the entries they only count stay entries."""
+    visible = {entry.pk for day in days for entry in day.visible}
+    full = {event.pk: event for event in with_relations(Event.objects.filter(pk__in=visible).order_by())}
+    for day in days:
+        shown = len(day.visible)
+        day.events = [full[entry.pk] for entry in day.events[:shown]] + day.events[shown:]
 
 
 def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:

@@ -22,8 +22,10 @@ PAGE_SIZE = 25
 # Counting every upcoming event of a large calendar costs more than showing a page: the list counts up to
 # this many and then says "more than"; later events are reached by narrowing the filters or the dates.
 COUNT_LIMIT = 1000
-# Events shown in a cell of the month calendar; the rest are behind a link to that day's list.
+# Events shown in a cell of the month calendar, and per day of the week page; the rest are behind a link
+# to that day's list.
 MONTH_CELL_EVENTS = 4
+WEEK_DAY_EVENTS = 10
 # Calendar pages outside these years are not worth a crawler's time (and keep date arithmetic in range).
 YEARS = range(2000, 2101)
 
@@ -74,13 +76,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "events/event_list.html", context)
 
 
-def _calendar_events(form: EventFilterForm, first: dt.date, last: dt.date, *, entries: bool = False) -> list:
+def _calendar_entries(form: EventFilterForm, first: dt.date, last: dt.date) -> list[queries.CalendarEntry]:
+    """Every event from `first` to `last` as a light entry; pages load more only for those they show."""
     events = queries.filter_events(**form.filters())
     events = queries.in_range(events, midnight(first), midnight(last + dt.timedelta(days=1)))
-    events = events.order_by("start", "pk")
-    if entries:  # the month grid: titles and times only, no organisers or topics
-        return queries.calendar_entries(events)
-    return list(queries.with_relations(events))
+    return queries.calendar_entries(events.order_by("start", "pk"))
 
 
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
@@ -97,8 +97,8 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     # Whole weeks, Monday to Sunday, around the month.
     grid_first = first - dt.timedelta(days=first.weekday())
     grid_last = last + dt.timedelta(days=6 - last.weekday())
-    events = _calendar_events(form, grid_first, grid_last, entries=True)
-    days = queries.days_with_events(events, grid_first, grid_last, shown=MONTH_CELL_EVENTS)
+    entries = _calendar_entries(form, grid_first, grid_last)
+    days = queries.days_with_events(entries, grid_first, grid_last, shown=MONTH_CELL_EVENTS)
     for day in days:
         day.in_month = day.date.month == month
     queries.label_month_cells(days, request.GET)
@@ -125,7 +125,9 @@ def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
         raise Http404 from None
     last = first + dt.timedelta(days=6)
     form = _filter_form(request, with_range=False)
-    days = queries.days_with_events(_calendar_events(form, first, last), first, last)
+    days = queries.days_with_events(_calendar_entries(form, first, last), first, last, shown=WEEK_DAY_EVENTS)
+    queries.load_visible(days)
+    queries.link_days(days, request.GET)
     prev_iso = (first - dt.timedelta(days=7)).isocalendar()
     next_iso = (first + dt.timedelta(days=7)).isocalendar()
     context = {
