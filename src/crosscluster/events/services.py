@@ -21,7 +21,7 @@ import icalendar
 from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -315,9 +315,101 @@ class FeedSync:
     removed: int = 0
 
 
-def _search_text_of(event: Event, organizer_names: list[str], topic_names: list[str]) -> str:
-    parts = [event.title, strip_tags(event.description), event.venue, event.city]
-    return build_search_text([*parts, *topic_names, *organizer_names])
+_SEARCH_PARTS = ("title", "description", "venue", "city")
+_SEARCH_DEFAULTS = {name: Event._meta.get_field(name).get_default() for name in _SEARCH_PARTS}
+
+
+def _search_text_of(fields: Mapping[str, Any], organizer_names: list[str], topic_names: list[str]) -> str:
+    """The search text of an event with these fields (those not given at their defaults)."""
+    title, description, venue, city = (fields.get(name, _SEARCH_DEFAULTS[name]) for name in _SEARCH_PARTS)
+    return build_search_text([title, strip_tags(description), venue, city, *topic_names, *organizer_names])
+
+
+def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
+    """INSERT `rows` into the model's table, every column as `bulk_create` would write it, in one
+    `executemany`; the database returns no ids (read them back by a unique key).
+
+    A row maps attnames to values; a field it lacks takes its default, as a new instance would. A column
+    that no row has takes its value from `common`, else the value its field gives a new instance (its
+    default; `auto_now` and `auto_now_add` fields the time of writing), prepared for the database once for
+    all rows: `bulk_create` compiles every value of every row, which for a feed's new events costs more
+    than their statement. All values are prepared by their field (`get_db_prep_save`).
+    """
+    if not rows:
+        return
+    given: dict[str, None] = {}
+    for row in rows:
+        given.update(dict.fromkeys(row))
+    template = model(**common)
+    varying: list[models.Field] = []
+    fixed: list[models.Field] = []
+    for field in model._meta.concrete_fields:
+        if field.generated or isinstance(field, models.AutoField):
+            continue  # the database fills these, as for `bulk_create` of instances without a pk
+        if hasattr(field, "get_placeholder"):
+            raise TypeError(f"{field.name} needs an SQL placeholder of its own; use bulk_create")
+        if field.attname in given or (
+            field.attname not in common and field.has_default() and callable(field.default)
+        ):
+            varying.append(field)  # a callable default is called per row, as per instance
+        else:
+            fixed.append(field)
+    unknown = set(given) - {field.attname for field in varying}
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    with connection.cursor() as cursor:
+        db = cursor.db  # the connection itself: `connection` looks it up per use
+        fixed_values = [field.get_db_prep_save(field.pre_save(template, add=True), db) for field in fixed]
+        params = [
+            [
+                *(
+                    field.get_db_prep_save(
+                        row[field.attname] if field.attname in row else field.get_default(), db
+                    )
+                    for field in varying
+                ),
+                *fixed_values,
+            ]
+            for row in rows
+        ]
+        quote = db.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in [*varying, *fixed])
+        placeholders = ", ".join(["%s"] * (len(varying) + len(fixed)))
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        cursor.executemany(sql, params)
+
+
+@dataclass
+class _NewEvent:
+    """An event the import creates: its UID in the feed and its fields; `pk` once it is written."""
+
+    source_uid: str
+    fields: dict[str, Any]
+    search_text: str
+    pk: int | None = None
+
+
+def _create_feed_events(
+    subscription: FeedSubscription, organization: Organization, new: list[_NewEvent]
+) -> None:
+    """Write the feed's new events, organised by `organization`, and set their `pk`s: two `executemany`
+    and a query for the ids per few hundred events."""
+    if not new:
+        return
+    _insert_rows(
+        Event,
+        {"source": Event.Source.FEED, "feed_id": subscription.pk},
+        [{**event.fields, "source_uid": event.source_uid, "search_text": event.search_text} for event in new],
+    )
+    keys = [event.source_uid for event in new]
+    ids: dict[str, int] = {}
+    for i in range(0, len(keys), _BATCH):
+        found = Event.objects.filter(feed=subscription, source_uid__in=keys[i : i + _BATCH]).order_by()
+        ids.update(found.values_list("source_uid", "pk"))
+    for event in new:
+        event.pk = ids[event.source_uid]  # (feed, source_uid) is unique
+    Link = Event.organizers.through
+    _insert_rows(Link, {"organization_id": organization.pk}, [{"event_id": event.pk} for event in new])
 
 
 @transaction.atomic
@@ -343,15 +435,13 @@ def sync_feed_events(
     # Unordered: ordered by start, SQLite would walk the whole start index instead of the feed's index.
     existing = {event.source_uid: event for event in Event.objects.filter(feed=subscription).order_by()}
     organization = subscription.organization
-    new: list[Event] = []
+    new: list[_NewEvent] = []
     changed: dict[tuple[str, ...], list[Event]] = {}
     research: list[Event] = []
     for key, values in wanted.items():
         event = existing.get(key)
         if event is None:
-            event = Event(source=Event.Source.FEED, feed=subscription, source_uid=key, **values)
-            event.search_text = _search_text_of(event, [organization.name], [])
-            new.append(event)
+            new.append(_NewEvent(key, values, _search_text_of(values, [organization.name], [])))
             continue
         fields = [name for name, value in values.items() if getattr(event, name) != value]
         if event.removed_at is not None:
@@ -378,15 +468,12 @@ def sync_feed_events(
             for event in relations
         }
         for event in research:
-            event.search_text = _search_text_of(event, *names.get(event.pk, ([], [])))
+            fields = {name: getattr(event, name) for name in _SEARCH_PARTS}
+            event.search_text = _search_text_of(fields, *names.get(event.pk, ([], [])))
     for fields, events in changed.items():
         extra = ["search_text"] if _SEARCH_FIELDS & set(fields) else []
         Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
-    Event.objects.bulk_create(new, batch_size=_BATCH)
-    Link = Event.organizers.through
-    Link.objects.bulk_create(
-        [Link(event_id=event.pk, organization_id=organization.pk) for event in new], batch_size=_BATCH
-    )
+    _create_feed_events(subscription, organization, new)
     result.created = len(new)
     kept = set(wanted) | set(keep)
     gone = [
