@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import hashlib
 import os
 import random
@@ -40,6 +41,7 @@ os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
 import django  # noqa: E402
 
 django.setup()
+gc.freeze()  # as crosscluster/wsgi.py does in every app server after start-up
 
 import icalendar  # noqa: E402
 from django.conf import settings  # noqa: E402

@@ -120,6 +120,25 @@ def event_ics(event: Event, url: str) -> bytes:
     return calendar_text([], [event_lines(event, url, with_rule=True)])
 
 
+# The fields `event_lines` reads: subscriptions load only these (`QuerySet.only`), not the search text and
+# the rest of 1,000 events.
+ICS_FIELDS = (
+    "title",
+    "description",
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "venue",
+    "address",
+    "city",
+    "online_url",
+    "status",
+    "created_at",
+    "updated_at",
+)
+
+
 def event_lines(event: Event, url: str, categories: list[str] = (), *, with_rule: bool = False) -> list[str]:
     """One VEVENT as unfolded lines; the single-event download and the subscription feeds
     (events.publishing) share it. Subscriptions leave out the rule: they list every occurrence as an
