@@ -47,13 +47,11 @@ from crosscluster.directory.search import STOPWORDS
 from .listing import refresh_listed
 from .models import DuplicateDecision, Event, FeedSubscription
 from .queries import invalidate_filter_choices
-from .times import local
+from .times import local, midnight
 
 AUTO_MERGE = 0.85
 SUSPECT = 0.6
 START_TOLERANCE = dt.timedelta(minutes=30)
-# Candidates are looked up by start (indexed) in this window, then compared in Python.
-WINDOW = dt.timedelta(days=1)
 # A safety bound on one group; real groups have two or three events.
 MAX_GROUP = 20
 
@@ -255,6 +253,8 @@ _FIELDS = (
 )
 # The datetime fields among them: read as text on SQLite.
 _TIMES = ("start", "removed_at", "created_at")
+_DAY = dt.timedelta(days=1)
+_INSTANT = dt.timedelta(microseconds=1)  # windows include both ends: a day ends just before the next midnight
 # Timed candidates are kept in buckets of this size, so a lookup reads three buckets.
 _BUCKET = START_TOLERANCE
 # Queries are split so that no statement has more than a few hundred parameters.
@@ -430,15 +430,19 @@ class _Grouper:
             return
         self.expanded.update(event.pk for event in todo)
         windows: list[tuple[bool, dt.datetime, dt.datetime]] = []
-        for all_day, reach in ((False, START_TOLERANCE), (True, WINDOW)):
-            spans = sorted((e.start - reach, e.start + reach) for e in todo if e.all_day is all_day)
+        # Candidates are looked up by start (indexed), then compared in Python: timed events within
+        # START_TOLERANCE, all-day events on the same day (Europe/Berlin), from its midnight to the next.
+        timed = [(e.start - START_TOLERANCE, e.start + START_TOLERANCE) for e in todo if not e.all_day]
+        days = {e.first_day for e in todo if e.all_day}
+        all_day = [(midnight(day), midnight(day + _DAY) - _INSTANT) for day in days]
+        for is_all_day, spans in ((False, sorted(timed)), (True, sorted(all_day))):
             merged: list[list[dt.datetime]] = []
             for low, high in spans:
                 if merged and low <= merged[-1][1]:
                     merged[-1][1] = max(merged[-1][1], high)
                 else:
                     merged.append([low, high])
-            windows += [(all_day, low, high) for low, high in merged]
+            windows += [(is_all_day, low, high) for low, high in merged]
         keys = sorted({key for e in todo for key in self.same.get(e.identity, ())} - self.by_identity.keys())
         live = _live(Event.objects.order_by())  # unordered: SQLite then searches the index per window
         queries = [
