@@ -105,3 +105,15 @@ def test_admin_edit_of_an_entered_event_goes_through_the_service(client, admin_u
     assert entry.data["changes"]["title"] == ["Alt", "Neu"]
     assert entry.data["changes"]["topics"] == [topic.slug]
     assert set(entry.data["changes"]) == {"title", "topics"}
+
+
+def test_admin_filters_events_by_whether_the_public_calendar_lists_them(client, admin_user, organization):
+    from tests.factories import OrganizationFactory
+
+    EventFactory(organizers=[organization], title="Im Kalender")
+    EventFactory(organizers=[OrganizationFactory(published=False)], title="Verborgen")
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:events_event_changelist"), {"listed__exact": "0"})
+
+    assert [event.title for event in response.context["cl"].result_list] == ["Verborgen"]

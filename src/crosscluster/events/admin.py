@@ -22,19 +22,20 @@ from . import services
 from .feeds.subscriptions import SubscriptionError, import_now, remove_feed, with_event_counts
 from .models import Event, FeedSubscription
 
-# Set only by the import (or by Django): never edited here.
-SOURCE_FIELDS = ["source", "feed", "source_uid", "removed_at", "created_at", "updated_at"]
+# Set only by the import, by Django or derived (`listed`, events.listing): never edited here.
+SOURCE_FIELDS = ["source", "feed", "source_uid", "removed_at", "listed", "created_at", "updated_at"]
 # What a feed brings: the next import overwrites these, so they are read-only on feed events.
 FEED_FIELDS = ["title", "description", "start", "end", "all_day", "venue", "status", "organizers"]
 
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["title", "start", "status", "source", "published", "removed_at"]
+    list_display = ["title", "start", "status", "source", "published", "removed_at", "listed"]
     list_filter = [
         "status",
         "source",
         "published",
+        "listed",
         "format",
         ("removed_at", admin.EmptyFieldListFilter),
         "organizers",
