@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -292,7 +293,7 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = dict(fields)
     if "description" in values:
-        values["description"] = clean_html(values["description"] or "")
+        values["description"] = _clean_description(values["description"] or "")
     times = SimpleNamespace(start=values.get("start"), end=values.get("end"), all_day=values.get("all_day"))
     _normalize_times(times)
     values["start"], values["end"] = times.start, times.end
@@ -322,7 +323,19 @@ _SEARCH_DEFAULTS = {name: Event._meta.get_field(name).get_default() for name in 
 def _search_text_of(fields: Mapping[str, Any], organizer_names: list[str], topic_names: list[str]) -> str:
     """The search text of an event with these fields (those not given at their defaults)."""
     title, description, venue, city = (fields.get(name, _SEARCH_DEFAULTS[name]) for name in _SEARCH_PARTS)
-    return build_search_text([title, strip_tags(description), venue, city, *topic_names, *organizer_names])
+    return build_search_text([title, _plain_text(description), venue, city, *topic_names, *organizer_names])
+
+
+# A feed repeats descriptions (the occurrences of a series share theirs, and so do many events of a
+# network); these keep the last ones cleaned and stripped, a few megabytes at most.
+@lru_cache(maxsize=1024)
+def _clean_description(html: str) -> str:
+    return clean_html(html)
+
+
+@lru_cache(maxsize=1024)
+def _plain_text(html: str) -> str:
+    return strip_tags(html)
 
 
 def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
