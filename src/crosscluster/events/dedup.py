@@ -268,7 +268,7 @@ class _Row:
     computed once: most candidates are compared and dropped without them.
     """
 
-    __slots__ = (*(name for name in _FIELDS if name != "created_at"), "_created_at", "_first_day")
+    __slots__ = (*(name for name in _FIELDS if name != "created_at"), "pk", "_created_at", "_first_day")
 
     def __init__(self, *values: Any) -> None:
         (
@@ -288,11 +288,8 @@ class _Row:
             self._created_at,
             self.duplicate_of_id,
         ) = values
+        self.pk = self.id  # a slot, not a property: read millions of times
         self._first_day: dt.date | None = None
-
-    @property
-    def pk(self) -> int:
-        return self.id
 
     @property
     def created_at(self) -> dt.datetime | None:
@@ -387,14 +384,16 @@ class _Grouper:
 
     def __init__(self) -> None:
         self.decisions: dict[tuple[str, str], str] = {}
+        self.decided: set[str] = set()  # the identities with a decision: most events have none
         self.same: dict[str, set[str]] = {}
         for key_a, key_b, decision in DuplicateDecision.objects.values_list("key_a", "key_b", "decision"):
             self.decisions[(key_a, key_b)] = decision
+            self.decided.update((key_a, key_b))
             if decision == DuplicateDecision.Decision.SAME:
                 self.same.setdefault(key_a, set()).add(key_b)
                 self.same.setdefault(key_b, set()).add(key_a)
         self.events: dict[int, Event] = {}
-        self.by_identity: dict[str, Event] = {}
+        self._identities: dict[str, Event] | None = None  # see by_identity
         self.timed: dict[int, list[Event]] = {}
         self.all_day: dict[dt.date, list[Event]] = {}
         self.expanded: set[int] = set()
@@ -406,13 +405,22 @@ class _Grouper:
         if known is not None:
             return known
         self.events[event.pk] = event
-        self.by_identity[event.identity] = event
+        if self._identities is not None:
+            self._identities[event.identity] = event
         if _is_live(event):
             if event.all_day:
                 self.all_day.setdefault(event.first_day, []).append(event)
             else:
                 self.timed.setdefault(self._bucket(event.start), []).append(event)
         return event
+
+    @property
+    def by_identity(self) -> dict[str, Event]:
+        """The known events by identity, for the events merged by hand; made when first needed, since the
+        events of most imports have no manual decision."""
+        if self._identities is None:
+            self._identities = {event.identity: event for event in self.events.values()}
+        return self._identities
 
     @staticmethod
     def _bucket(start: dt.datetime) -> int:
@@ -443,7 +451,8 @@ class _Grouper:
                 else:
                     merged.append([low, high])
             windows += [(is_all_day, low, high) for low, high in merged]
-        keys = sorted({key for e in todo for key in self.same.get(e.identity, ())} - self.by_identity.keys())
+        merged_by_hand = {key for e in todo for key in self.same.get(e.identity, ())} if self.same else set()
+        keys = sorted(merged_by_hand - self.by_identity.keys()) if merged_by_hand else []
         live = _live(Event.objects.order_by())  # unordered: SQLite then searches the index per window
         queries = [
             live.filter(_identity_condition(keys[i : i + _CHUNK])) for i in range(0, len(keys), _CHUNK)
@@ -486,14 +495,17 @@ class _Grouper:
             bucket = self._bucket(event.start)
             nearby = [c for b in (bucket - 1, bucket, bucket + 1) for c in self.timed.get(b, ())]
         key = event.identity
-        same = [self.by_identity[k] for k in self.same.get(key, ()) if k in self.by_identity]
+        same = (
+            [self.by_identity[k] for k in self.same[key] if k in self.by_identity] if key in self.same else []
+        )
+        decided = key in self.decided
         found, seen = [], {event.pk}
         # In the order of the calendar, as one query by start would return them; merged by hand last.
         for candidate in [*sorted(nearby, key=lambda e: (e.start, e.pk)), *same]:
             if candidate.pk in seen or not _is_live(candidate):
                 continue
             seen.add(candidate.pk)
-            decision = self.decisions.get(_pair(key, candidate.identity))
+            decision = self.decisions.get(_pair(key, candidate.identity)) if decided else None
             if decision == "same" or (decision is None and self._match(event, candidate)):
                 found.append(candidate)
         return found
