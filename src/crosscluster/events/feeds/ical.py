@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import icalendar
@@ -241,14 +242,27 @@ def _description(properties: Properties) -> str:
     for alt in alts if isinstance(alts, list) else [alts]:
         if alt is not None and str(getattr(alt, "params", {}).get("FMTTYPE", "")).lower() == "text/html":
             html = str(alt)
-    if html is None:
-        value = properties.get("DESCRIPTION")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        text = str(value or "").strip()[:MAX_DESCRIPTION]
-        if not text:
-            return ""
-        html = text if HTML_TAG.search(text) else linebreaks(escape(text))
+    if html is not None:
+        return _clean_description(html)
+    value = properties.get("DESCRIPTION")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    text = str(value or "").strip()[:MAX_DESCRIPTION]
+    if not text:
+        return ""
+    return _text_description(text)
+
+
+# A feed repeats descriptions (the occurrences of a series share theirs, a network its boilerplate):
+# the last ones are kept, a few megabytes at most.
+@lru_cache(maxsize=1024)
+def _text_description(text: str) -> str:
+    """A DESCRIPTION as sanitized HTML: HTML as it is, plain text with its paragraphs and line breaks."""
+    return _clean_description(text if HTML_TAG.search(text) else linebreaks(escape(text)))
+
+
+@lru_cache(maxsize=1024)
+def _clean_description(html: str) -> str:
     cleaned = clean_html(html[:MAX_DESCRIPTION]).strip()
     if len(cleaned) > MAX_DESCRIPTION:
         cleaned = clean_html(cleaned[: MAX_DESCRIPTION - 500])
