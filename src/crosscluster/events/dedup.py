@@ -30,6 +30,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -257,6 +258,7 @@ _DAY = dt.timedelta(days=1)
 _INSTANT = dt.timedelta(microseconds=1)  # windows include both ends: a day ends just before the next midnight
 # Timed candidates are kept in buckets of this size, so a lookup reads three buckets.
 _BUCKET = START_TOLERANCE
+_BY_START = attrgetter("start", "pk")  # the order of the calendar
 # Queries are split so that no statement has more than a few hundred parameters.
 _CHUNK = 200
 
@@ -501,7 +503,7 @@ class _Grouper:
         decided = key in self.decided
         found, seen = [], {event.pk}
         # In the order of the calendar, as one query by start would return them; merged by hand last.
-        for candidate in [*sorted(nearby, key=lambda e: (e.start, e.pk)), *same]:
+        for candidate in [*sorted(nearby, key=_BY_START), *same]:
             if candidate.pk in seen or not _is_live(candidate):
                 continue
             seen.add(candidate.pk)
