@@ -339,8 +339,9 @@ def _plain_text(html: str) -> str:
 
 
 def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
-    """INSERT `rows` into the model's table, every column as `bulk_create` would write it, in one
-    `executemany`; the database returns no ids (read them back by a unique key).
+    """INSERT `rows` into the model's table, every column as `bulk_create` would write it: by COPY on
+    PostgreSQL (psycopg 3), else in one `executemany`; the database returns no ids (read them back by a
+    unique key).
 
     A row maps attnames to values; a field it lacks takes its default, as a new instance would. A column
     that no row has takes its value from `common`, else the value its field gives a new instance (its
@@ -386,10 +387,16 @@ def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: lis
             for row in rows
         ]
         quote = db.ops.quote_name
+        table = quote(model._meta.db_table)
         columns = ", ".join(quote(field.column) for field in [*varying, *fixed])
+        if db.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
+            # psycopg 3: COPY writes rows several times faster than INSERT statements on PostgreSQL.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+            return
         placeholders = ", ".join(["%s"] * (len(varying) + len(fixed)))
-        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-        cursor.executemany(sql, params)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)  # noqa: S608
 
 
 @dataclass
