@@ -53,3 +53,32 @@ def test_all_day_events_match_on_their_day_only(organization, other_organization
     dedup.refresh_events(list(Event.objects.order_by("pk")))
     groups = dict(Event.objects.values_list("pk", "duplicate_of"))
     assert groups == {before.pk: None, first.pk: None, same_day.pk: first.pk, after.pk: None}
+
+
+def test_rows_read_by_the_cursor_are_the_stored_values(organization):
+    start = dt.datetime(2030, 7, 1, 8, 15, 30, 123456, tzinfo=dt.UTC)
+    event = Event.objects.create(
+        title="Vortrag",
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        removed_at=dt.datetime(2030, 6, 1, 12, 0, tzinfo=BERLIN),
+        published=False,
+    )
+    event.refresh_from_db()
+
+    (row,) = dedup._rows(Event.objects.filter(pk=event.pk))
+
+    for name in (
+        "id",
+        "title",
+        "start",
+        "all_day",
+        "venue",
+        "published",
+        "removed_at",
+        "source",
+        "created_at",
+    ):
+        assert getattr(row, name) == getattr(event, name), name
+    assert row.start.utcoffset() == dt.timedelta(0)
+    assert row.first_day == event.first_day and row.identity == event.identity

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import CharField, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,6 +258,7 @@ _DAY = dt.timedelta(days=1)
 _INSTANT = dt.timedelta(microseconds=1)  # windows include both ends: a day ends just before the next midnight
 # Timed candidates are kept in buckets of this size, so a lookup reads three buckets.
 _BUCKET = START_TOLERANCE
+_BUCKET_SECONDS = _BUCKET.total_seconds()
 _BY_START = attrgetter("start", "pk")  # the order of the calendar
 # Queries are split so that no statement has more than a few hundred parameters.
 _CHUNK = 200
@@ -312,14 +313,25 @@ def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
+def _utc_text(name: str) -> Func:
+    """PostgreSQL: the timestamp in UTC as `2026-03-01 10:00:00.000000`, whatever the session's settings."""
+    utc = Func(Value("UTC"), F(name), function="timezone")
+    return Func(utc, Value("YYYY-MM-DD HH24:MI:SS.US"), function="to_char", output_field=CharField())
+
+
+# How each database gives a datetime column as text in UTC, for `_aware`.
+_AS_TEXT = {"sqlite": lambda name: Cast(name, TextField()), "postgresql": _utc_text}
+
+
 def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
     """The events as `_Row`s, but those with an id in `skip` (already known), read by the cursor directly:
     grouping an import reads hundreds of thousands of candidate rows, and Django's per-value converters
-    cost more than the rest of a row. On SQLite the datetimes are read as text, which `_aware` parses in C
-    (the sqlite3 module would parse them in Python)."""
+    cost more than the rest of a row. On SQLite and PostgreSQL the datetimes are read as UTC text, which
+    `_aware` parses in C (the sqlite3 module and Django's loader for psycopg would parse them in Python)."""
     fields = _FIELDS
-    if connection.vendor == "sqlite":
-        events = events.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
+    as_text = _AS_TEXT.get(connection.vendor)
+    if as_text is not None:
+        events = events.annotate(**{f"{name}_text": as_text(name) for name in _TIMES})
         fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
     sql, params = events.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
@@ -426,7 +438,7 @@ class _Grouper:
 
     @staticmethod
     def _bucket(start: dt.datetime) -> int:
-        return int(start.timestamp() // _BUCKET.total_seconds())
+        return int(start.timestamp() // _BUCKET_SECONDS)
 
     def add(self, events: Iterable[Event]) -> list[Event]:
         """Take these events as known (the same instances come back for the same ids) and load near them."""
