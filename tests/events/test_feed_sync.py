@@ -59,6 +59,7 @@ def test_new_events_have_the_columns_bulk_create_writes(subscription, organizati
         for name, value in event.fields.items():
             setattr(reference, name, value)
         reference.search_text = event.search_text
+        reference.listed = organization.published  # a new event starts as its own group (listing)
         Event.objects.bulk_create([reference])
         assert columns(event.pk) == columns(reference.pk)
         stored = Event.objects.get(pk=event.pk)

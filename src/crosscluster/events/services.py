@@ -416,9 +416,12 @@ def _create_feed_events(
     and a query for the ids per few hundred events."""
     if not new:
         return
+    # New events are their own group until dedup regroups them, so the flag is known from the organiser
+    # (listing.refresh_listed after the regrouping then finds it right and writes nothing).
+    listed = organization.published
     _insert_rows(
         Event,
-        {"source": Event.Source.FEED, "feed_id": subscription.pk},
+        {"source": Event.Source.FEED, "feed_id": subscription.pk, "listed": listed},
         [{**event.fields, "source_uid": event.source_uid, "search_text": event.search_text} for event in new],
     )
     keys = [event.source_uid for event in new]
@@ -506,7 +509,8 @@ def sync_feed_events(
     result.removed = len(gone)
     if result.created or result.updated or result.removed:
         dedup.refresh_feed_duplicates(subscription, since=remove_ending_after)
-        refresh_listed([*(event.pk for event in new), *(e.pk for es in changed.values() for e in es), *gone])
+        # New events were written with their flag, and dedup refreshed those it moved into groups.
+        refresh_listed([*(e.pk for es in changed.values() for e in es), *gone])
         invalidate_filter_choices()
     return result
 
