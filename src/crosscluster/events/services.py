@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html
 from crosscluster.core.services import log_action
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -327,13 +327,13 @@ def _search_text_of(fields: Mapping[str, Any], organizer_names: list[str], topic
 
 
 # A feed repeats descriptions (the occurrences of a series share theirs, and so do many events of a
-# network); these keep the last ones cleaned and stripped, a few megabytes at most.
-@lru_cache(maxsize=1024)
+# network); these keep the last short ones cleaned and stripped (core.memo).
+@for_short_texts()
 def _clean_description(html: str) -> str:
     return clean_html(html)
 
 
-@lru_cache(maxsize=1024)
+@for_short_texts()
 def _plain_text(html: str) -> str:
     return strip_tags(html)
 

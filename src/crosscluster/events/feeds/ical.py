@@ -18,7 +18,6 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import icalendar
@@ -27,6 +26,7 @@ import x_wr_timezone
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
+from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html
 from crosscluster.events.times import display_zone, midnight
 
@@ -254,14 +254,14 @@ def _description(properties: Properties) -> str:
 
 
 # A feed repeats descriptions (the occurrences of a series share theirs, a network its boilerplate):
-# the last ones are kept, a few megabytes at most.
-@lru_cache(maxsize=1024)
+# the last short ones are kept (core.memo).
+@for_short_texts()
 def _text_description(text: str) -> str:
     """A DESCRIPTION as sanitized HTML: HTML as it is, plain text with its paragraphs and line breaks."""
     return _clean_description(text if HTML_TAG.search(text) else linebreaks(escape(text)))
 
 
-@lru_cache(maxsize=1024)
+@for_short_texts()
 def _clean_description(html: str) -> str:
     cleaned = clean_html(html[:MAX_DESCRIPTION]).strip()
     if len(cleaned) > MAX_DESCRIPTION:

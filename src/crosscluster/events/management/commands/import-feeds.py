@@ -10,6 +10,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crosscluster.core.periodic import run_locked
+from crosscluster.events.dedup import release_caches
 from crosscluster.events.feeds.importing import ImportResult, import_feed
 from crosscluster.events.feeds.subscriptions import dry_run_import, due_feeds
 from crosscluster.events.models import FeedSubscription
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             f"{prefix} {len(subscriptions)} feed(s): {counts['ok']} imported, {counts['not_modified']} "
             f"unchanged, {counts['failing']} failing, {crashed} error(s)"
         )
+        release_caches()  # the scheduler's process lives on; the titles of this run are not needed there
         return crashed
 
     @staticmethod
