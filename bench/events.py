@@ -53,6 +53,7 @@ from django.utils import timezone  # noqa: E402
 
 from crosscluster.directory.models import Organization, Region, Topic  # noqa: E402
 from crosscluster.directory.search import stems  # noqa: E402
+from crosscluster.events.dedup import release_caches  # noqa: E402
 from crosscluster.events.feeds.importing import import_feed  # noqa: E402
 from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event, FeedSubscription  # noqa: E402
@@ -316,6 +317,7 @@ def run_import(args, orgs: list[Organization]) -> list[tuple[str, str, str]]:
         second = time.perf_counter() - t
     finally:
         server.close()
+        release_caches()  # as import-feeds does after each run
     stored = Event.objects.filter(source=Event.Source.FEED).count()
     rows = [
         ("bare icalendar parse + walk", f"{parsed} events", f"{bare:.2f} s  {parsed / bare:,.0f} ev/s"),
