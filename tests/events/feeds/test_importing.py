@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from crosscluster.core.models import AuditLogEntry
@@ -387,3 +387,21 @@ def test_import_feed_drops_the_cached_filter_choices(subscription, feed_server, 
     feed_server.serve("/cal.ics", ics((*TALK[:3], "SUMMARY:Vortrag (neu)", "LOCATION:Jena")))
     import_feed(subscription, now=NOW)
     assert "Jena" in public_cities()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL settings; SQLite has no equivalent to check"
+)
+def test_import_transaction_settings_hold_for_that_transaction_only():
+    from crosscluster.events.feeds.importing import _tune_import_transaction
+
+    def show(name: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SHOW {name}")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        _tune_import_transaction()
+        assert (show("synchronous_commit"), show("max_parallel_workers_per_gather")) == ("off", "0")
+    assert show("synchronous_commit") == "on"
+    assert show("max_parallel_workers_per_gather") != "0"
