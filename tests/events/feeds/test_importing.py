@@ -392,7 +392,7 @@ def test_import_feed_drops_the_cached_filter_choices(subscription, feed_server, 
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL settings; SQLite has no equivalent to check"
 )
-def test_import_transaction_settings_hold_for_that_transaction_only():
+def test_import_transaction_settings_hold_for_that_transaction_only(transactional_db):
     from crosscluster.events.feeds.importing import _tune_import_transaction
 
     def show(name: str) -> str:

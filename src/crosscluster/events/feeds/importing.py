@@ -99,6 +99,8 @@ def _tune_import_transaction() -> None:
       the feed again. Nothing else is written in it.
     - No parallel workers: grouping duplicates runs a few hundred short queries per import, for which
       starting workers cost more than they save (about 15 % of each candidate query, bench/events.py).
+
+    Inside an outer transaction (a caller's `atomic`) they last until that one ends.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
