@@ -1,19 +1,24 @@
-"""Load the demo directory that ships with the package, but only into an empty database."""
+"""Load the demo directory that ships with the package, and demo events, but only into an empty database."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from crosscluster.directory.importing import import_directory
 from crosscluster.directory.models import Organization
+from crosscluster.events.demo import create_demo_events
 from crosscluster.routing.services import ensure_embeddings
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "thueringen.json"
 
 
 class Command(BaseCommand):
-    help = "Import the shipped demo directory (Thüringen) when the database has no organisations yet."
+    help = (
+        "Import the shipped demo directory (Thüringen) and enter demo events when the database has no "
+        "organisations yet."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         if Organization.objects.exists():
@@ -22,5 +27,7 @@ class Command(BaseCommand):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         report = import_directory(data, actor=None)
         self.stdout.write(f"load-demo: {report.summary()}")
+        created = create_demo_events(timezone.localdate())
+        self.stdout.write(f"load-demo: {created} demo events entered, dated from today")
         computed = ensure_embeddings()
         self.stdout.write(f"load-demo: {computed} routing embeddings computed")
