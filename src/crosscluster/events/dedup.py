@@ -35,8 +35,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import CharField, F, Func, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import LCSseq
@@ -48,7 +47,7 @@ from crosscluster.directory.search import STOPWORDS
 from .listing import refresh_listed
 from .models import DuplicateDecision, Event, FeedSubscription
 from .queries import invalidate_filter_choices
-from .times import local, midnight
+from .times import from_utc_text, local, midnight, utc_text
 
 AUTO_MERGE = 0.85
 SUSPECT = 0.6
@@ -259,7 +258,7 @@ _FIELDS = (
     "created_at",
     "duplicate_of_id",
 )
-# The datetime fields among them: read as text on SQLite.
+# The datetime fields among them: read as UTC text (times.utc_text).
 _TIMES = ("start", "removed_at", "created_at")
 _DAY = dt.timedelta(days=1)
 _INSTANT = dt.timedelta(microseconds=1)  # windows include both ends: a day ends just before the next midnight
@@ -303,7 +302,7 @@ class _Row:
 
     @property
     def created_at(self) -> dt.datetime | None:
-        return _aware(self._created_at)
+        return from_utc_text(self._created_at)
 
     @property
     def first_day(self) -> dt.date:
@@ -314,32 +313,12 @@ class _Row:
     identity = Event.identity
 
 
-def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if isinstance(value, str):  # SQLite's text, in UTC; read with the offset in C (`replace` is slower)
-        return dt.datetime.fromisoformat(value + "+00:00")
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
-def _utc_text(name: str) -> Func:
-    """PostgreSQL: the timestamp in UTC as `2026-03-01 10:00:00.000000`, whatever the session's settings."""
-    utc = Func(Value("UTC"), F(name), function="timezone")
-    return Func(utc, Value("YYYY-MM-DD HH24:MI:SS.US"), function="to_char", output_field=CharField())
-
-
-# How each database gives a datetime column as text in UTC, for `_aware`.
-_AS_TEXT = {"sqlite": lambda name: Cast(name, TextField()), "postgresql": _utc_text}
-
-
 def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
     """The events as `_Row`s, but those with an id in `skip` (already known), read by the cursor directly:
     grouping an import reads hundreds of thousands of candidate rows, and Django's per-value converters
-    cost more than the rest of a row. On SQLite and PostgreSQL the datetimes are read as UTC text, which
-    `_aware` parses in C (the sqlite3 module and Django's loader for psycopg would parse them in Python)."""
-    fields = _FIELDS
-    as_text = _AS_TEXT.get(connection.vendor)
-    if as_text is not None:
-        events = events.annotate(**{f"{name}_text": as_text(name) for name in _TIMES})
-        fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
+    cost more than the rest of a row; the datetimes are read as text (`times.utc_text`)."""
+    events = events.annotate(**{f"{name}_text": utc_text(name) for name in _TIMES})
+    fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
     sql, params = events.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -348,14 +327,14 @@ def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
         _Row(
             pk,
             title,
-            _aware(start),
+            from_utc_text(start),
             bool(all_day),
             venue,
             address,
             city,
             event_format,
             bool(published),
-            _aware(removed),
+            from_utc_text(removed),
             feed_id,
             uid,
             source,
