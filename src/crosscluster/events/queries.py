@@ -237,12 +237,6 @@ class CalendarEntry:
     time_label: str = ""  # "09:30" in the display zone; empty for all-day events
     status_label: str = ""  # empty while scheduled
 
-    def get_absolute_url(self) -> str:
-        return self.url or reverse("events:detail", kwargs={"pk": self.pk})
-
-    def get_status_display(self) -> str:
-        return str(Event.Status(self.status).label)
-
 
 def detail_url_maker() -> Callable[[int], str]:
     """A function pk -> the event page's URL (in the active language): `reverse` costs about 20 µs, and a
@@ -272,7 +266,8 @@ def label_month_cells(days: list[Day], query: QueryDict) -> None:
         for entry in day.visible:
             entry.url = detail_url(entry.pk)
             entry.time_label = "" if entry.all_day else entry.start.astimezone(zone).strftime("%H:%M")
-            entry.status_label = "" if entry.status == Event.Status.SCHEDULED else entry.get_status_display()
+            status = Event.Status(entry.status)
+            entry.status_label = "" if status == Event.Status.SCHEDULED else str(status.label)
     link_days(days, query)
 
 
