@@ -243,7 +243,7 @@ def _description(properties: Properties) -> str:
         if alt is not None and str(getattr(alt, "params", {}).get("FMTTYPE", "")).lower() == "text/html":
             html = str(alt)
     if html is not None:
-        return _clean_description(html)
+        return clean_description(html)
     value = properties.get("DESCRIPTION")
     if isinstance(value, list):
         value = value[0] if value else None
@@ -258,11 +258,12 @@ def _description(properties: Properties) -> str:
 @for_short_texts()
 def _text_description(text: str) -> str:
     """A DESCRIPTION as sanitized HTML: HTML as it is, plain text with its paragraphs and line breaks."""
-    return _clean_description(text if HTML_TAG.search(text) else linebreaks(escape(text)))
+    return clean_description(text if HTML_TAG.search(text) else linebreaks(escape(text)))
 
 
 @for_short_texts()
-def _clean_description(html: str) -> str:
+def clean_description(html: str) -> str:
+    """A feed's HTML description sanitized and bounded by MAX_DESCRIPTION (iCalendar and RSS alike)."""
     cleaned = clean_html(html[:MAX_DESCRIPTION]).strip()
     if len(cleaned) > MAX_DESCRIPTION:
         cleaned = clean_html(cleaned[: MAX_DESCRIPTION - 500])

@@ -23,7 +23,6 @@ import feedparser
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
-from crosscluster.core.sanitize import clean_html
 from crosscluster.events.times import display_zone, midnight
 
 from .errors import FeedError
@@ -36,6 +35,7 @@ from .ical import (
     FeedEvent,
     FeedWarning,
     ParsedFeed,
+    clean_description,
 )
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
@@ -66,9 +66,7 @@ def _description(entry: feedparser.FeedParserDict) -> str:
     if not detail or not detail.get("value"):
         return ""
     value = detail["value"][:MAX_DESCRIPTION]
-    html = value if "html" in (detail.get("type") or "") else linebreaks(escape(value))
-    cleaned = clean_html(html).strip()
-    return cleaned if len(cleaned) <= MAX_DESCRIPTION else clean_html(cleaned[: MAX_DESCRIPTION - 500])
+    return clean_description(value if "html" in (detail.get("type") or "") else linebreaks(escape(value)))
 
 
 def parse_rss(data: bytes) -> ParsedFeed:
