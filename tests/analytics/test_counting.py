@@ -1,7 +1,8 @@
 """Counting page views: which requests count, what is stored (and what is not), one query, never an error."""
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -16,6 +17,7 @@ from tests.factories import EventFactory, NoticeFactory, OrganizationFactory, Re
 Kind = PageViewCount.Kind
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 DAY = date(2026, 11, 26)
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -26,8 +28,8 @@ def browser(client):
 
 
 @pytest.fixture
-def fixed_day(monkeypatch):
-    monkeypatch.setattr(counting, "today", lambda: DAY)
+def fixed_day(time_machine):
+    time_machine.move_to(datetime.combine(DAY, time(12), tzinfo=BERLIN), tick=False)
     return DAY
 
 
@@ -39,12 +41,12 @@ def counts() -> list[tuple[str, int, int | None, date, int]]:
     )
 
 
-def test_counting_organization_page_counts_each_view_per_day(browser, organization, fixed_day, monkeypatch):
+def test_counting_organization_page_counts_each_view_per_day(browser, organization, fixed_day, time_machine):
     url = organization.get_absolute_url()
 
     assert browser.get(url).status_code == 200
     assert browser.get(url).status_code == 200
-    monkeypatch.setattr(counting, "today", lambda: DAY + timedelta(days=1))
+    time_machine.move_to(datetime.combine(DAY + timedelta(days=1), time(0, 5), tzinfo=BERLIN), tick=False)
     assert browser.get(url).status_code == 200
 
     assert counts() == [
@@ -197,10 +199,10 @@ def test_counting_database_error_keeps_the_request_transaction_usable(organizati
     assert counts()[0][-1] == 1
 
 
-def test_counting_day_is_the_display_time_zone_date(settings, monkeypatch):
+def test_counting_day_is_the_display_time_zone_date(settings, time_machine):
     settings.DISPLAY_TIME_ZONE = "Europe/Berlin"
     # 23:30 UTC on 25 November is already 26 November in Berlin (and 27 November in the test server's zone).
-    monkeypatch.setattr(counting.timezone, "now", lambda: datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
+    time_machine.move_to(datetime(2026, 11, 25, 23, 30, tzinfo=UTC), tick=False)
 
     assert counting.today() == date(2026, 11, 26)
 

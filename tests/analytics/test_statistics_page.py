@@ -1,11 +1,12 @@
 """The statistics page: who sees which figures (roles × actions), the figures, a fixed query count."""
 
-from datetime import date, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 
-from crosscluster.analytics import counting, stats
+from crosscluster.analytics import stats
 from crosscluster.analytics.access import can_see_statistics_of, page_views_visible_to
 from crosscluster.analytics.models import PageViewCount
 from tests.factories import EventFactory, NoticeFactory, UserFactory
@@ -16,8 +17,9 @@ TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(counting, "today", lambda: TODAY)
+def fixed_today(time_machine):
+    noon = datetime.combine(TODAY, time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    time_machine.move_to(noon, tick=False)
 
 
 def views(kind: str, obj, count: int, day: date = TODAY, region=None) -> PageViewCount:

@@ -73,7 +73,7 @@ ROBOT_MARKERS = ("bot", "crawl", "spider", "slurp", "headless")
 
 
 def today() -> date:
-    """The day a view counts for: the date in the display time zone (one function so tests can move it)."""
+    """The day a view counts for: the date in the display time zone (the retention rule counts in it too)."""
     return timezone.now().astimezone(zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)).date()
 
 
