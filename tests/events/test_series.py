@@ -10,7 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crosscluster.events.models import Event
-from crosscluster.events.services import EventError, create_event, delete_event, expand_series, update_event
+from crosscluster.events.services import (
+    SERIES_AHEAD,
+    EventError,
+    create_event,
+    delete_event,
+    expand_series,
+    update_event,
+)
+from crosscluster.events.times import local
 from tests.events.test_manage_views import event_data
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -67,13 +75,18 @@ def test_series_keeps_its_local_time_across_summer_time(organization):
     assert occurrences(event)[0].start == dt.datetime(2030, 4, 1, 8, tzinfo=dt.UTC)
 
 
-def test_rule_without_end_stops_at_the_horizon(organization):
+def test_rule_without_end_stops_at_the_horizon(organization, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)  # the horizon is counted from the moment of saving
     event = series(organization, rrule="FREQ=DAILY")
 
     rows = occurrences(event)
 
-    assert 360 <= len(rows) <= 366
-    assert rows[-1].start <= timezone.now() + dt.timedelta(days=366)
+    # Every day after the first at its local time (10:00 also in summer), up to a year from now.
+    first, horizon = local(event.start), timezone.now() + SERIES_AHEAD
+    days = (horizon.date() - first.date()).days + 1
+    expected = [first + dt.timedelta(days=n) for n in range(1, days)]
+    assert [row.start for row in rows] == [start for start in expected if start < horizon]
+    assert SERIES_AHEAD - dt.timedelta(days=8) < rows[-1].start - event.start < SERIES_AHEAD
 
 
 def test_excluded_and_added_dates(organization):
