@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from crosscluster.core.models import AuditLogEntry, OutgoingMail, PeriodicLock
+from crosscluster.core.working_days import is_working_day
 from crosscluster.inquiries import services
-from crosscluster.inquiries.deadlines import add_working_days, is_working_day, response_deadlines
+from crosscluster.inquiries.deadlines import add_working_days, response_deadlines
 from crosscluster.inquiries.models import Inquiry
 from tests.factories import InquiryFactory, MembershipFactory, UserFactory
 

@@ -5,21 +5,11 @@ display time zone (an inquiry arriving Friday 15:00 with two working days is due
 """
 
 import zoneinfo
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 
-import holidays
 from django.conf import settings
 
-
-@lru_cache(maxsize=32)
-def _calendar(holiday_calendar: str, year: int) -> holidays.HolidayBase:
-    country, _dash, subdivision = holiday_calendar.partition("-")
-    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
-
-
-def is_working_day(day: date, holiday_calendar: str) -> bool:
-    return day.weekday() < 5 and day not in _calendar(holiday_calendar, day.year)
+from crosscluster.core.working_days import is_working_day
 
 
 def add_working_days(start: datetime, days: int, holiday_calendar: str) -> datetime:

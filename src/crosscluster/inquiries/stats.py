@@ -17,9 +17,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.models import AuditLogEntry
+from crosscluster.core.working_days import is_working_day
 from crosscluster.directory.models import Topic
 
-from .deadlines import is_working_day
 from .models import Inquiry
 
 State = Inquiry.State

@@ -9,6 +9,7 @@ from django.utils import timezone
 from crosscluster.directory.importing import import_directory
 from crosscluster.directory.models import Organization
 from crosscluster.events.demo import create_demo_events
+from crosscluster.events.times import local
 from crosscluster.routing.services import ensure_embeddings
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "thueringen.json"
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         report = import_directory(data, actor=None)
         self.stdout.write(f"load-demo: {report.summary()}")
-        created = create_demo_events(timezone.localdate())
+        created = create_demo_events(local(timezone.now()).date())
         self.stdout.write(f"load-demo: {created} demo events entered, dated from today")
         computed = ensure_embeddings()
         self.stdout.write(f"load-demo: {computed} routing embeddings computed")
