@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import itertools
+import zoneinfo
 from collections import Counter
 
 import pytest
@@ -339,3 +341,42 @@ def test_notice_excerpt_is_plain_text_in_both_parts(network, digitalisation):
     assert "&amp;amp;" not in message.body_html
     assert "Zuschüsse &amp; Kredite" in message.body_html
     assert "<script>" not in message.body_html
+
+
+@pytest.mark.parametrize(
+    "first_monday",
+    [
+        dt.date(2026, 12, 21),  # over Christmas into week 53 and the new year
+        dt.date(2027, 3, 22),  # over the night the clocks go forward
+        dt.date(2027, 10, 25),  # the Monday after the clocks went back
+    ],
+)
+def test_weekly_issues_follow_each_other_across_the_year_end_and_clock_changes(
+    settings, time_machine, network, digitalisation, first_monday
+):
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 0, 7
+    SubscriberFactory(topics=[digitalisation])
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    mondays = [first_monday + dt.timedelta(weeks=n) for n in range(3)]
+    for number, monday in enumerate(mondays):
+        due = dt.datetime.combine(monday, dt.time(7), tzinfo=berlin)
+        time_machine.move_to(due - dt.timedelta(minutes=1), tick=False)
+        NoticeFactory(
+            organization=network,
+            title=f"Hinweis der Woche {number}",
+            topics=[digitalisation],
+            valid_from=due - dt.timedelta(days=2),
+        )
+        assert services.send_digest().status == "not_due"
+        time_machine.move_to(due, tick=False)
+
+        assert services.send_digest().sent == 1
+
+    issues = list(DigestIssue.objects.order_by("week"))
+    assert [issue.week for issue in issues] == mondays
+    assert [issue.until.astimezone(berlin).time() for issue in issues] == [dt.time(7)] * 3
+    assert all(later.since == earlier.until for earlier, later in itertools.pairwise(issues))
+    texts = [mail.body_text for mail in digests()]
+    assert [[f"Hinweis der Woche {n}" in text for n in range(3)] for text in texts] == [
+        [n == week for n in range(3)] for week in range(3)
+    ]

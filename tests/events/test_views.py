@@ -225,6 +225,47 @@ def test_week_unknown_is_404(client):
     assert client.get(reverse("events:week", kwargs={"year": 2030, "week": 54})).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("moment", "this_month", "this_week"),
+    [
+        (berlin(2026, 12, 13, 0, 30), (2026, 12), (2026, 50)),  # Sunday in Berlin, Saturday in UTC
+        (berlin(2026, 12, 31, 23, 30), (2026, 12), (2026, 53)),  # 2026 has an ISO week 53
+        (berlin(2027, 1, 1, 0, 30), (2027, 1), (2026, 53)),  # New Year in Berlin, still 2026 in UTC
+        (berlin(2027, 1, 3, 23, 30), (2027, 1), (2026, 53)),  # Sunday night: Monday, week 1, in Auckland
+        (berlin(2027, 3, 28, 3, 30), (2027, 3), (2027, 12)),  # the hour after the clocks went forward
+    ],
+)
+def test_calendar_links_go_to_this_month_and_week_in_berlin(
+    client, time_machine, moment, this_month, this_week
+):
+    time_machine.move_to(moment, tick=False)
+
+    response = client.get(reverse("events:list"))
+
+    assert (response.context["this_month"], response.context["this_week"]) == (this_month, this_week)
+    html = response.content.decode()
+    assert f'href="{reverse("events:month", args=this_month)}"' in html
+    assert f'href="{reverse("events:week", args=this_week)}"' in html
+
+
+def test_week_53_links_across_the_year_end(client):
+    response = client.get(reverse("events:week", kwargs={"year": 2026, "week": 53}))
+
+    assert [day.date for day in response.context["days"]][::6] == [dt.date(2026, 12, 28), dt.date(2027, 1, 3)]
+    html = response.content.decode()
+    assert f'href="{reverse("events:week", kwargs={"year": 2026, "week": 52})}"' in html
+    assert f'href="{reverse("events:week", kwargs={"year": 2027, "week": 1})}"' in html
+    previous = client.get(reverse("events:week", kwargs={"year": 2027, "week": 1})).content.decode()
+    assert f'href="{reverse("events:week", kwargs={"year": 2026, "week": 53})}"' in previous
+
+
+def test_month_links_across_the_year_end(client):
+    html = client.get(reverse("events:month", kwargs={"year": 2026, "month": 12})).content.decode()
+
+    assert f'href="{reverse("events:month", kwargs={"year": 2026, "month": 11})}"' in html
+    assert f'href="{reverse("events:month", kwargs={"year": 2027, "month": 1})}"' in html
+
+
 # The event page ---------------------------------------------------------------------------------------
 
 

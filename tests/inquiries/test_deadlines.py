@@ -1,7 +1,7 @@
 """Working-day deadlines and the reminders and alerts of `crosscluster process-inquiry-deadlines`.
 
 The test settings run in Pacific/Auckland, so a deadline computed in the process's local time instead of
-Europe/Berlin lands on the wrong day here. Times are moved by replacing `django.utils.timezone.now`.
+Europe/Berlin lands on the wrong day here. The clock is stopped and moved with time-machine.
 """
 
 import io
@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from crosscluster.core.models import AuditLogEntry, OutgoingMail, PeriodicLock
 from crosscluster.core.working_days import is_working_day
@@ -47,6 +46,18 @@ def berlin(*args: int) -> datetime:
         pytest.param(berlin(2026, 4, 2, 12), 1, berlin(2026, 4, 7, 12), id="easter"),
         pytest.param(berlin(2025, 12, 31, 10), 1, berlin(2026, 1, 2, 10), id="new-year"),
         pytest.param(berlin(2025, 10, 31, 9), 1, berlin(2025, 11, 4, 0), id="arrival-on-a-holiday"),
+        pytest.param(berlin(2026, 12, 24, 10), 1, berlin(2026, 12, 28, 10), id="christmas-eve"),
+        pytest.param(berlin(2027, 12, 31, 23, 30), 1, berlin(2028, 1, 3, 23, 30), id="new-years-eve-night"),
+        pytest.param(berlin(2028, 2, 28, 10), 2, berlin(2028, 3, 1, 10), id="leap-day"),
+        # Arriving in the night the clocks change (a Sunday): the clock starts with the next working day,
+        # which in 2027 is Tuesday, since the clocks go forward on Easter Sunday.
+        pytest.param(berlin(2027, 3, 28, 1, 30), 1, berlin(2027, 3, 31, 0), id="spring-forward-easter-night"),
+        pytest.param(
+            datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=BERLIN),
+            1,
+            berlin(2027, 11, 2, 0),
+            id="fall-back-night",
+        ),
     ],
 )
 def test_add_working_days_in_thueringen(start, days, due):
@@ -105,18 +116,21 @@ def test_response_deadlines_are_twice_apart(settings):
 
 
 class Clock:
-    def __init__(self, monkeypatch, start: datetime) -> None:
-        self.now = start
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
+    """The process clock, stopped at a moment and moved by the test (time-machine)."""
+
+    def __init__(self, traveller, start: datetime) -> None:
+        self.traveller = traveller
+        self.set(start)
 
     def set(self, moment: datetime) -> None:
         self.now = moment
+        self.traveller.move_to(moment, tick=False)
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(time_machine):
     """Monday 2 March 2026, 10:00 in Berlin: the first response is due Wednesday 10:00, the alert Friday."""
-    return Clock(monkeypatch, berlin(2026, 3, 2, 10))
+    return Clock(time_machine, berlin(2026, 3, 2, 10))
 
 
 @pytest.fixture(autouse=True)
