@@ -84,10 +84,22 @@ def test_delivered_digest_carries_the_headers_and_both_parts(
     assert sent.alternatives[0].mimetype == "text/html"
 
 
-def test_digest_is_written_in_the_subscribers_language_with_berlin_times(content, digitalisation):
-    # 09:30 UTC in winter is 10:30 in Berlin (the tests run in Pacific/Auckland, far from either).
-    start = (timezone.now() + dt.timedelta(days=3)).astimezone(dt.UTC).replace(hour=9, minute=30, second=0)
-    assert services.display_zone().utcoffset(start.replace(tzinfo=None)) == dt.timedelta(hours=1)
+@pytest.fixture
+def season(request, time_machine):
+    """The clock stopped on a Monday morning of the season `request.param` names, before any content."""
+    today = {"winter": dt.date(2026, 11, 30), "summer": dt.date(2027, 6, 7)}[request.param]
+    time_machine.move_to(dt.datetime.combine(today, dt.time(8), tzinfo=dt.UTC), tick=False)
+    return today
+
+
+@pytest.mark.parametrize(
+    ("season", "berlin_time"), [("winter", "10:30"), ("summer", "11:30")], indirect=["season"]
+)
+def test_digest_is_written_in_the_subscribers_language_with_berlin_times(
+    season, content, digitalisation, berlin_time
+):
+    # 09:30 UTC in three days, in Berlin's time (the tests run in Pacific/Auckland, far from either).
+    start = dt.datetime.combine(season + dt.timedelta(days=3), dt.time(9, 30), tzinfo=dt.UTC)
     Event.objects.filter(pk=content["digital_event"].pk).update(
         start=start, end=start + dt.timedelta(hours=1)
     )
@@ -103,7 +115,7 @@ def test_digest_is_written_in_the_subscribers_language_with_berlin_times(content
     assert "/en/digest/unsubscribe/" in english.body_text
     assert "/en/hinweise/" in english.body_text
     assert "Neue Hinweise" in german.body_text and "Kommende Veranstaltungen" in german.body_text
-    assert "10:30" in german.body_text and "10:30" in german.body_html
+    assert berlin_time in german.body_text and berlin_time in german.body_html
     assert "09:30" not in german.body_text
 
 
