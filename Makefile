@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install translations browser-deps lint format openapi-snapshot clean
+.PHONY: run test test-dates setup install translations browser-deps lint format openapi-snapshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ browser-deps:
 ## Every test: unit, integration and browser journeys.
 test: translations browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The suite again with the clock moved to each hard day (tests/clock.py), or to DAYS="NAME|MOMENT ...".
+## Replay the day a run printed with: make test-dates DAYS=2027-03-28T01:30+01:00
+DAYS ?=
+test-dates: translations browser-deps
+	@moments=$$($(BIN)/python -m tests.clock names $(DAYS)) || exit 2; failed=""; \
+	for moment in $$moments; do \
+	  echo "test-dates: the suite at $$moment"; \
+	  CROSSCLUSTER_TEST_NOW=$$moment $(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed $$moment"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-dates: failed at$$failed" >&2; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,9 +1,13 @@
 """Fixtures for every test: people in each role and a small directory they work on."""
 
+import os
+
 import pytest
+import time_machine
 from django.utils import translation
 
 from crosscluster.core.translations import compile_catalogues
+from tests import clock
 from tests.factories import (
     MembershipFactory,
     OfferFactory,
@@ -17,13 +21,33 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_configure(config):
-    """Compile the German catalogues before anything loads them: tests render German even without `make`."""
+    """With CROSSCLUSTER_TEST_NOW, the whole run happens at that moment, its clock ticking on (tests.clock).
+
+    Then compile the German catalogues before anything loads them: tests render German even without `make`.
+    """
+    text = os.environ.get(clock.ENV, "").strip()
+    if text:
+        start = clock.moment(text)
+        config._crosscluster_travel = time_machine.travel(start, tick=True)
+        config._crosscluster_travel.start()
+        config._crosscluster_now = clock.as_text(start)
     if compile_catalogues():
         # Catalogues loaded while Django started (before the .mo files existed) are cached empty: reload.
         from django.utils.translation import trans_real
 
         trans_real._translations = {}
         trans_real._default = None
+
+
+def pytest_report_header(config):
+    now = getattr(config, "_crosscluster_now", None)
+    return [f"clock moved to {now} (replay: make test-dates DAYS={now})"] if now else []
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_crosscluster_travel", None)
+    if travel is not None:
+        travel.stop()
 
 
 def _uses_database(item: pytest.Item) -> bool:
