@@ -160,7 +160,8 @@ def test_public_pages_api_and_subscriptions_list_each_occurrence(client, organiz
     assert str(single.walk("VEVENT")[0]["RRULE"].to_ical().decode()) == "FREQ=WEEKLY;COUNT=3"
 
 
-def test_manager_enters_a_recurring_event(client, manager, organization):
+def test_manager_enters_a_recurring_event(client, manager, organization, time_machine):
+    time_machine.move_to(dt.datetime(2027, 4, 1, 10, tzinfo=BERLIN), tick=False)  # before event_data's start
     client.force_login(manager)
     data = event_data(organization, rrule="FREQ=MONTHLY;COUNT=3", exdates="")
 
