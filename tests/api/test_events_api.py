@@ -61,7 +61,7 @@ def problem_422(path: str, field: str, detail: str, code: str) -> dict:
 
 
 @pytest.fixture
-def events(organization, other_organization, topic):
+def events(before_2030, organization, other_organization, topic):
     wasserstoff = TopicFactory(slug="wasserstoff", name="Wasserstoff")
     hidden = OrganizationFactory(slug="versteckt", published=False)
     return {

@@ -106,7 +106,7 @@ def test_subscription_uids_are_stable(client, week_of_events):
     assert set(first) < set(second)
 
 
-def test_subscription_all_day_end_is_exclusive_and_cancelled_is_marked(client, organization):
+def test_subscription_all_day_end_is_exclusive_and_cancelled_is_marked(before_2030, client, organization):
     EventFactory(
         organizers=[organization],
         all_day=True,

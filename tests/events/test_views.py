@@ -146,7 +146,7 @@ def test_event_list_escapes_titles(client, organization):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_event_list_shows_berlin_time(client, organization):
+def test_event_list_shows_berlin_time(before_2030, client, organization):
     """The test settings run in Pacific/Auckland; pages must still say 18:00 for 18:00 in Berlin."""
     EventFactory(organizers=[organization], start=berlin(2030, 7, 1, 18, 0), end=berlin(2030, 7, 1, 20, 0))
 
@@ -449,7 +449,7 @@ def test_unused_topic_filter_choices_exist(client, db):
     assert "wasserstoff" in client.get(reverse("events:list")).content.decode()
 
 
-def test_event_pages_render_in_english(client, organization):
+def test_event_pages_render_in_english(before_2030, client, organization):
     event = EventFactory(
         organizers=[organization],
         title="Plastics day",
