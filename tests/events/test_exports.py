@@ -1,17 +1,28 @@
 """Publishing the calendar: iCalendar subscriptions, RSS and Atom, the "Subscribe" links."""
 
 import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
 import zoneinfo
+from pathlib import Path
 
 import feedparser
 import icalendar
 import pytest
+import recurring_ical_events
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from crosscluster.events import publishing
+from crosscluster.events import export, publishing
+from crosscluster.events.access import public_events
+from crosscluster.events.demo import create_demo_events
 from crosscluster.events.models import Event
 from crosscluster.events.services import update_event
+from crosscluster.events.times import local
 from tests.factories import EventFactory, OrganizationFactory, TopicFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -91,7 +102,6 @@ def test_subscription_calendar_properties(client, week_of_events):
     assert response["Content-Disposition"] == 'inline; filename="veranstaltungen.ics"'
     entry = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == "Kunststofftag")
     event = week_of_events[0]
-    assert entry.decoded("DTSTAMP") == event.updated_at.replace(microsecond=0)
     assert entry.decoded("LAST-MODIFIED") == event.updated_at.replace(microsecond=0)
     assert entry["CATEGORIES"].cats == ["Kunststoffe und Polymere"]
     assert str(entry["URL"]) == f"http://testserver/veranstaltungen/{event.pk}/"
@@ -243,3 +253,233 @@ def test_exports_carry_a_sequence_that_grows_with_every_change(client, organizat
     assert modified == event.updated_at.replace(microsecond=0)
     single = icalendar.Calendar.from_ical(client.get(reverse("events:ics", args=[event.pk])).content)
     assert single.walk("VEVENT")[0].decoded("SEQUENCE") == after
+
+
+# A series as calendar programs read it -------------------------------------------------------------------
+#
+# The demo's "Stammtisch" (events.demo: FREQ=MONTHLY;BYDAY=1TH;COUNT=6, a holiday left out by EXDATE, the
+# further dates stored as rows) across a change to or from summer time, with one occurrence edited on its
+# own and one cancelled. Two independent readers must list exactly the dates, local times, titles and
+# statuses the site lists: icalendar + recurring-ical-events (Python) and ical.js (Mozilla's parser, run
+# with node). The download is the series with its rule; the subscription lists every occurrence.
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+ICALJS_SCRIPT = Path(__file__).with_name("clients") / "icaljs_occurrences.mjs"
+
+
+def _missing(reason):
+    """Skip with the reason; under CI=true a missing client fails the run (as the browser tests do)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _local_text(value):
+    if isinstance(value, dt.datetime):
+        return local(value).replace(tzinfo=None).isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def site_occurrences(series):
+    """What the site lists of the series: (local start, local end, title, iCalendar status)."""
+    rows = public_events().filter(Q(pk=series.pk) | Q(series=series)).order_by("start")
+    return [
+        (_local_text(row.start), _local_text(row.end), row.title, export.ICAL_STATUS[row.status])
+        for row in rows
+    ]
+
+
+def icalendar_occurrences(data, until):
+    calendar = icalendar.Calendar.from_ical(data)
+    found = recurring_ical_events.of(calendar).between(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), until)
+    return sorted(
+        (
+            _local_text(o.decoded("DTSTART")),
+            _local_text(o.decoded("DTEND") if "DTEND" in o else o.decoded("DTSTART")),
+            str(o["SUMMARY"]),
+            str(o["STATUS"]),
+        )
+        for o in found
+    )
+
+
+def icaljs_occurrences(data, until):
+    node = shutil.which("node")
+    if node is None:
+        _missing("node is not installed (ical.js needs it)")
+    if not (REPO_DIR / "node_modules" / "ical.js").is_dir():
+        _missing("ical.js is not installed (make browser-deps installs it with npm)")
+    result = subprocess.run(
+        [node, str(ICALJS_SCRIPT), until.isoformat()],
+        input=data,
+        capture_output=True,
+        cwd=REPO_DIR,
+        timeout=60,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    # ical.js computes the instants from the file's own VTIMEZONE; shown in Berlin, as the site shows them.
+    return sorted(
+        (
+            _local_text(dt.datetime.fromisoformat(o["startUtc"])),
+            _local_text(dt.datetime.fromisoformat(o["endUtc"])),
+            o["summary"],
+            o["status"],
+        )
+        for o in found
+    )
+
+
+READERS = {"icalendar": icalendar_occurrences, "ical.js": icaljs_occurrences}
+
+
+@pytest.fixture(
+    params=[
+        dt.date(2027, 2, 10),  # March 4 in winter time, April 1 in summer time; May 6 is Ascension Day
+        dt.date(2027, 8, 20),  # October 7 in summer time, November 4 in winter time
+    ],
+    ids=["into-summer-time", "into-winter-time"],
+)
+def stammtisch(request, organization, other_organization, time_machine):
+    """The demo's series, with its third date edited on its own and its fifth cancelled (rows of the site)."""
+    today = request.param
+    time_machine.move_to(dt.datetime.combine(today, dt.time(12), tzinfo=BERLIN), tick=False)
+    create_demo_events(today)
+    (series,) = Event.objects.filter(rrule__contains="BYDAY=1TH")
+    if not series.exdates:  # no holiday among these Thursdays: a manager leaves out the last one
+        last = local(Event.objects.filter(series=series).latest("start").start).date()
+        update_event(series, actor=None, exdates=last.isoformat())
+    rows = list(Event.objects.filter(series=series).order_by("start"))
+    moved = rows[1]
+    update_event(
+        moved,
+        actor=None,
+        title="Stammtisch spezial",
+        start=moved.start + dt.timedelta(hours=1),
+        end=moved.end + dt.timedelta(hours=1, minutes=30),
+    )
+    update_event(rows[3], actor=None, status=Event.Status.CANCELLED)
+    return series
+
+
+def _crosses_a_change_of_time(occurrences):
+    offsets = {
+        local(dt.datetime.fromisoformat(start).replace(tzinfo=BERLIN)).utcoffset()
+        for start, *_ in occurrences
+    }
+    return len(offsets) == 2
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_series_download_shows_what_the_site_shows(client, stammtisch, reader):
+    site = site_occurrences(stammtisch)
+    assert _crosses_a_change_of_time(site)
+    assert any(title == "Stammtisch spezial" for _s, _e, title, _st in site)
+    assert any(status == "CANCELLED" for *_rest, status in site)
+    assert stammtisch.exdates  # a date left out: a holiday, or by a manager
+
+    response = client.get(reverse("events:ics", kwargs={"pk": stammtisch.pk}))
+
+    until = timezone.now() + dt.timedelta(days=800)
+    assert READERS[reader](response.content, until) == site
+    text = response.content.decode()
+    assert "DTSTART;TZID=Europe/Berlin:" in text and "BEGIN:VTIMEZONE" in text
+    assert "RRULE:FREQ=MONTHLY;COUNT=6;BYDAY=1TH" in text and "EXDATE;TZID=Europe/Berlin:" in text
+    assert text.count("RECURRENCE-ID;TZID=Europe/Berlin:") == 2  # the edited and the cancelled date
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_subscription_of_a_series_shows_what_the_site_shows(client, stammtisch, organization, reader):
+    site = site_occurrences(stammtisch)
+    url = reverse("events:calendar") + "?q=Stammtisch"
+
+    response = client.get(url)
+
+    until = timezone.now() + dt.timedelta(days=800)
+    assert READERS[reader](response.content, until) == site
+
+
+# Text and times as RFC 5545 wants them --------------------------------------------------------------------
+
+
+def test_dtstamp_is_when_the_file_was_written_and_last_modified_the_last_change(
+    client, organization, time_machine
+):
+    """RFC 5545 3.8.7.2: in a published calendar, DTSTAMP is when the iCalendar object was created."""
+    time_machine.move_to(berlin(2030, 3, 1, 9, 0), tick=False)
+    event = EventFactory(organizers=[organization], title="Kunststofftag", start=berlin(2030, 6, 3, 9, 0))
+    time_machine.move_to(berlin(2030, 5, 20, 14, 30, 15), tick=False)
+
+    for url in (reverse("events:calendar"), reverse("events:ics", kwargs={"pk": event.pk})):
+        [entry] = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")
+        assert entry.decoded("DTSTAMP") == berlin(2030, 5, 20, 14, 30, 15), url
+        assert entry.decoded("LAST-MODIFIED") == berlin(2030, 3, 1, 9, 0), url
+
+
+def test_zero_length_event_has_no_invented_end(client, organization):
+    """RFC 5545 3.6.1: without DTEND a timed event ends when it starts (a DTEND must lie after DTSTART)."""
+    start = berlin(2030, 6, 3, 18, 0)
+    event = EventFactory(organizers=[organization], title="Fristende", start=start, end=start)
+
+    for url in (reverse("events:calendar"), reverse("events:ics", kwargs={"pk": event.pk})):
+        data = client.get(url).content
+        [entry] = icalendar.Calendar.from_ical(data).walk("VEVENT")
+        assert "DTEND" not in entry and "DURATION" not in entry, url
+        assert entry.decoded("DTSTART") == start
+        [occurrence] = recurring_ical_events.of(icalendar.Calendar.from_ical(data)).between(
+            berlin(2030, 6, 1), berlin(2030, 6, 30)
+        )
+        assert occurrence.decoded("DTEND") == start  # the reference library reads no duration either
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>A.</p><p>B<br>C</p>", "A.\n\nB\nC"),
+        (
+            "<p>Programm:</p><ul><li>Vortrag</li><li>Rundgang<ul><li>Halle 2</li></ul></li></ul><p>Ende</p>",
+            "Programm:\n\n- Vortrag\n- Rundgang\n  - Halle 2\n\nEnde",
+        ),
+        ("<ol><li>Anmelden</li><li>Kommen</li></ol>", "1. Anmelden\n2. Kommen"),
+        (
+            "<h3>Ablauf</h3><p>Start   um\n 9 Uhr</p><blockquote>Zitat</blockquote>",
+            "Ablauf\n\nStart um 9 Uhr\n\nZitat",
+        ),
+        (
+            '<p>Zur <a href="https://anmeldung.example.org/x">Anmeldung</a>.</p>',
+            "Zur Anmeldung (https://anmeldung.example.org/x).",
+        ),
+        ('<p><a href="https://example.org/">https://example.org/</a></p>', "https://example.org/"),
+        ("<p>Tom &amp; Jerry &lt;3 &quot;Kunststoff&quot;</p>", 'Tom & Jerry <3 "Kunststoff"'),
+        ("Schon Text", "Schon Text"),
+    ],
+)
+def test_plain_text_keeps_paragraphs_line_breaks_and_list_items(html, text):
+    assert export.html_to_text(html) == text
+
+
+TRICKY = "Kosten: 10,50 €; Ort: C:\\Halle\\2 – „Tom & Jerry“ <3"
+
+
+def test_text_exports_keep_paragraphs_and_are_escaped_exactly_once(client, organization):
+    """Each writer escapes once for its format and each reader gets back the text, paragraphs kept."""
+    event = EventFactory(
+        organizers=[organization],
+        title=TRICKY,
+        description="<p>A.</p><p>B<br>C</p>"
+        "<p>Kosten: 10,50 €; Ort: C:\\Halle\\2 – „Tom &amp; Jerry“ &lt;3</p>",
+        venue="Halle 2; Eingang B, Tor 3",
+    )
+    text = f"A.\n\nB\nC\n\n{TRICKY}"
+
+    single = icalendar.Calendar.from_ical(client.get(reverse("events:ics", kwargs={"pk": event.pk})).content)
+    listed = icalendar.Calendar.from_ical(client.get(reverse("events:calendar")).content)
+    for entry in (single.walk("VEVENT")[0], listed.walk("VEVENT")[0]):
+        assert str(entry["SUMMARY"]) == TRICKY
+        assert str(entry["DESCRIPTION"]) == text
+        assert str(entry["LOCATION"]) == "Halle 2; Eingang B, Tor 3, Futterstraße 15/16, 99084 Erfurt, Erfurt"
+    api = client.get(f"/api/v1/events/{event.pk}").json()
+    assert (api["title"], api["description"]) == (TRICKY, text)
+    page = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert (data["name"], data["description"]) == (TRICKY, text)

@@ -169,7 +169,7 @@ def event_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.event_for_page(pk)
     if event is None:
         return _redirect_to_canonical(pk, "events:ics")
-    url = request.build_absolute_uri(event.get_absolute_url())
-    response = HttpResponse(event_ics(event, url), content_type="text/calendar; charset=utf-8")
+    base = request.build_absolute_uri("/").rstrip("/")
+    response = HttpResponse(event_ics(event, base), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"veranstaltung-{event.pk}.ics")
     return response
