@@ -483,3 +483,4 @@ def test_text_exports_keep_paragraphs_and_are_escaped_exactly_once(client, organ
     page = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
     assert (data["name"], data["description"]) == (TRICKY, text)
+    assert '<meta name="description" content="A. B C Kosten: 10,50 €; Ort:' in page  # not "A.BCKosten"

@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from crosscluster.core.memo import for_short_texts
 
@@ -463,10 +464,80 @@ def series_ics(event: Event, base: str, *, now: dt.datetime) -> bytes:
     return calendar_text([], events, timezones)
 
 
+# schema.org JSON-LD ---------------------------------------------------------------------------------------
+#
+# Shaped for Google's event rich result (developers.google.com/search/docs/appearance/structured-data/event):
+# required are name, startDate and location (a Place with an address, or a VirtualLocation with a URL);
+# recommended are endDate, description, eventStatus, eventAttendanceMode, organizer and offers (with price
+# and priceCurrency). tests/events/test_views.py checks every event page against these rules.
+
+# Amounts of money in a price text: "40 €", "12,50 EUR", "€ 1.200", "Euro 5".
+_NUMBER = r"\d{1,3}(?:[.\u202f ]\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_AMOUNT = re.compile(rf"(?:({_NUMBER})\s*(?:€|EUR\b|Euro\b))|(?:(?:€|EUR|Euro)\s*({_NUMBER}))", re.IGNORECASE)
+_PRICE_PARTS = re.compile(r"[,;/]\s+|\s+(?:und|oder|and|or)\s+")
+
+
+def _price(number: str) -> str:
+    """schema.org's price: digits with a dot for decimals ("12,50" and "1.200" are 12.50 and 1200)."""
+    number = number.replace("\u202f", "").replace(" ", "")
+    if "," in number:
+        number = number.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
+        number = number.replace(".", "")
+    return number
+
+
+def prices(text: str) -> list[tuple[str, str]]:
+    """(price, what it is for) of each amount in euros that a price text names, in its order."""
+    found = []
+    for part in _PRICE_PARTS.split(text) if len(_AMOUNT.findall(text)) > 1 else [text]:
+        for match in _AMOUNT.finditer(part):
+            found.append((_price(match.group(1) or match.group(2)), part.strip()))
+    return found
+
+
+def _place(event: Event) -> dict:
+    """The Place of an event on site: the venue and its address as far as known.
+
+    A feed's LOCATION is one line of text in `venue`; it is the address then (schema.org allows text).
+    Without any place the event page says nothing; Google requires an address, so the Place names the
+    place as not yet known, in the organisers' region.
+    """
+    if event.address or event.city:
+        address: dict | str = {"@type": "PostalAddress", "addressCountry": "DE"}
+        if event.address:
+            address["streetAddress"] = event.address
+        if event.city:
+            address["addressLocality"] = event.city
+        return {"@type": "Place", "name": event.venue or event.city or event.address, "address": address}
+    if event.venue:
+        return {"@type": "Place", "name": event.venue, "address": event.venue}
+    regions = {organizer.region.name for organizer in event.listed_organizers}
+    address = {"@type": "PostalAddress", "addressCountry": "DE"}
+    if len(regions) == 1:
+        address["addressRegion"] = regions.pop()
+    return {"@type": "Place", "name": _("The venue will be announced"), "address": address}
+
+
+def _offers(event: Event, url: str) -> list[dict]:
+    """An Offer per price the event names (0 € when free); none when no price is known."""
+    target = event.registration_url or url
+    if event.is_free:
+        return [{"@type": "Offer", "url": target, "price": "0", "priceCurrency": "EUR"}]
+    found = prices(event.price_text)
+    return [
+        {"@type": "Offer", "url": target, "price": price, "priceCurrency": "EUR"}
+        | ({"name": label} if len(found) > 1 else {})
+        for price, label in found
+    ]
+
+
 def event_json_ld(event: Event, url: str) -> dict:
+    """The schema.org Event of the event page; `url` is the page's address."""
     if event.all_day:
+        # Dates, and the last day as endDate: schema.org's end is inclusive, iCalendar's DTEND is not.
         first, end = all_day_dates(event.start, event.end)
-        start_date, end_date = first.isoformat(), end.isoformat()
+        start_date, end_date = first.isoformat(), (end - dt.timedelta(days=1)).isoformat()
     else:
         start_date, end_date = local(event.start).isoformat(), local(event.end).isoformat()
     data: dict = {
@@ -484,31 +555,24 @@ def event_json_ld(event: Event, url: str) -> dict:
     if plain_description(event):
         data["description"] = plain_description(event)
     locations = []
-    if event.format != Event.Format.ONLINE and (event.venue or event.address or event.city):
-        address = {"@type": "PostalAddress", "addressCountry": "DE"}
-        if event.address:
-            address["streetAddress"] = event.address
-        if event.city:
-            address["addressLocality"] = event.city
-        locations.append({"@type": "Place", "name": event.venue or event.city, "address": address})
-    if event.format != Event.Format.ON_SITE and event.online_url:
-        locations.append({"@type": "VirtualLocation", "url": event.online_url})
-    if locations:
-        data["location"] = locations[0] if len(locations) == 1 else locations
+    if event.format != Event.Format.ONLINE:
+        locations.append(_place(event))
+    if event.format != Event.Format.ON_SITE:
+        # Without a link of its own, the event page is where the link will be announced.
+        locations.append({"@type": "VirtualLocation", "url": event.online_url or url})
+    data["location"] = locations[0] if len(locations) == 1 else locations
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     data["organizer"] = [
-        {"@type": "Organization", "name": organization.name, "url": organization.website or None}
+        {
+            "@type": "Organization",
+            "name": organization.name,
+            "url": organization.website or base + organization.get_absolute_url(),
+        }
         for organization in event.listed_organizers
     ]
-    for organizer in data["organizer"]:
-        if organizer["url"] is None:
-            del organizer["url"]
-    if event.registration_url or event.price_text:
-        offer = {"@type": "Offer", "url": event.registration_url or url}
-        if event.is_free:
-            offer.update(price="0", priceCurrency="EUR")
-        elif event.price_text:
-            offer["description"] = event.price_text
-        data["offers"] = offer
+    offers = _offers(event, url)
+    if offers:
+        data["offers"] = offers[0] if len(offers) == 1 else offers
     return data
 
 

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 
 from . import queries
-from .export import event_ics, event_json_ld, json_ld_script, map_url
+from .export import event_ics, event_json_ld, json_ld_script, map_url, plain_description
 from .forms import EventFilterForm
 from .times import local, midnight
 
@@ -159,6 +159,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(event.get_absolute_url())
     context = {
         "event": event,
+        "description_text": plain_description(event),
         "json_ld": json_ld_script(event_json_ld(event, url)),
         "map_url": map_url(event),
     }
