@@ -532,6 +532,16 @@ def test_google_event_rules_catch_what_was_wrong():
     assert "Offer.price is a number" in google_event_problems({**base, **offer})
 
 
+def test_event_without_duration_shows_its_moment_only(client, organization):
+    start = berlin(2030, 6, 3, 18, 0)
+    event = EventFactory(organizers=[organization], title="Bewerbungsschluss", start=start, end=start)
+
+    html = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
+
+    assert '<time datetime="2030-06-03T18:00:00+02:00">Mo, 3. Juni 2030, 18:00</time>' in html
+    assert "18:00–" not in html and "18:00</time>–" not in html
+
+
 def test_event_detail_json_ld_cannot_close_the_script(client, organization):
     event = EventFactory(organizers=[organization], title="</script><script>alert(1)</script>")
 
