@@ -392,6 +392,16 @@ def test_series_download_shows_what_the_site_shows(client, stammtisch, reader):
     assert text.count("RECURRENCE-ID;TZID=Europe/Berlin:") == 2  # the edited and the cancelled date
 
 
+def test_series_page_says_the_download_is_the_series(client, stammtisch):
+    occurrence = Event.objects.filter(series=stammtisch).first()
+
+    first = client.get(reverse("events:detail", kwargs={"pk": stammtisch.pk})).content.decode()
+    other = client.get(reverse("events:detail", kwargs={"pk": occurrence.pk})).content.decode()
+
+    assert "Serie in meinen Kalender übernehmen (.ics)" in first
+    assert "Serie in meinen" not in other and "In meinen Kalender übernehmen (.ics)" in other
+
+
 @pytest.mark.parametrize("reader", READERS)
 def test_subscription_of_a_series_shows_what_the_site_shows(client, stammtisch, organization, reader):
     site = site_occurrences(stammtisch)
@@ -511,9 +521,13 @@ def test_feeds_carry_dates_place_organisers_and_status_in_their_own_fields(clien
         end=berlin(2030, 6, 7),
     )
 
-    feed = feedparser.parse(client.get(reverse(f"events:{name}")).content)
+    content = client.get(reverse(f"events:{name}")).content
+    feed = feedparser.parse(content)
 
     assert not feed.bozo, feed.get("bozo_exception")
+    root = content.split(b">", 2)[1]  # the <rss> or <feed> element declares the namespaces
+    assert b'xmlns:ev="http://purl.org/rss/1.0/modules/event/"' in root
+    assert b'xmlns:schema="https://schema.org/"' in root
     timed, all_day = feed.entries
     assert (timed.ev_startdate, timed.ev_enddate) == (
         "2030-06-03T09:00:00+02:00",

@@ -54,11 +54,11 @@ def event_fields(event: Event) -> dict[str, str]:
     return fields
 
 
-class _EventElements:
-    """The namespaces and item elements above, for both feed types."""
+NAMESPACES = {"xmlns:ev": EVENT_MODULE, "xmlns:schema": SCHEMA}
 
-    def root_attributes(self) -> dict[str, str]:
-        return {**super().root_attributes(), "xmlns:ev": EVENT_MODULE, "xmlns:schema": SCHEMA}  # type: ignore[misc]
+
+class _EventElements:
+    """The item elements above, for both feed types."""
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)  # type: ignore[misc]
@@ -67,11 +67,14 @@ class _EventElements:
 
 
 class EventRssFeed(_EventElements, Rss201rev2Feed):
-    pass
+    def rss_attributes(self) -> dict[str, str]:
+        # On <rss>, where readers look for them (Django's root_attributes are those of <channel>).
+        return {**super().rss_attributes(), **NAMESPACES}
 
 
 class EventAtomFeed(_EventElements, Atom1Feed):
-    pass
+    def root_attributes(self) -> dict[str, str]:
+        return {**super().root_attributes(), **NAMESPACES}
 
 
 class UpcomingEventsFeed(Feed):
