@@ -23,7 +23,7 @@ from crosscluster.events.demo import create_demo_events
 from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.rss import parse_rss
 from crosscluster.events.models import Event
-from crosscluster.events.services import update_event
+from crosscluster.events.services import create_event, update_event
 from crosscluster.events.times import local
 from tests.factories import EventFactory, OrganizationFactory, TopicFactory
 
@@ -322,16 +322,13 @@ def icaljs_occurrences(data, until):
         check=True,
     )
     found = json.loads(result.stdout)
+
     # ical.js computes the instants from the file's own VTIMEZONE; shown in Berlin, as the site shows them.
-    return sorted(
-        (
-            _local_text(dt.datetime.fromisoformat(o["startUtc"])),
-            _local_text(dt.datetime.fromisoformat(o["endUtc"])),
-            o["summary"],
-            o["status"],
-        )
-        for o in found
-    )
+    # All-day events are days, in no zone.
+    def moment(o, name):
+        return o[name] if o["allDay"] else _local_text(dt.datetime.fromisoformat(o[f"{name}Utc"]))
+
+    return sorted((moment(o, "start"), moment(o, "end"), o["summary"], o["status"]) for o in found)
 
 
 READERS = {"icalendar": icalendar_occurrences, "ical.js": icaljs_occurrences}
@@ -670,3 +667,27 @@ def test_subscription_links_read_oeffnen_not_the_inquiry_state_offen(client, wee
 
     assert section.count(">Öffnen</a>") == 3
     assert "Offen" not in section
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_all_day_series_download_shows_the_days_of_the_site(client, organization, time_machine, reader):
+    time_machine.move_to(berlin(2030, 3, 1, 12), tick=False)
+    series = create_event(
+        actor=None,
+        organizers=[organization],
+        title="Messetage",
+        all_day=True,
+        start=berlin(2030, 3, 18),
+        end=berlin(2030, 3, 20),  # two days: 18 and 19 March
+        rrule="FREQ=WEEKLY;COUNT=4",
+        exdates="2030-04-01",
+    )
+    rows = public_events().filter(Q(pk=series.pk) | Q(series=series)).order_by("start")
+    site = [(local(row.start).date().isoformat(), local(row.end).date().isoformat()) for row in rows]
+    assert site == [("2030-03-18", "2030-03-20"), ("2030-03-25", "2030-03-27"), ("2030-04-08", "2030-04-10")]
+
+    data = client.get(reverse("events:ics", kwargs={"pk": series.pk})).content
+
+    found = READERS[reader](data, berlin(2031, 1, 1))
+    assert [(start[:10], end[:10]) for start, end, _title, _status in found] == site
+    assert b"EXDATE;VALUE=DATE:20300401" in data and b"VTIMEZONE" not in data

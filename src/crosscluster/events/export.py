@@ -393,7 +393,8 @@ def _rule_dates(event: Event, window_end: dt.datetime) -> dict[str, dt.datetime]
     parsed = parse_ical(
         services.series_ics(unexcluded),
         horizon_start=event.start,
-        horizon_end=window_end + dt.timedelta(seconds=1),
+        # A day more: recurring-ical-events compares all-day dates with the horizon as floating times.
+        horizon_end=window_end + dt.timedelta(days=1),
     )
     return {
         occurrence.recurrence_id: occurrence.start
