@@ -23,12 +23,21 @@ def _day(day) -> SafeString:
 
 @register.simple_tag
 def event_when(event) -> SafeString:
-    """The days of an all-day event, else start and end (the end's day only when it differs)."""
+    """The days of an all-day event, else start and end (the end's day only when it differs; no end for an
+    event without duration)."""
     if event.all_day:
         first, last = event.first_day, event.last_day
         span = _day(first) if first == last else format_html("{}–{}", _day(first), _day(last))
         return format_html("{} ({})", span, _("all day"))
     start, end = timezone.localtime(event.start), timezone.localtime(event.end)
+    if end == start:  # without duration (a deadline): the moment alone, no "18:00–18:00"
+        return format_html(
+            '<time datetime="{}">{}, {}, {}</time>',
+            date_format(start, "c"),
+            date_format(start, "D"),
+            date_format(start),
+            date_format(start, "H:i"),
+        )
     if event.is_single_day:
         end_text = date_format(end, "H:i")
     else:
