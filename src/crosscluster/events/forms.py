@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -101,7 +102,7 @@ class EventForm(ServiceForm):
             "description": _(
                 "Paragraphs, bold, italics, lists and links are kept; other formatting is removed."
             ),
-            "organizers": _("Your organisations that run the event."),
+            "organizers": _("Tick the organisations that run the event: at least one of yours."),
             "price_text": _("For example “50 € for members, 80 € otherwise”."),
             "published": _("Only published events appear in the public calendar."),
             "rrule": _(
@@ -114,7 +115,17 @@ class EventForm(ServiceForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organizers"].queryset = self._organizer_choices(user)
+        organizers = self.fields["organizers"]
+        organizers.queryset = self._organizer_choices(user)
+        organizers.error_messages["required"] = gettext("Choose at least one organiser.")
+        # A manager of one organisation has nothing to choose: it is ticked, and taken if left unticked.
+        choices = list(organizers.queryset.order_by()[:2])
+        self.only_organizer = choices[0] if len(choices) == 1 else None
+        if self.only_organizer is not None:
+            organizers.required = False
+            organizers.help_text = gettext("Your organisation runs the event.")
+            if not self.instance.pk:
+                self.initial["organizers"] = [self.only_organizer.pk]
         self.fields["topics"].queryset = Topic.objects.all()
         event = self.instance
         if event.pk and event.all_day and not self.is_bound:
@@ -132,6 +143,12 @@ class EventForm(ServiceForm):
                 pk__in=current.values("pk")
             )
         return managed
+
+    def clean_organizers(self) -> Any:
+        chosen = self.cleaned_data.get("organizers")
+        if not chosen and self.only_organizer is not None:
+            return Organization.objects.filter(pk=self.only_organizer.pk)
+        return chosen
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
