@@ -243,12 +243,12 @@ def test_manage_event_list_query_count_does_not_grow_with_events(
         EventFactory(organizers=[organization])
     client.get(reverse("manage:events"))  # warms the session
 
-    # session, user, memberships (create button), count, events, organisers
-    with django_assert_num_queries(6):
+    # session, user, memberships (create button), count, events, organisers, further dates of series
+    with django_assert_num_queries(7):
         client.get(reverse("manage:events"))
     for _number in range(5):
         EventFactory(organizers=[organization])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("manage:events"))
 
 

@@ -11,21 +11,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
-from . import services
+from . import recurrence, services
 from .access import events_managed_by
 from .forms import EventForm
 from .models import Event
 from .services import EventError
 
 PAGE_SIZE = 50
+# Dates of a series the list shows; the preview of the form shows more.
+LISTED_DATES = 8
+PREVIEW_DATES = 30
 
 
 def _managed_event(request: HttpRequest, pk: int) -> Event:
@@ -51,20 +56,58 @@ def _render_form(request: HttpRequest, form: EventForm, **context: Any) -> HttpR
     )
 
 
+def _series_preview(form: EventForm) -> dict[str, Any]:
+    """The dates the series will have within the next year, expanded as saving will (services), unsaved."""
+    data = form.cleaned_data
+    event = Event(**{name: data[name] for name in ("start", "end", "all_day", "rrule", "rdates", "exdates")})
+    found, _warnings = services.series_occurrences(event)
+    dates = [event] + [
+        Event(start=start, end=end, all_day=event.all_day) for start, end in sorted(found.values())
+    ]
+    return {"dates": dates[:PREVIEW_DATES], "more": max(0, len(dates) - PREVIEW_DATES)}
+
+
+def _with_series(events: list[Event]) -> list[Event]:
+    """Give each listed event its repetition in words and its next dates (`series_dates`, with the number
+    of further ones in `more_dates`), from the prefetched occurrences."""
+    now = timezone.now()
+    for event in events:
+        event.repetition_summary = ""
+        event.series_dates, event.more_dates = [], 0
+        if event.rrule or event.rdates:
+            event.repetition_summary = recurrence.describe(
+                event.rrule,
+                start=event.start,
+                all_day=event.all_day,
+                exdates=event.exdates,
+                rdates=event.rdates,
+            )
+            upcoming = [e for e in [event, *event.listed_occurrences] if e.end >= now]
+            event.series_dates = upcoming[:LISTED_DATES]
+            event.more_dates = max(0, len(upcoming) - LISTED_DATES)
+    return events
+
+
 @login_required
 @read_only
 def event_list(request: HttpRequest) -> HttpResponse:
-    # The further dates of a series are made from its first one and edited there.
+    # The further dates of a series are made from its first one and edited there; the list shows them.
+    occurrences = Event.objects.only("pk", "start", "end", "all_day", "series_id", "duplicate_of_id")
     events = (
         events_managed_by(request.user)
         .filter(series__isnull=True)
-        .prefetch_related("organizers")
+        .prefetch_related(
+            "organizers",
+            Prefetch(
+                "occurrences", queryset=occurrences.order_by("start", "pk"), to_attr="listed_occurrences"
+            ),
+        )
         .order_by("-start", "-pk")
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "events": page.object_list,
+        "events": _with_series(list(page.object_list)),
         "is_coordinator": is_coordinator(request.user),
         "can_create": is_coordinator(request.user) or organizations_managed_by(request.user).exists(),
     }
@@ -77,12 +120,16 @@ def event_create(request: HttpRequest) -> HttpResponse:
     if not (is_coordinator(request.user) or organizations_managed_by(request.user).exists()):
         raise PermissionDenied
     form = EventForm(*bound(request), user=request.user)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        event = _call_service(form, services.create_event, actor=request.user)
-        if event is not None:
-            messages.success(request, _("The event “%(name)s” was added.") % {"name": event})
-            return redirect("manage:events")
-    return _render_form(request, form, title=_("New event"), submit_label=_("Add"))
+        if "preview" in request.POST:
+            preview = _series_preview(form)
+        else:
+            event = _call_service(form, services.create_event, actor=request.user)
+            if event is not None:
+                messages.success(request, _("The event “%(name)s” was added.") % {"name": event})
+                return redirect("manage:events")
+    return _render_form(request, form, title=_("New event"), submit_label=_("Add"), preview=preview)
 
 
 @login_required
@@ -90,12 +137,23 @@ def event_create(request: HttpRequest) -> HttpResponse:
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     form = EventForm(*bound(request), instance=event, user=request.user)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        if _call_service(form, services.update_event, event, actor=request.user) is not None:
+        if "preview" in request.POST:
+            preview = _series_preview(form)
+        elif _call_service(form, services.update_event, event, actor=request.user) is not None:
             messages.success(request, _("The event “%(name)s” was saved.") % {"name": event})
             return redirect("manage:events")
-        event.refresh_from_db()
-    return _render_form(request, form, title=_("Edit event"), submit_label=_("Save"), event=event)
+        else:
+            event.refresh_from_db()
+    return _render_form(
+        request,
+        form,
+        title=_("Edit event"),
+        submit_label=_("Save"),
+        event=event,
+        preview=preview,
+    )
 
 
 @login_required
