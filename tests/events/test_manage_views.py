@@ -243,12 +243,13 @@ def test_manage_event_list_query_count_does_not_grow_with_events(
         EventFactory(organizers=[organization])
     client.get(reverse("manage:events"))  # warms the session
 
-    # session, user, memberships (create button), count, events, organisers, further dates of series
-    with django_assert_num_queries(7):
+    # session, user, memberships (create button), count, events, organisers, duplicates, further dates
+    # (merged events and series: tests/events/test_duplicate_views.py)
+    with django_assert_num_queries(8):
         client.get(reverse("manage:events"))
     for _number in range(5):
         EventFactory(organizers=[organization])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("manage:events"))
 
 

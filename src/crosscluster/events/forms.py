@@ -635,3 +635,15 @@ class EventFilterForm(forms.Form):
     @property
     def is_filtered(self) -> bool:
         return any(self.filters().values()) or any(self.date_range())
+
+
+class SplitRequestForm(forms.Form):
+    """An organiser's request to the coordination office to split a merge (dedup.request_split)."""
+
+    message = forms.CharField(
+        label=_("Message to the coordination office"),
+        required=False,
+        max_length=2000,
+        help_text=_("Optional: why these are different events, for example a different date or audience."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

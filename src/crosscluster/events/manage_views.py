@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from crosscluster.directory.access import is_coordinator, organizations_managed_
 
 from . import recurrence, services
 from .access import events_managed_by
+from .duplicate_views import announcements, managed_event
 from .forms import EventForm
 from .models import Event
 from .services import EventError
@@ -31,15 +32,6 @@ PAGE_SIZE = 50
 # Dates of a series the list shows; the preview of the form shows more.
 LISTED_DATES = 8
 PREVIEW_DATES = 30
-
-
-def _managed_event(request: HttpRequest, pk: int) -> Event:
-    try:
-        return events_managed_by(request.user).get(pk=pk)
-    except Event.DoesNotExist:
-        if Event.objects.filter(pk=pk).exists():
-            raise PermissionDenied from None
-        raise Http404 from None
 
 
 def _call_service(form: EventForm, service: Any, *args: Any, **kwargs: Any) -> Any:
@@ -67,11 +59,18 @@ def _series_preview(form: EventForm) -> dict[str, Any]:
     return {"dates": dates[:PREVIEW_DATES], "more": max(0, len(dates) - PREVIEW_DATES)}
 
 
-def _with_series(events: list[Event]) -> list[Event]:
+def _with_series_and_duplicates(events: list[Event]) -> list[Event]:
     """Give each listed event its repetition in words and its next dates (`series_dates`, with the number
-    of further ones in `more_dates`), from the prefetched occurrences."""
+    of further ones in `more_dates`), from the prefetched occurrences; and, when it is merged with other
+    announcements, whose announcement the public sees (`shown_as`) or who else announced it."""
     now = timezone.now()
     for event in events:
+        event.shown_as = event.also_announced_by = ""
+        if event.duplicate_of is not None:
+            event.shown_as = ", ".join(org.name for org in event.duplicate_of.organizers.all())
+        elif event.duplicates.all():
+            names = {org.name: None for d in event.duplicates.all() for org in d.organizers.all()}
+            event.also_announced_by = ", ".join(names)
         event.repetition_summary = ""
         event.series_dates, event.more_dates = [], 0
         if event.rrule or event.rdates:
@@ -92,12 +91,16 @@ def _with_series(events: list[Event]) -> list[Event]:
 @read_only
 def event_list(request: HttpRequest) -> HttpResponse:
     # The further dates of a series are made from its first one and edited there; the list shows them.
+    # Of a merged event the list names the announcement the public sees (events.dedup).
     occurrences = Event.objects.only("pk", "start", "end", "all_day", "series_id", "duplicate_of_id")
     events = (
         events_managed_by(request.user)
         .filter(series__isnull=True)
+        .select_related("duplicate_of")
         .prefetch_related(
             "organizers",
+            "duplicate_of__organizers",
+            Prefetch("duplicates", queryset=Event.objects.prefetch_related("organizers").order_by("pk")),
             Prefetch(
                 "occurrences", queryset=occurrences.order_by("start", "pk"), to_attr="listed_occurrences"
             ),
@@ -107,7 +110,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "events": _with_series(list(page.object_list)),
+        "events": _with_series_and_duplicates(list(page.object_list)),
         "is_coordinator": is_coordinator(request.user),
         "can_create": is_coordinator(request.user) or organizations_managed_by(request.user).exists(),
     }
@@ -135,7 +138,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @read_write
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _managed_event(request, pk)
+    event = managed_event(request, pk)
     form = EventForm(*bound(request), instance=event, user=request.user)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -153,6 +156,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         submit_label=_("Save"),
         event=event,
         preview=preview,
+        announcements=announcements(request, event),
     )
 
 
@@ -160,7 +164,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @read_write
 def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks, POST deletes: a link or a prefetching browser never deletes anything."""
-    event = _managed_event(request, pk)
+    event = managed_event(request, pk)
     if request.method == "POST":
         name = str(event)
         services.delete_event(event, actor=request.user)
