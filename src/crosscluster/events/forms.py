@@ -70,8 +70,9 @@ class EventForm(ServiceForm):
     The editor's fields (`repeat`, `repeat_*`) are plain form fields, so it works without JavaScript; `clean`
     turns them into `rrule` with `recurrence.build_rule`. The raw rule stays for experts ("Advanced"): it is
     used when `repeat` is "custom", which is also what an existing rule shows that the editor cannot say
-    exactly (`recurrence.read_rule`). A raw rule that was edited while the editor says something else is an
-    error rather than a guess, so nothing typed is silently dropped.
+    exactly (`recurrence.read_rule`), and when a rule is typed while the editor says "never". A raw rule
+    that was edited while the editor says something else is an error rather than a guess, so nothing typed
+    is silently dropped.
     """
 
     fieldsets: ClassVar[list[tuple[Any, Any, list[str]]]] = [
