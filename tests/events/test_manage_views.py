@@ -243,10 +243,65 @@ def test_manage_event_list_query_count_does_not_grow_with_events(
         EventFactory(organizers=[organization])
     client.get(reverse("manage:events"))  # warms the session
 
-    # session, user, memberships (create button), count, events, organisers
-    with django_assert_num_queries(6):
+    # session, user, memberships (create button), count, events, organisers, duplicates, further dates
+    # (merged events and series: tests/events/test_duplicate_views.py)
+    with django_assert_num_queries(8):
         client.get(reverse("manage:events"))
     for _number in range(5):
         EventFactory(organizers=[organization])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(reverse("manage:events"))
+
+
+def test_manager_of_one_organization_need_not_tick_it(client, manager, organization):
+    """The first save of a new manager failed: the only organisation was not ticked (issue 11)."""
+    client.force_login(manager)
+
+    form = client.get(reverse("manage:event-create")).context["form"]
+    response = client.post(reverse("manage:event-create"), event_data(organization, organizers=[]))
+
+    assert "checked" in str(form["organizers"])
+    assert form["organizers"].help_text == "Ihre Organisation richtet die Veranstaltung aus."
+    assert response.status_code == 302
+    assert list(Event.objects.get().organizers.all()) == [organization]
+
+
+def test_manager_of_several_organizations_chooses_them(client, organization, other_organization):
+    user = UserFactory(email="zwei@example.org")
+    MembershipFactory(user=user, organization=organization)
+    MembershipFactory(user=user, organization=other_organization)
+    client.force_login(user)
+
+    form = client.get(reverse("manage:event-create")).context["form"]
+    refused = client.post(reverse("manage:event-create"), event_data(organization, organizers=[]))
+    chosen = client.post(
+        reverse("manage:event-create"), event_data(organization, organizers=[other_organization.pk])
+    )
+
+    assert "checked" not in str(form["organizers"])
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {"organizers": ["Wählen Sie mindestens einen Veranstalter."]}
+    assert 'href="#id_organizers_0"' in refused.content.decode()
+    assert chosen.status_code == 302
+    assert list(Event.objects.get().organizers.all()) == [other_organization]
+
+
+def test_coordinator_chooses_the_organizers(client, coordinator, organization, other_organization):
+    client.force_login(coordinator)
+
+    response = client.post(reverse("manage:event-create"), event_data(organization, organizers=[]))
+
+    assert response.context["form"].errors == {"organizers": ["Wählen Sie mindestens einen Veranstalter."]}
+    assert not Event.objects.exists()
+
+
+def test_editing_keeps_the_only_organization_when_unticked(client, manager, organization):
+    event = EventFactory(organizers=[organization])
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("manage:event-edit", kwargs={"pk": event.pk}), event_data(organization, organizers=[])
+    )
+
+    assert response.status_code == 302
+    assert list(event.organizers.all()) == [organization]

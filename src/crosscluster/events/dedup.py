@@ -33,17 +33,23 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import LCSseq
 
+from crosscluster.core.mail import queue_mail
+from crosscluster.core.models import AuditLogEntry
 from crosscluster.core.services import log_action
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.search import STOPWORDS
 
+from .access import can_manage_event
 from .listing import refresh_listed
 from .models import DuplicateDecision, Event, FeedSubscription
 from .queries import invalidate_filter_choices
@@ -697,3 +703,116 @@ def suspected_duplicates(limit: int = 100) -> list[tuple[Event, Event, float]]:
     decided = _decisions({e.identity for pair in pairs for e in pair[:2]})
     pairs = [p for p in pairs if _pair(p[0].identity, p[1].identity) not in decided]
     return pairs[:limit]
+
+
+# For the organisers --------------------------------------------------------------------------------------
+#
+# A merge decides which announcement the public sees: the canonical event's title, time and place stand
+# for the group. The organisers of the other announcements must be able to see that and what differs, and
+# ask the coordination office to split a wrong merge; only the office merges and splits.
+
+# What the public page shows of an announcement, by aspect; `differences` compares them.
+ASPECTS = {
+    "title": ("title",),
+    "when": ("start", "end", "all_day"),
+    "place": ("venue", "address", "city"),
+    "format": ("format",),
+    "online_url": ("online_url",),
+    "registration_url": ("registration_url",),
+    "price": ("is_free", "price_text"),
+    "status": ("status",),
+    "description": ("description",),
+}
+
+
+def group_of(event: Event) -> list[Event]:
+    """The announcements the public sees as one event: the canonical one first, then by start; [] when
+    the event stands alone. Organisers and feeds are loaded with them."""
+    root = event.duplicate_of_id or event.pk
+    members = list(
+        Event.objects.filter(Q(pk=root) | Q(duplicate_of_id=root))
+        .select_related("feed__organization")
+        .prefetch_related("organizers")
+        .order_by("start", "pk")
+    )
+    if len(members) < 2:
+        return []
+    return sorted(members, key=lambda member: member.pk != root)
+
+
+def differences(a: Event, b: Event) -> list[str]:
+    """The aspects (keys of ASPECTS) in which two announcements differ as the public would read them: times
+    as instants, text without surrounding space, the description as plain text."""
+
+    def value(event: Event, field: str) -> Any:
+        found = getattr(event, field)
+        if field == "description":
+            return " ".join(strip_tags(found).split())
+        return found.strip() if isinstance(found, str) else found
+
+    return [
+        aspect
+        for aspect, fields in ASPECTS.items()
+        if any(value(a, field) != value(b, field) for field in fields)
+    ]
+
+
+MAX_REQUEST_MESSAGE = 2000
+
+
+def request_split(event: Event, *, actor: Any, message: str = "") -> None:
+    """An organiser asks the coordination office to list their announcement on its own again.
+
+    Only who manages the event may ask (PermissionDenied otherwise), only for a merged event; the request is
+    an audit entry (`event.split_requested`, listed on the office's duplicates page) and a mail to the office.
+    """
+    from crosscluster.inquiries.services import coordination_emails
+
+    if actor is None or not can_manage_event(actor, event):
+        raise PermissionDenied(_("You do not manage this event."))
+    members = group_of(event)
+    if not members:
+        raise DuplicateError(_("This event is not merged with another one."))
+    message = message.strip()[:MAX_REQUEST_MESSAGE]
+    canonical = members[0]
+    with transaction.atomic():
+        log_action(
+            "event.split_requested",
+            actor=actor,
+            obj=event,
+            organization=event.organizers.order_by("pk").first(),
+            data={"canonical": canonical.pk, "group": [m.pk for m in members], "message": message},
+        )
+        path = reverse("manage:event-duplicates")
+        context = {
+            "event": event,
+            "canonical": canonical,
+            "members": members,
+            "message": message,
+            "actor": actor,
+            "duplicates_url": settings.SITE_URL.rstrip("/") + path,
+        }
+        for email in coordination_emails():
+            queue_mail(email, "events/mail/split_request", context, topic=f"events.event:{event.pk}")
+
+
+def split_requests(limit: int = 50) -> list[tuple[Any, Event]]:
+    """The organisers' open requests, newest first: (audit entry, event) for events still merged."""
+    entries = list(
+        AuditLogEntry.objects.filter(action="event.split_requested", object_type="events.event")
+        .select_related("actor", "organization")
+        .order_by("-created_at", "-pk")[: limit * 2]
+    )
+    ids = {int(entry.object_id) for entry in entries if entry.object_id.isdigit()}
+    grouped = Event.objects.filter(pk__in=ids).filter(
+        Q(duplicate_of__isnull=False) | Q(duplicates__isnull=False)
+    )
+    events = {event.pk: event for event in grouped.distinct().prefetch_related("organizers")}
+    found, seen = [], set()
+    for entry in entries:
+        event = events.get(int(entry.object_id)) if entry.object_id.isdigit() else None
+        if event is None or event.pk in seen:
+            continue
+        seen.add(event.pk)
+        found.append((entry, event))
+    return found[:limit]

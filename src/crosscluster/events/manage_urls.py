@@ -40,4 +40,10 @@ urlpatterns += [
         name="event-merge",
     ),
     path("veranstaltungen/<int:pk>/trennen/", duplicate_views.event_split, name="event-split"),
+    # What an organiser sees of a merge, and their request to split it.
+    path(
+        "veranstaltungen/<int:pk>/ankuendigungen/",
+        duplicate_views.event_announcements,
+        name="event-announcements",
+    ),
 ]

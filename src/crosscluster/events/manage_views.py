@@ -11,30 +11,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
-from . import services
+from . import recurrence, services
 from .access import events_managed_by
+from .duplicate_views import announcements, managed_event
 from .forms import EventForm
 from .models import Event
 from .services import EventError
 
 PAGE_SIZE = 50
-
-
-def _managed_event(request: HttpRequest, pk: int) -> Event:
-    try:
-        return events_managed_by(request.user).get(pk=pk)
-    except Event.DoesNotExist:
-        if Event.objects.filter(pk=pk).exists():
-            raise PermissionDenied from None
-        raise Http404 from None
+# Dates of a series the list shows; the preview of the form shows more.
+LISTED_DATES = 8
+PREVIEW_DATES = 30
 
 
 def _call_service(form: EventForm, service: Any, *args: Any, **kwargs: Any) -> Any:
@@ -51,20 +48,69 @@ def _render_form(request: HttpRequest, form: EventForm, **context: Any) -> HttpR
     )
 
 
+def _series_preview(form: EventForm) -> dict[str, Any]:
+    """The dates the series will have within the next year, expanded as saving will (services), unsaved."""
+    data = form.cleaned_data
+    event = Event(**{name: data[name] for name in ("start", "end", "all_day", "rrule", "rdates", "exdates")})
+    found, _warnings = services.series_occurrences(event)
+    dates = [event] + [
+        Event(start=start, end=end, all_day=event.all_day) for start, end in sorted(found.values())
+    ]
+    return {"dates": dates[:PREVIEW_DATES], "more": max(0, len(dates) - PREVIEW_DATES)}
+
+
+def _with_series_and_duplicates(events: list[Event]) -> list[Event]:
+    """Give each listed event its repetition in words and its next dates (`series_dates`, with the number
+    of further ones in `more_dates`), from the prefetched occurrences; and, when it is merged with other
+    announcements, whose announcement the public sees (`shown_as`) or who else announced it."""
+    now = timezone.now()
+    for event in events:
+        event.shown_as = event.also_announced_by = ""
+        if event.duplicate_of is not None:
+            event.shown_as = ", ".join(org.name for org in event.duplicate_of.organizers.all())
+        elif event.duplicates.all():
+            names = {org.name: None for d in event.duplicates.all() for org in d.organizers.all()}
+            event.also_announced_by = ", ".join(names)
+        event.repetition_summary = ""
+        event.series_dates, event.more_dates = [], 0
+        if event.rrule or event.rdates:
+            event.repetition_summary = recurrence.describe(
+                event.rrule,
+                start=event.start,
+                all_day=event.all_day,
+                exdates=event.exdates,
+                rdates=event.rdates,
+            )
+            upcoming = [e for e in [event, *event.listed_occurrences] if e.end >= now]
+            event.series_dates = upcoming[:LISTED_DATES]
+            event.more_dates = max(0, len(upcoming) - LISTED_DATES)
+    return events
+
+
 @login_required
 @read_only
 def event_list(request: HttpRequest) -> HttpResponse:
-    # The further dates of a series are made from its first one and edited there.
+    # The further dates of a series are made from its first one and edited there; the list shows them.
+    # Of a merged event the list names the announcement the public sees (events.dedup).
+    occurrences = Event.objects.only("pk", "start", "end", "all_day", "series_id", "duplicate_of_id")
     events = (
         events_managed_by(request.user)
         .filter(series__isnull=True)
-        .prefetch_related("organizers")
+        .select_related("duplicate_of")
+        .prefetch_related(
+            "organizers",
+            "duplicate_of__organizers",
+            Prefetch("duplicates", queryset=Event.objects.prefetch_related("organizers").order_by("pk")),
+            Prefetch(
+                "occurrences", queryset=occurrences.order_by("start", "pk"), to_attr="listed_occurrences"
+            ),
+        )
         .order_by("-start", "-pk")
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "events": page.object_list,
+        "events": _with_series_and_duplicates(list(page.object_list)),
         "is_coordinator": is_coordinator(request.user),
         "can_create": is_coordinator(request.user) or organizations_managed_by(request.user).exists(),
     }
@@ -77,32 +123,48 @@ def event_create(request: HttpRequest) -> HttpResponse:
     if not (is_coordinator(request.user) or organizations_managed_by(request.user).exists()):
         raise PermissionDenied
     form = EventForm(*bound(request), user=request.user)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        event = _call_service(form, services.create_event, actor=request.user)
-        if event is not None:
-            messages.success(request, _("The event “%(name)s” was added.") % {"name": event})
-            return redirect("manage:events")
-    return _render_form(request, form, title=_("New event"), submit_label=_("Add"))
+        if "preview" in request.POST:
+            preview = _series_preview(form)
+        else:
+            event = _call_service(form, services.create_event, actor=request.user)
+            if event is not None:
+                messages.success(request, _("The event “%(name)s” was added.") % {"name": event})
+                return redirect("manage:events")
+    return _render_form(request, form, title=_("New event"), submit_label=_("Add"), preview=preview)
 
 
 @login_required
 @read_write
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _managed_event(request, pk)
+    event = managed_event(request, pk)
     form = EventForm(*bound(request), instance=event, user=request.user)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        if _call_service(form, services.update_event, event, actor=request.user) is not None:
+        if "preview" in request.POST:
+            preview = _series_preview(form)
+        elif _call_service(form, services.update_event, event, actor=request.user) is not None:
             messages.success(request, _("The event “%(name)s” was saved.") % {"name": event})
             return redirect("manage:events")
-        event.refresh_from_db()
-    return _render_form(request, form, title=_("Edit event"), submit_label=_("Save"), event=event)
+        else:
+            event.refresh_from_db()
+    return _render_form(
+        request,
+        form,
+        title=_("Edit event"),
+        submit_label=_("Save"),
+        event=event,
+        preview=preview,
+        announcements=announcements(request, event),
+    )
 
 
 @login_required
 @read_write
 def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks, POST deletes: a link or a prefetching browser never deletes anything."""
-    event = _managed_event(request, pk)
+    event = managed_event(request, pk)
     if request.method == "POST":
         name = str(event)
         services.delete_event(event, actor=request.user)

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import icalendar
-from dateutil.rrule import rrulestr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
@@ -38,6 +37,7 @@ from .feeds.ical import REFUSED_FREQUENCIES, parse_ical
 from .listing import refresh_listed
 from .models import Event, FeedSubscription
 from .queries import invalidate_filter_choices
+from .recurrence import rule_dates
 from .times import all_day_dates, local, midnight
 
 
@@ -596,7 +596,8 @@ def check_series(event: Event) -> None:
         text = event.rrule.strip().removeprefix("RRULE:")
         try:
             rule = icalendar.vRecur.from_ical(text)
-            rrulestr(text, dtstart=local(event.start).replace(tzinfo=None))
+            # As iCalendar allows: an UNTIL in UTC (what the form writes) or floating, or a date.
+            rule_dates(text, start=event.start, all_day=event.all_day)
         except (ValueError, TypeError) as exc:
             raise EventError(
                 _("The repetition rule cannot be read: %(error)s") % {"error": str(exc) or text}
