@@ -286,6 +286,22 @@ def _is_floating(value: Any) -> bool:
     return isinstance(value, dt.datetime) and value.tzinfo is None
 
 
+_FLOATING_CANDIDATES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _has_floating(properties: Properties) -> bool:
+    """Whether any time of the event is floating (cheap: most feeds have none, and this runs per event)."""
+    for name in _FLOATING_CANDIDATES:
+        prop = properties.get(name)
+        if prop is None:
+            continue
+        for item in prop if isinstance(prop, list) else [prop]:
+            values = [value.dt for value in item.dts] if hasattr(item, "dts") else [getattr(item, "dt", None)]
+            if any(_is_floating(value) for value in values):
+                return True
+    return False
+
+
 def _localize_floating(component: icalendar.cal.Component, zone: dt.tzinfo) -> None:
     """Floating times (no TZID, no Z) of the VEVENT in `zone`, all of them alike.
 
@@ -505,7 +521,8 @@ def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid:
                 )
             )
             break
-    _localize_floating(component, display_zone())
+    if _has_floating(properties):
+        _localize_floating(component, display_zone())
     start = component.decoded("DTSTART")
     if not isinstance(start, dt.date):
         raise _Skip(_("The start (DTSTART) is not a date."))
@@ -812,7 +829,7 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
     events = [component for component in calendar.subcomponents if component.name == "VEVENT"]
     for component, (block, block_uid) in zip(events, good, strict=False):
         line = block.first + 1
-        uid = " ".join(str(component.get("UID", "")).split()) or block_uid
+        uid = block_uid or " ".join(str(component.get("UID", "")).split())
         if not uid:
             uid = "no-uid-" + hashlib.sha256("\n".join(block.lines).encode()).hexdigest()[:24]
             result.warnings.append(
