@@ -33,7 +33,7 @@ run: setup
 	  $(CC) scheduler & \
 	  $(CC) runserver $(HOST):$(PORT)
 
-## Browser-test prerequisites: Debian's Chromium (when root and missing) and axe-core from npm.
+## Browser-test prerequisites: Debian's Chromium (when root and missing), axe-core and ical.js from npm.
 browser-deps:
 	@bash tests/browser/install-deps.sh
 

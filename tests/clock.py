@@ -4,8 +4,8 @@ A test that is right only on the day it was written fails on some other day, and
 day comes. So the suite also runs with the process clock moved to days on which date code tends to break:
 a Monday and a Sunday (the week pages, "next Monday"), the night the clocks go forward (01:30 exists,
 02:30 does not) and back (02:30 happens twice), New Year's Eve late in the evening (the local date is
-not the UTC date's successor yet, the year and ISO week change), a leap day and Christmas Eve (holidays
-and deadlines).
+not the UTC date's successor yet, the year and ISO week change), a leap day, Christmas Eve (holidays
+and deadlines), and a day five years on (fixed dates that a test takes for the future).
 
 How: `CROSSCLUSTER_TEST_NOW` names a hard day or gives an ISO moment; `tests/conftest.py` then starts
 time-machine for the whole run, ticking from that moment. time-machine rather than libfaketime: it is a
@@ -67,6 +67,8 @@ HARD_DAYS: dict[str, tuple[Callable[[int], list[dt.date]], dt.time]] = {
     "christmas-eve": (lambda y: [dt.date(y, 12, 24)], dt.time(10, 0)),
     "new-years-eve-2330": (lambda y: [dt.date(y, 12, 31)], dt.time(23, 30)),
     "leap-day": (_leap_day, dt.time(12, 0)),
+    # Fixed dates that a test takes for the future ("2030") go stale one day: this finds them years ahead.
+    "five-years-on": (lambda y: [dt.date(y + 5, 6, 16)], dt.time(10, 0)),
 }
 
 

@@ -1,6 +1,8 @@
 """Fixtures for every test: people in each role and a small directory they work on."""
 
+import datetime as dt
 import os
+import zoneinfo
 
 import pytest
 import time_machine
@@ -77,6 +79,13 @@ def _german_by_default():
     """A request to /en/ activates English for the thread; start every test in the default language."""
     with translation.override("de"):
         yield
+
+
+@pytest.fixture
+def before_2030(time_machine):
+    """The clock on 1 January 2030, ticking: tests whose fixed dates in 2030 must lie ahead say so with
+    this, and keep passing once that year has come."""
+    time_machine.move_to(dt.datetime(2030, 1, 1, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")))
 
 
 @pytest.fixture

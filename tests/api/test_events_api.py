@@ -61,7 +61,7 @@ def problem_422(path: str, field: str, detail: str, code: str) -> dict:
 
 
 @pytest.fixture
-def events(organization, other_organization, topic):
+def events(before_2030, organization, other_organization, topic):
     wasserstoff = TopicFactory(slug="wasserstoff", name="Wasserstoff")
     hidden = OrganizationFactory(slug="versteckt", published=False)
     return {
@@ -222,6 +222,29 @@ def test_event_detail_returns_the_event_or_404(api_client, events):
             "detail": f"There is no event {events[hidden].pk}.",
             "instance": path,
         }
+
+
+def test_event_description_is_text_with_paragraphs_line_breaks_and_items(api_client, organization):
+    """Not "A.BC": the structure of the HTML description survives as plain text, escaped once (JSON)."""
+    start = berlin(2030, 6, 3, 18)
+    event = EventFactory(
+        organizers=[organization],
+        title="Kosten: 10,50 €; Ort: C:\\Halle",
+        description="<p>A.</p><p>B<br>C</p><ul><li>Eins &amp; zwei</li><li>Drei</li></ul>",
+        start=start,
+        end=start,
+    )
+
+    response = api_client.get(f"/api/v1/events/{event.pk}")
+
+    assert response.json() == payload(
+        event,
+        title="Kosten: 10,50 €; Ort: C:\\Halle",
+        description="A.\n\nB\nC\n\n- Eins & zwei\n- Drei",
+        start="2030-06-03T16:00:00Z",
+        end="2030-06-03T16:00:00Z",  # without duration: it ends when it starts
+        organizers=["polymer-netz"],
+    )
 
 
 def test_events_ics_has_the_filtered_events(api_client, events):

@@ -320,7 +320,7 @@ def test_merge_and_split_refuse_nonsense(coordinator, organization):
         split_event(event, actor=coordinator)
 
 
-def test_suspected_duplicates_are_listed_but_not_merged(organization, other_organization):
+def test_suspected_duplicates_are_listed_but_not_merged(before_2030, organization, other_organization):
     a = entered(organization, title="Netzwerktreffen Kunststoff und Recycling")
     b = entered(
         other_organization,

@@ -42,7 +42,7 @@ def other_manager(other_organization):
 
 
 @pytest.fixture
-def events(organization, other_organization):
+def events(before_2030, organization, other_organization):
     """A merged pair, and a pair that is only suspected (same titles, different hours)."""
     return {
         "canonical": entered(organization, "Wasserstoffforum Thüringen"),

@@ -146,7 +146,7 @@ def test_event_list_escapes_titles(client, organization):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_event_list_shows_berlin_time(client, organization):
+def test_event_list_shows_berlin_time(before_2030, client, organization):
     """The test settings run in Pacific/Auckland; pages must still say 18:00 for 18:00 in Berlin."""
     EventFactory(organizers=[organization], start=berlin(2030, 7, 1, 18, 0), end=berlin(2030, 7, 1, 20, 0))
 
@@ -327,6 +327,221 @@ def test_event_detail_has_schema_org_json_ld(client, organization, topic):
     assert reverse("events:ics", kwargs={"pk": event.pk}) in html
 
 
+# What Google's event rich result requires and recommends (developers.google.com/search/docs/appearance/
+# structured-data/event), as rules: a page whose JSON-LD breaks one is not shown as an event.
+SCHEMA = "https://schema.org/"
+EVENT_STATUSES = {
+    SCHEMA + name
+    for name in ("EventScheduled", "EventCancelled", "EventPostponed", "EventRescheduled", "EventMovedOnline")
+}
+ATTENDANCE = {
+    SCHEMA + "OfflineEventAttendanceMode": {"Place"},
+    SCHEMA + "OnlineEventAttendanceMode": {"VirtualLocation"},
+    SCHEMA + "MixedEventAttendanceMode": {"Place", "VirtualLocation"},
+}
+
+
+def _moment(value):
+    """A date or a date-time with its UTC offset (Google: ISO 8601, the offset given)."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    moment = dt.datetime.fromisoformat(value)
+    assert moment.tzinfo is not None, f"{value} has no UTC offset"
+    return moment
+
+
+def google_event_problems(data):
+    problems = []
+
+    def check(condition, message):
+        if not condition:
+            problems.append(message)
+
+    check(data.get("@context") in ("https://schema.org", "http://schema.org"), "@context")
+    check(data.get("@type") == "Event", "@type")
+    check(isinstance(data.get("name"), str) and data["name"].strip(), "name is required")
+    try:
+        start = _moment(data["startDate"])
+        if "endDate" in data:
+            end = _moment(data["endDate"])
+            check(type(end) is type(start), "startDate and endDate are both dates or both times")
+            check(end >= start, "endDate before startDate")
+    except (KeyError, ValueError, AssertionError) as exc:
+        problems.append(f"startDate/endDate: {exc}")
+    locations = data.get("location")
+    locations = locations if isinstance(locations, list) else [locations] if locations else []
+    check(locations, "location is required")
+    for location in locations:
+        if location.get("@type") == "Place":
+            address = location.get("address")
+            if isinstance(address, dict):
+                check(address.get("@type") == "PostalAddress", "address is a PostalAddress")
+                check(
+                    any(address.get(key) for key in ("streetAddress", "addressLocality", "addressRegion")),
+                    "the address names a street, a place or a region",
+                )
+            else:
+                check(isinstance(address, str) and address.strip(), "Place.address is required")
+            check(location.get("name"), "Place.name")
+        elif location.get("@type") == "VirtualLocation":
+            check(str(location.get("url", "")).startswith(("https://", "http://")), "VirtualLocation.url")
+        else:
+            problems.append(f"location type {location.get('@type')}")
+    mode = data.get("eventAttendanceMode")
+    check(mode in ATTENDANCE, "eventAttendanceMode")
+    check(
+        {location.get("@type") for location in locations} == ATTENDANCE.get(mode), "mode and location agree"
+    )
+    check(data.get("eventStatus") in EVENT_STATUSES, "eventStatus")
+    offers = data.get("offers", [])
+    for offer in offers if isinstance(offers, list) else [offers]:
+        check(offer.get("@type") == "Offer", "Offer")
+        check(re.fullmatch(r"\d+(\.\d{1,2})?", str(offer.get("price", ""))), "Offer.price is a number")
+        check(re.fullmatch(r"[A-Z]{3}", str(offer.get("priceCurrency", ""))), "Offer.priceCurrency")
+        check(str(offer.get("url", "")).startswith("http"), "Offer.url")
+    for organizer in data.get("organizer", []):
+        check(
+            organizer.get("name") and str(organizer.get("url", "")).startswith("http"), "organizer name/url"
+        )
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        # A feed event: its LOCATION is one line in `venue`.
+        (
+            {"venue": "Volkshaus, Carl-Zeiß-Platz 15, 07743 Jena", "address": "", "city": ""},
+            {
+                "location": {
+                    "@type": "Place",
+                    "name": "Volkshaus, Carl-Zeiß-Platz 15, 07743 Jena",
+                    "address": "Volkshaus, Carl-Zeiß-Platz 15, 07743 Jena",
+                }
+            },
+        ),
+        # A feed event without LOCATION: the page names no place; the organisers' region.
+        (
+            {"venue": "", "address": "", "city": ""},
+            {
+                "location": {
+                    "@type": "Place",
+                    "name": "Der Ort wird noch bekannt gegeben",
+                    "address": {
+                        "@type": "PostalAddress",
+                        "addressCountry": "DE",
+                        "addressRegion": "Thüringen",
+                    },
+                }
+            },
+        ),
+        # Online without a link yet: the event page, where it will be announced.
+        (
+            {"format": Event.Format.ONLINE, "venue": "", "address": "", "city": ""},
+            {
+                "location": {"@type": "VirtualLocation", "url": "EVENT_URL"},
+                "eventAttendanceMode": SCHEMA + "OnlineEventAttendanceMode",
+            },
+        ),
+        (
+            {
+                "format": Event.Format.HYBRID,
+                "online_url": "https://meet.example.org/x",
+                "address": "",
+                "city": "",
+                "venue": "Halle 2",
+            },
+            {
+                "location": [
+                    {"@type": "Place", "name": "Halle 2", "address": "Halle 2"},
+                    {"@type": "VirtualLocation", "url": "https://meet.example.org/x"},
+                ],
+                "eventAttendanceMode": SCHEMA + "MixedEventAttendanceMode",
+            },
+        ),
+        ({"status": Event.Status.CANCELLED}, {"eventStatus": SCHEMA + "EventCancelled"}),
+        ({"status": Event.Status.POSTPONED}, {"eventStatus": SCHEMA + "EventPostponed"}),
+        # A price that names amounts: an Offer each; one that names none: no offers.
+        (
+            {"is_free": False, "price_text": "40 € für Mitglieder, 80 € für Gäste"},
+            {
+                "offers": [
+                    {
+                        "@type": "Offer",
+                        "url": "EVENT_URL",
+                        "price": "40",
+                        "priceCurrency": "EUR",
+                        "name": "40 € für Mitglieder",
+                    },
+                    {
+                        "@type": "Offer",
+                        "url": "EVENT_URL",
+                        "price": "80",
+                        "priceCurrency": "EUR",
+                        "name": "80 € für Gäste",
+                    },
+                ]
+            },
+        ),
+        (
+            {"is_free": False, "price_text": "12,50 EUR", "registration_url": "https://tickets.example.org/"},
+            {
+                "offers": {
+                    "@type": "Offer",
+                    "url": "https://tickets.example.org/",
+                    "price": "12.50",
+                    "priceCurrency": "EUR",
+                }
+            },
+        ),
+        ({"is_free": False, "price_text": "auf Anfrage"}, {"offers": None}),
+        (
+            {"is_free": True},
+            {"offers": {"@type": "Offer", "url": "EVENT_URL", "price": "0", "priceCurrency": "EUR"}},
+        ),
+        # Zero length: it ends when it starts.
+        ({"end": berlin(2030, 6, 3, 9, 0)}, {"endDate": "2030-06-03T09:00:00+02:00"}),
+    ],
+)
+def test_every_event_page_is_a_valid_google_event(client, organization, fields, expected):
+    times = {"start": berlin(2030, 6, 3, 9, 0), "end": berlin(2030, 6, 3, 17, 0)}
+    event = EventFactory(organizers=[organization], **{**times, **fields})
+    url = f"http://testserver/veranstaltungen/{event.pk}/"
+
+    data = json_ld(client.get(reverse("events:detail", kwargs={"pk": event.pk})))
+
+    assert google_event_problems(data) == []
+    for key, value in expected.items():
+        value = json.loads(json.dumps(value).replace("EVENT_URL", url))
+        assert data.get(key) == value, key
+
+
+def test_google_event_rules_catch_what_was_wrong():
+    """The rules above fail the JSON-LD the pages had: no location, an inclusive all-day end given as the
+    exclusive one would still pass, so that is checked by value; offers without a price fail."""
+    base = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": "Termin",
+        "startDate": "2030-06-03T09:00:00+02:00",
+        "eventStatus": SCHEMA + "EventScheduled",
+        "eventAttendanceMode": SCHEMA + "OnlineEventAttendanceMode",
+    }
+    assert "location is required" in google_event_problems(base)
+    offer = {"offers": {"@type": "Offer", "url": "https://x.example/", "description": "40 €"}}
+    assert "Offer.price is a number" in google_event_problems({**base, **offer})
+
+
+def test_event_without_duration_shows_its_moment_only(client, organization):
+    start = berlin(2030, 6, 3, 18, 0)
+    event = EventFactory(organizers=[organization], title="Bewerbungsschluss", start=start, end=start)
+
+    html = client.get(reverse("events:detail", kwargs={"pk": event.pk})).content.decode()
+
+    assert '<time datetime="2030-06-03T18:00:00+02:00">Mo, 3. Juni 2030, 18:00</time>' in html
+    assert "18:00–" not in html and "18:00</time>–" not in html
+
+
 def test_event_detail_json_ld_cannot_close_the_script(client, organization):
     event = EventFactory(organizers=[organization], title="</script><script>alert(1)</script>")
 
@@ -345,7 +560,9 @@ def test_event_detail_all_day_json_ld_uses_dates(client, organization):
 
     data = json_ld(client.get(reverse("events:detail", kwargs={"pk": event.pk})))
 
-    assert (data["startDate"], data["endDate"]) == ("2030-06-03", "2030-06-05")
+    # schema.org's endDate is the last day; the stored (iCalendar) end is the day after it.
+    assert (data["startDate"], data["endDate"]) == ("2030-06-03", "2030-06-04")
+    assert google_event_problems(data) == []
 
 
 @pytest.mark.parametrize(
@@ -449,7 +666,7 @@ def test_unused_topic_filter_choices_exist(client, db):
     assert "wasserstoff" in client.get(reverse("events:list")).content.decode()
 
 
-def test_event_pages_render_in_english(client, organization):
+def test_event_pages_render_in_english(before_2030, client, organization):
     event = EventFactory(
         organizers=[organization],
         title="Plastics day",

@@ -56,8 +56,14 @@ class EventOut(Schema):
     id: int
     title: str
     url: str = Field(..., description="Absolute URL of the event's public page.")
-    ical_url: str = Field(..., description="Absolute URL of the event's .ics file.")
-    description: str = Field(..., description="Plain text.")
+    ical_url: str = Field(
+        ..., description="Absolute URL of the event's .ics file; for the first date of a series, the series."
+    )
+    description: str = Field(
+        ...,
+        description="Plain text: paragraphs separated by a blank line, line breaks kept, list items on "
+        "lines of their own, a link's address after its words.",
+    )
     start: dt.datetime
     end: dt.datetime = Field(..., description="For all-day events midnight after the last day (exclusive).")
     all_day: bool

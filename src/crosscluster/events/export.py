@@ -6,18 +6,28 @@ newer. All-day events are exported as dates with an exclusive DTEND, exactly as 
 """
 
 import contextlib
+import copy
 import datetime as dt
-import html
 import json
+import re
+from collections.abc import Iterable
+from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 import icalendar
+from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.utils.html import strip_tags
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
+from crosscluster.core.memo import for_short_texts
+
+from . import queries, services
+from .feeds.ical import parse_ical
 from .models import Event
-from .times import all_day_dates, local
+from .times import all_day_dates, local, midnight
+from .vtimezone import vtimezone_lines
 
 ICAL_STATUS = {
     Event.Status.SCHEDULED: "CONFIRMED",
@@ -59,9 +69,119 @@ def map_url(event: Event) -> str:
     return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
 
 
+# The stored description is HTML cleaned by core.sanitize (p, br, lists, headings, quotes, links). Calendar
+# programs, the API and JSON-LD want text, and text keeps what the tags meant: a blank line between
+# paragraphs, a line break for <br>, each list item on a line of its own. Django's `strip_tags` glued
+# `<p>A.</p><p>B</p>` to "A.B".
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "pre"}
+_LISTS = {"ul", "ol"}
+_PARAGRAPH, _LINE = "\n\n", "\n"
+_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's white space; a no-break space stays
+
+
+class _TextWriter(HTMLParser):
+    """Collects text and breaks; `text()` joins them. Entities are decoded once, by the parser."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str | tuple[str, str]] = []  # text, or ("break", _PARAGRAPH | _LINE), ("marker", …)
+        self.lists: list[list] = []  # [tag, items so far] of the open lists
+        self.links: list[tuple[str, int]] = []  # href and where its text begins
+
+    def _break(self, kind: str) -> None:
+        self.parts.append(("break", kind))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self._break(_PARAGRAPH)
+        elif tag in _LISTS:
+            self._break(_LINE if self.lists else _PARAGRAPH)
+            self.lists.append([tag, 0])
+        elif tag == "li":
+            self._break(_LINE)
+            kind, count = self.lists[-1] if self.lists else ("ul", 0)
+            if self.lists:
+                self.lists[-1][1] = count + 1
+            indent = "  " * max(len(self.lists) - 1, 0)
+            self.parts.append(("marker", f"{indent}{count + 1}. " if kind == "ol" else f"{indent}- "))
+        elif tag == "br":
+            self._break(_LINE)
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.parts)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self._break(_PARAGRAPH)
+        elif tag in _LISTS:
+            if self.lists:
+                self.lists.pop()
+            self._break(_LINE if self.lists else _PARAGRAPH)
+        elif tag == "li":
+            self._break(_LINE)
+        elif tag == "a" and self.links:
+            # A link's target would be lost in text: it follows the link's words, unless they are the address.
+            href, begin = self.links.pop()
+            words = " ".join("".join(p for p in self.parts[begin:] if isinstance(p, str)).split())
+            target = href.removeprefix("mailto:").removeprefix("tel:")
+            if href.startswith(("http://", "https://", "mailto:", "tel:")) and target not in words:
+                self.parts.append(f" ({target})" if words else target)
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def text(self) -> str:
+        lines: list[str] = []
+        line, pending = "", ""  # the line being written; the strongest break since the last text
+        for part in self.parts:
+            if isinstance(part, tuple):
+                kind, value = part
+                if kind == "break":
+                    if len(value) > len(pending):
+                        pending = value
+                    continue
+                piece = value  # a list marker: kept as written, at the start of its line
+            else:
+                piece = _SPACES.sub(" ", part)
+                if not piece.strip(" "):
+                    if line and not line.endswith(" ") and not pending:
+                        line += " "
+                    continue
+            if pending:
+                if line.strip():
+                    lines.append(line.rstrip(" "))
+                    if pending == _PARAGRAPH:
+                        lines.append("")
+                elif lines and pending == _PARAGRAPH and lines[-1] != "":
+                    lines.append("")
+                line, pending = "", ""
+            if not line:
+                piece = piece if isinstance(part, tuple) else piece.lstrip(" ")
+            elif line.endswith(" ") and piece.startswith(" "):
+                piece = piece.lstrip(" ")
+            line += piece
+        if line.strip():
+            lines.append(line.rstrip(" "))
+        return "\n".join(lines).strip("\n")
+
+
+@for_short_texts()
+def html_to_text(value: str) -> str:
+    """Plain text of (cleaned) HTML with its paragraphs, line breaks and list items; see `_TextWriter`.
+    Remembered for short texts: the occurrences of a series and a network's events repeat theirs."""
+    if "<" not in value and "&" not in value:
+        return value.strip()
+    writer = _TextWriter()
+    writer.feed(value)
+    writer.close()
+    return writer.text()
+
+
 def plain_description(event: Event) -> str:
-    """The description as text: tags dropped, entities such as `&amp;` turned back into characters."""
-    return html.unescape(strip_tags(event.description)).strip()
+    """The description as text (`html_to_text`): for calendar files, the API and JSON-LD."""
+    return html_to_text(event.description)
 
 
 # The iCalendar text is written here directly (RFC 5545: escaped text, lines folded at 75 octets, CRLF)
@@ -100,6 +220,10 @@ def _utc(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _local(value: dt.datetime) -> str:
+    return local(value).strftime("%Y%m%dT%H%M%S")
+
+
 def _header(extra: list[str]) -> list[str]:
     return [
         "BEGIN:VCALENDAR",
@@ -109,15 +233,10 @@ def _header(extra: list[str]) -> list[str]:
     ]
 
 
-def calendar_text(header: list[str], events: list[list[str]]) -> bytes:
-    """A VCALENDAR of these unfolded property lines and VEVENTs (from `event_lines`)."""
-    lines = [*_header(header), *(line for event in events for line in event), "END:VCALENDAR"]
+def calendar_text(header: list[str], events: list[list[str]], timezones: list[str] = ()) -> bytes:
+    """A VCALENDAR of these unfolded property lines, VTIMEZONE lines and VEVENTs (from `event_lines`)."""
+    lines = [*_header(header), *timezones, *(line for event in events for line in event), "END:VCALENDAR"]
     return "".join(map(_fold, lines)).encode()
-
-
-def event_ics(event: Event, url: str) -> bytes:
-    """The single-event download: a recurring event comes with its rule, so it is added as a series."""
-    return calendar_text([], [event_lines(event, url, with_rule=True)])
 
 
 # The fields `event_lines` reads: subscriptions load only these (`QuerySet.only`), not the search text and
@@ -137,16 +256,35 @@ ICS_FIELDS = (
     "created_at",
     "updated_at",
 )
+# A postponed event has no iCalendar status of its own (TENTATIVE is the nearest); this property says it,
+# and feeds.ical reads it back (docs/events.md).
+STATUS_PROPERTY = "X-EVENT-STATUS"
 
 
-def event_lines(event: Event, url: str, categories: list[str] = (), *, with_rule: bool = False) -> list[str]:
+def event_lines(
+    event: Event,
+    url: str,
+    categories: Iterable[str] = (),
+    *,
+    stamp: dt.datetime,
+    in_zone: bool = False,
+    recurrence: Iterable[str] = (),
+    uid: str | None = None,
+) -> list[str]:
     """One VEVENT as unfolded lines; the single-event download and the subscription feeds
-    (events.publishing) share it. Subscriptions leave out the rule: they list every occurrence as an
-    event of its own (services.expand_series), and a calendar program would otherwise show each twice."""
+    (events.publishing) share it.
+
+    `stamp` is DTSTAMP, the moment the file is written (RFC 5545 3.8.7.2: in a published calendar, when the
+    iCalendar object was created); LAST-MODIFIED is the event's last change. Times are UTC, or with
+    `in_zone` local times with the display zone's TZID (a series: its rule repeats local times, so 18:00
+    stays 18:00 across the change to summer time; the file then needs the VTIMEZONE). `recurrence` are
+    RRULE, RDATE, EXDATE or RECURRENCE-ID lines. An event without duration has no DTEND (RFC 5545 3.6.1:
+    it then ends when it starts; a DTEND must lie after DTSTART).
+    """
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{escape_text(event_uid(event))}",
-        f"DTSTAMP:{_utc(event.updated_at)}",
+        f"UID:{escape_text(uid or event_uid(event))}",
+        f"DTSTAMP:{_utc(stamp)}",
         f"LAST-MODIFIED:{_utc(event.updated_at)}",
         f"SEQUENCE:{event_sequence(event)}",
         f"SUMMARY:{escape_text(event.title)}",
@@ -154,13 +292,16 @@ def event_lines(event: Event, url: str, categories: list[str] = (), *, with_rule
     if event.all_day:
         first, end = all_day_dates(event.start, event.end)
         lines += [f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{end:%Y%m%d}"]
+    elif in_zone:
+        zone = settings.DISPLAY_TIME_ZONE
+        lines.append(f"DTSTART;TZID={zone}:{_local(event.start)}")
+        if event.end > event.start:
+            lines.append(f"DTEND;TZID={zone}:{_local(event.end)}")
     else:
-        lines += [f"DTSTART:{_utc(event.start)}", f"DTEND:{_utc(event.end)}"]
-    if event.rrule and with_rule:
-        # A rule we cannot read is left out rather than breaking the download.
-        with contextlib.suppress(ValueError):
-            rule = icalendar.vRecur.from_ical(event.rrule.removeprefix("RRULE:"))
-            lines.append("RRULE:" + rule.to_ical().decode())
+        lines.append(f"DTSTART:{_utc(event.start)}")
+        if event.end > event.start:
+            lines.append(f"DTEND:{_utc(event.end)}")
+    lines += recurrence
     description = plain_description(event)
     if event.online_url:
         description = f"{description}\n\n{event.online_url}".strip()
@@ -170,16 +311,234 @@ def event_lines(event: Event, url: str, categories: list[str] = (), *, with_rule
         lines.append(f"LOCATION:{escape_text(location_text(event))}")
     lines.append(f"URL:{url}")
     lines.append(f"STATUS:{ICAL_STATUS.get(event.status, 'CONFIRMED')}")
+    if event.status == Event.Status.POSTPONED:
+        lines.append(f"{STATUS_PROPERTY}:POSTPONED")
     if categories:
         lines.append("CATEGORIES:" + ",".join(map(escape_text, categories)))
     lines.append("END:VEVENT")
     return lines
 
 
+def event_ics(event: Event, base: str, *, now: dt.datetime | None = None) -> bytes:
+    """The single-event download; `base` is the site's address (`https://host`) for the page URLs.
+
+    The first event of an entered series comes as the series (`series_ics`), so it is added as one; any
+    other event, an occurrence of a series too, as itself.
+    """
+    now = now or timezone.now()
+    if event.series_id is None and (event.rrule or event.rdates):
+        return series_ics(event, base, now=now)
+    return calendar_text([], [event_lines(event, base + event.get_absolute_url(), stamp=now)])
+
+
+# A series ------------------------------------------------------------------------------------------------
+#
+# An entered series is stored as its first event (with RRULE, RDATE and EXDATE in Berlin time) and one row
+# per further occurrence (services.expand_series). The download gives calendar programs the series itself,
+# as RFC 5545 writes one: DTSTART and DTEND in local time with the display zone's TZID and its VTIMEZONE
+# (a rule on UTC times moves every date after a change to or from summer time by an hour), the rule, and
+# whatever makes the program show exactly the dates the site shows up to the last stored occurrence:
+# - a date of the rule without a public row (left out by EXDATE, deleted, unpublished, merged into another
+#   network's announcement, or before the first stored row) becomes an EXDATE;
+# - a row whose time or text differs from the rule's (an occurrence edited on its own) becomes an
+#   overriding VEVENT with the series' UID and a RECURRENCE-ID;
+# - a public row that the rule does not make (kept as a record after the rule changed) is added by RDATE.
+# Dates after the last stored row are the rule's, as the site lists them once the horizon moves on.
+
+# How far ahead the VTIMEZONE's transitions reach for a rule without an end.
+TIMEZONE_YEARS = 30
+_SERIES_ROW_FIELDS = (*ICS_FIELDS, "series_id", "source_uid", "listed")
+_OVERRIDE_FIELDS = ("title", "description", "venue", "address", "city", "online_url", "status")
+
+
+def _last_year(event: Event, last_row: dt.datetime) -> int:
+    """The last year the VTIMEZONE must be exact for: that of the rule's last date (its UNTIL or COUNT) or
+    of the last stored row, at most `TIMEZONE_YEARS` after the start (a rule without an end)."""
+    start = local(event.start)
+    limit = dt.datetime(start.year + TIMEZONE_YEARS, 1, 1, tzinfo=start.tzinfo)
+    last = local(last_row).replace(tzinfo=None)
+    if event.rrule:
+        text = event.rrule.strip().removeprefix("RRULE:")
+        found: dt.datetime | None = limit
+        # dateutil wants UNTIL in UTC with an aware start and a floating UNTIL with a floating start.
+        for dtstart, until in ((start, limit), (start.replace(tzinfo=None), limit.replace(tzinfo=None))):
+            try:
+                found = rrulestr(text, dtstart=dtstart).before(until, inc=True)
+            except (ValueError, TypeError):
+                continue
+            break
+        last = max(last, (found or start).replace(tzinfo=None))
+    return last.year
+
+
+def _stored_dates(event: Event) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    """The event's RDATEs and EXDATEs as aware moments, read by `icalendar` from the rule's file."""
+    rule = icalendar.Calendar.from_ical(services.series_ics(event)).walk("VEVENT")[0]
+    found: dict[str, list[dt.datetime]] = {"RDATE": [], "EXDATE": []}
+    for name, moments in found.items():
+        values = rule.get(name, [])
+        for value in values if isinstance(values, list) else [values]:
+            moments += [d.dt if isinstance(d.dt, dt.datetime) else midnight(d.dt) for d in value.dts]
+    return found["RDATE"], found["EXDATE"]
+
+
+def _rule_dates(event: Event, window_end: dt.datetime) -> dict[str, dt.datetime]:
+    """{RECURRENCE-ID key: start} of the dates of the rule and the RDATEs (not taking out the EXDATEs) after
+    the first, up to `window_end`, expanded by the same code into the same keys as the stored rows
+    (services.series_ics and feeds.ical.parse_ical)."""
+    if window_end <= event.start:
+        return {}
+    unexcluded = copy.copy(event)
+    unexcluded.exdates = ""
+    parsed = parse_ical(
+        services.series_ics(unexcluded),
+        horizon_start=event.start,
+        # A day more: recurring-ical-events compares all-day dates with the horizon as floating times.
+        horizon_end=window_end + dt.timedelta(days=1),
+    )
+    return {
+        occurrence.recurrence_id: occurrence.start
+        for occurrence in parsed.events
+        if event.start < occurrence.start <= window_end
+    }
+
+
+def _overrides(event: Event, row: Event, original: dt.datetime) -> bool:
+    """Whether the row is not what the rule makes of the event at `original`."""
+    return (
+        row.start != original
+        or row.end - row.start != event.end - event.start
+        or any(getattr(row, name) != getattr(event, name) for name in _OVERRIDE_FIELDS)
+    )
+
+
+def series_ics(event: Event, base: str, *, now: dt.datetime) -> bytes:
+    """The first event of an entered series with its rule, exceptions and overridden occurrences."""
+    rows = list(Event.objects.filter(series=event).only(*_SERIES_ROW_FIELDS).order_by("start", "pk"))
+    window_end = max((row.start for row in rows), default=event.start)
+    shown = {row.source_uid: row for row in rows if row.listed}
+    dates = _rule_dates(event, window_end)
+    stored_rdates, stored_exdates = _stored_dates(event)
+    zone = settings.DISPLAY_TIME_ZONE
+    kind = ";VALUE=DATE" if event.all_day else f";TZID={zone}"
+
+    def values(moments: Iterable[dt.datetime]) -> str:
+        return ",".join(
+            f"{local(moment):%Y%m%d}" if event.all_day else _local(moment) for moment in sorted(set(moments))
+        )
+
+    rule_lines = []
+    if event.rrule:
+        # A rule we cannot read is left out rather than breaking the download; the rows come as RDATEs.
+        with contextlib.suppress(ValueError):
+            rule = icalendar.vRecur.from_ical(event.rrule.strip().removeprefix("RRULE:"))
+            rule_lines.append("RRULE:" + rule.to_ical().decode())
+    # The rule's own dates (without RDATEs): within the window, those without a public row are excluded.
+    rdates = set(stored_rdates)
+    by_rule = {key: start for key, start in dates.items() if start not in rdates} if rule_lines else {}
+    added = [dates.get(key, row.start) for key, row in shown.items() if key not in by_rule]
+    added += [moment for moment in stored_rdates if moment > window_end]
+    excluded = [start for key, start in by_rule.items() if key not in shown]
+    if rule_lines:
+        excluded += [moment for moment in stored_exdates if moment > window_end]
+    recurrence = list(rule_lines)
+    if added:
+        recurrence.append(f"RDATE{kind}:{values(added)}")
+    if excluded:
+        recurrence.append(f"EXDATE{kind}:{values(excluded)}")
+
+    uid = event_uid(event)
+    detail_url = queries.detail_url_maker()
+    events = [event_lines(event, base + detail_url(event.pk), stamp=now, in_zone=True, recurrence=recurrence)]
+    for key, row in sorted(shown.items(), key=lambda item: item[1].start):
+        original = dates.get(key, row.start)
+        if not _overrides(event, row, original):
+            continue
+        row.all_day = event.all_day  # RECURRENCE-ID and DTSTART take the series' value type
+        recurrence_id = "RECURRENCE-ID" + kind + ":" + values([original])
+        url = base + detail_url(row.pk)
+        events.append(event_lines(row, url, stamp=now, in_zone=True, recurrence=[recurrence_id], uid=uid))
+    timezones: list[str] = []
+    if not event.all_day:
+        first = local(min(event.start, *(row.start for row in rows))).year
+        timezones = list(vtimezone_lines(zone, first, _last_year(event, window_end)))
+    return calendar_text([], events, timezones)
+
+
+# schema.org JSON-LD ---------------------------------------------------------------------------------------
+#
+# Shaped for Google's event rich result (developers.google.com/search/docs/appearance/structured-data/event):
+# required are name, startDate and location (a Place with an address, or a VirtualLocation with a URL);
+# recommended are endDate, description, eventStatus, eventAttendanceMode, organizer and offers (with price
+# and priceCurrency). tests/events/test_views.py checks every event page against these rules.
+
+# Amounts of money in a price text: "40 €", "12,50 EUR", "€ 1.200", "Euro 5".
+_NUMBER = r"\d{1,3}(?:[.\u202f ]\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_AMOUNT = re.compile(rf"(?:({_NUMBER})\s*(?:€|EUR\b|Euro\b))|(?:(?:€|EUR|Euro)\s*({_NUMBER}))", re.IGNORECASE)
+_PRICE_PARTS = re.compile(r"[,;/]\s+|\s+(?:und|oder|and|or)\s+")
+
+
+def _price(number: str) -> str:
+    """schema.org's price: digits with a dot for decimals ("12,50" and "1.200" are 12.50 and 1200)."""
+    number = number.replace("\u202f", "").replace(" ", "")
+    if "," in number:
+        number = number.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
+        number = number.replace(".", "")
+    return number
+
+
+def prices(text: str) -> list[tuple[str, str]]:
+    """(price, what it is for) of each amount in euros that a price text names, in its order."""
+    found = []
+    for part in _PRICE_PARTS.split(text) if len(_AMOUNT.findall(text)) > 1 else [text]:
+        for match in _AMOUNT.finditer(part):
+            found.append((_price(match.group(1) or match.group(2)), part.strip()))
+    return found
+
+
+def _place(event: Event) -> dict:
+    """The Place of an event on site: the venue and its address as far as known.
+
+    A feed's LOCATION is one line of text in `venue`; it is the address then (schema.org allows text).
+    Without any place the event page says nothing; Google requires an address, so the Place names the
+    place as not yet known, in the organisers' region.
+    """
+    if event.address or event.city:
+        address: dict | str = {"@type": "PostalAddress", "addressCountry": "DE"}
+        if event.address:
+            address["streetAddress"] = event.address
+        if event.city:
+            address["addressLocality"] = event.city
+        return {"@type": "Place", "name": event.venue or event.city or event.address, "address": address}
+    if event.venue:
+        return {"@type": "Place", "name": event.venue, "address": event.venue}
+    regions = {organizer.region.name for organizer in event.listed_organizers}
+    address = {"@type": "PostalAddress", "addressCountry": "DE"}
+    if len(regions) == 1:
+        address["addressRegion"] = regions.pop()
+    return {"@type": "Place", "name": _("The venue will be announced"), "address": address}
+
+
+def _offers(event: Event, url: str) -> list[dict]:
+    """An Offer per price the event names (0 € when free); none when no price is known."""
+    target = event.registration_url or url
+    if event.is_free:
+        return [{"@type": "Offer", "url": target, "price": "0", "priceCurrency": "EUR"}]
+    found = prices(event.price_text)
+    return [
+        {"@type": "Offer", "url": target, "price": price, "priceCurrency": "EUR"}
+        | ({"name": label} if len(found) > 1 else {})
+        for price, label in found
+    ]
+
+
 def event_json_ld(event: Event, url: str) -> dict:
+    """The schema.org Event of the event page; `url` is the page's address."""
     if event.all_day:
+        # Dates, and the last day as endDate: schema.org's end is inclusive, iCalendar's DTEND is not.
         first, end = all_day_dates(event.start, event.end)
-        start_date, end_date = first.isoformat(), end.isoformat()
+        start_date, end_date = first.isoformat(), (end - dt.timedelta(days=1)).isoformat()
     else:
         start_date, end_date = local(event.start).isoformat(), local(event.end).isoformat()
     data: dict = {
@@ -197,31 +556,24 @@ def event_json_ld(event: Event, url: str) -> dict:
     if plain_description(event):
         data["description"] = plain_description(event)
     locations = []
-    if event.format != Event.Format.ONLINE and (event.venue or event.address or event.city):
-        address = {"@type": "PostalAddress", "addressCountry": "DE"}
-        if event.address:
-            address["streetAddress"] = event.address
-        if event.city:
-            address["addressLocality"] = event.city
-        locations.append({"@type": "Place", "name": event.venue or event.city, "address": address})
-    if event.format != Event.Format.ON_SITE and event.online_url:
-        locations.append({"@type": "VirtualLocation", "url": event.online_url})
-    if locations:
-        data["location"] = locations[0] if len(locations) == 1 else locations
+    if event.format != Event.Format.ONLINE:
+        locations.append(_place(event))
+    if event.format != Event.Format.ON_SITE:
+        # Without a link of its own, the event page is where the link will be announced.
+        locations.append({"@type": "VirtualLocation", "url": event.online_url or url})
+    data["location"] = locations[0] if len(locations) == 1 else locations
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     data["organizer"] = [
-        {"@type": "Organization", "name": organization.name, "url": organization.website or None}
+        {
+            "@type": "Organization",
+            "name": organization.name,
+            "url": organization.website or base + organization.get_absolute_url(),
+        }
         for organization in event.listed_organizers
     ]
-    for organizer in data["organizer"]:
-        if organizer["url"] is None:
-            del organizer["url"]
-    if event.registration_url or event.price_text:
-        offer = {"@type": "Offer", "url": event.registration_url or url}
-        if event.is_free:
-            offer.update(price="0", priceCurrency="EUR")
-        elif event.price_text:
-            offer["description"] = event.price_text
-        data["offers"] = offer
+    offers = _offers(event, url)
+    if offers:
+        data["offers"] = offers[0] if len(offers) == 1 else offers
     return data
 
 

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 
 from . import queries
-from .export import event_ics, event_json_ld, json_ld_script, map_url
+from .export import event_ics, event_json_ld, json_ld_script, map_url, plain_description
 from .forms import EventFilterForm
 from .times import local, midnight
 
@@ -159,6 +159,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     url = request.build_absolute_uri(event.get_absolute_url())
     context = {
         "event": event,
+        "description_text": plain_description(event),
         "json_ld": json_ld_script(event_json_ld(event, url)),
         "map_url": map_url(event),
     }
@@ -169,7 +170,7 @@ def event_calendar_file(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.event_for_page(pk)
     if event is None:
         return _redirect_to_canonical(pk, "events:ics")
-    url = request.build_absolute_uri(event.get_absolute_url())
-    response = HttpResponse(event_ics(event, url), content_type="text/calendar; charset=utf-8")
+    base = request.build_absolute_uri("/").rstrip("/")
+    response = HttpResponse(event_ics(event, base), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"veranstaltung-{event.pk}.ics")
     return response

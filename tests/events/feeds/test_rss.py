@@ -74,3 +74,30 @@ def test_parse_rss_never_reads_a_local_file_named_by_the_data(tmp_path, corpus):
 
     with pytest.raises(FeedError):
         parse_rss(str(path).encode())
+
+
+STATUS_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/" xmlns:s="http://schema.org/"
+     xmlns:xCal="urn:ietf:params:xml:ns:xcal">
+<channel><title>Termine</title>
+<item><guid>a</guid><title>Abgesagt</title><ev:startdate>2026-12-01T10:00:00+01:00</ev:startdate>
+  <s:eventStatus>http://schema.org/EventCancelled</s:eventStatus></item>
+<item><guid>b</guid><title>Verschoben</title><ev:startdate>2026-12-02T10:00:00+01:00</ev:startdate>
+  <xCal:status>POSTPONED</xCal:status></item>
+<item><guid>c</guid><title>Frist</title><ev:startdate>2026-12-03T10:00:00+01:00</ev:startdate>
+  <ev:enddate>2026-12-03T10:00:00+01:00</ev:enddate><xCal:status>CONFIRMED</xCal:status></item>
+</channel></rss>"""
+
+
+def test_parse_rss_reads_the_status_and_an_end_equal_to_the_start():
+    """schema.org's eventStatus (any prefix, http or https) or xCal's status; a zero-length event stays so."""
+    parsed = parse_rss(STATUS_FEED.encode())
+
+    assert parsed.warnings == []
+    assert [(event.title, event.status) for event in parsed.events] == [
+        ("Abgesagt", "cancelled"),
+        ("Verschoben", "postponed"),
+        ("Frist", "scheduled"),
+    ]
+    frist = parsed.events[2]
+    assert frist.start == frist.end == at(2026, 12, 3, 9)

@@ -6,11 +6,14 @@ Event dates are read from, by namespace (whatever prefix the feed uses):
 - the RSS Event module (`http://purl.org/rss/1.0/modules/event/`): `ev:startdate`, `ev:enddate`,
   `ev:location`, `ev:type` (taken as a category);
 - xCal elements (`urn:ietf:params:xml:ns:xcal`) written as plain text: `xcal:dtstart`, `xcal:dtend`,
-  `xcal:location`.
+  `xcal:location`, `xcal:status` (iCalendar's STATUS);
+- the status as schema.org names it (`schema:eventStatus`, namespace `https://schema.org/` or `http://…`,
+  e.g. `https://schema.org/EventCancelled`), as our own feeds write it (events.syndication).
 
 Dates are ISO 8601 (`2026-12-01T10:00:00+01:00`, `2026-12-01`) or iCalendar basic format (`20261201T090000Z`,
-`20261201`); a date without a time is an all-day event, a time without an offset is Europe/Berlin. See
-docs/feeds.md.
+`20261201`); a date without a time is an all-day event, a time without an offset is Europe/Berlin. An end
+equal to the start is an event without duration (a deadline); an item without an end gets the default
+length. See docs/feeds.md.
 """
 
 from __future__ import annotations
@@ -40,6 +43,17 @@ from .ical import (
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
 XCAL = "urn:ietf:params:xml:ns:xcal"
+SCHEMA_ORG = ("https://schema.org/", "http://schema.org/")
+
+
+def _status(value: str) -> str:
+    """An Event.Status value from a schema.org eventStatus or an iCalendar STATUS (scheduled if unknown)."""
+    value = value.upper()
+    if "CANCEL" in value:
+        return "cancelled"
+    if "POSTPONED" in value or "RESCHEDULED" in value:
+        return "postponed"
+    return "scheduled"
 
 
 def _parse_date(value: str) -> dt.datetime | dt.date:
@@ -81,7 +95,8 @@ def parse_rss(data: bytes) -> ParsedFeed:
 
     def field(entry, namespace, name):
         prefix = prefixes.get(namespace)
-        return entry.get(f"{prefix}_{name}") if prefix else None
+        # feedparser's keys are lower case whatever the prefix's case (`xCal:dtstart` is `xcal_dtstart`).
+        return entry.get(f"{prefix.lower()}_{name}") if prefix else None
 
     for number, entry in enumerate(parsed.entries, start=1):
         title = _text(entry.get("title"), MAX_TITLE)
@@ -125,7 +140,7 @@ def parse_rss(data: bytes) -> ParsedFeed:
                         uid,
                     )
                 )
-            if end_utc <= start_utc:
+            if end_utc < start_utc:
                 result.warnings.append(
                     FeedWarning(
                         _("%(where)s: the end lies before the start; the default length is used.")
@@ -139,6 +154,9 @@ def parse_rss(data: bytes) -> ParsedFeed:
         if event_type and event_type not in categories:
             categories.append(event_type)
         location = field(entry, EVENT_MODULE, "location") or field(entry, XCAL, "location")
+        status_text = next(
+            (value for uri in SCHEMA_ORG if (value := field(entry, uri, "eventstatus"))), None
+        ) or field(entry, XCAL, "status")
         result.events.append(
             FeedEvent(
                 uid=uid[:500],
@@ -150,7 +168,7 @@ def parse_rss(data: bytes) -> ParsedFeed:
                 all_day=all_day,
                 location=_text(location, MAX_LOCATION),
                 url=link,
-                status="scheduled",
+                status=_status(str(status_text or "")),
                 categories=categories,
             )
         )

@@ -24,23 +24,30 @@ def _day(day) -> SafeString:
 @register.simple_tag
 def event_when(event) -> SafeString:
     """The days of an all-day event, else start and end (the end's day only when it differs; no end for an
-    event that ends when it starts)."""
+    event without duration)."""
     if event.all_day:
         first, last = event.first_day, event.last_day
         span = _day(first) if first == last else format_html("{}–{}", _day(first), _day(last))
         return format_html("{} ({})", span, _("all day"))
     start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-    start_html = format_html(
-        '<time datetime="{}">{}, {}, {}</time>',
-        date_format(start, "c"),
-        date_format(start, "D"),
-        date_format(start),
-        date_format(start, "H:i"),
-    )
-    if end == start:  # an event without length (RFC 5545: a start without end) shows no end time
-        return start_html
+    if end == start:  # without duration (a deadline): the moment alone, no "18:00–18:00"
+        return format_html(
+            '<time datetime="{}">{}, {}, {}</time>',
+            date_format(start, "c"),
+            date_format(start, "D"),
+            date_format(start),
+            date_format(start, "H:i"),
+        )
     if event.is_single_day:
         end_text = date_format(end, "H:i")
     else:
         end_text = f"{date_format(end, 'D')}, {date_format(end)}, {date_format(end, 'H:i')}"
-    return format_html('{}–<time datetime="{}">{}</time>', start_html, date_format(end, "c"), end_text)
+    return format_html(
+        '<time datetime="{}">{}, {}, {}</time>–<time datetime="{}">{}</time>',
+        date_format(start, "c"),
+        date_format(start, "D"),
+        date_format(start),
+        date_format(start, "H:i"),
+        date_format(end, "c"),
+        end_text,
+    )
