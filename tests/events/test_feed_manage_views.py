@@ -252,3 +252,34 @@ def test_event_list_links_to_the_feeds(client, manager):
     client.force_login(manager)
 
     assert reverse("manage:event-feeds") in client.get(reverse("manage:events")).content.decode()
+
+
+def test_feed_list_shows_the_problems_of_the_last_import_and_the_next_try(client, manager, organization):
+    fetched = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC)
+    problem = "UID bad@example.org (“Stammtisch”), line 16: Skipped: The line “x” cannot be read."
+    FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/teils.ics",
+        last_status="ok",
+        last_fetched_at=fetched,
+        last_warnings=[problem],
+    )
+    FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/kaputt.ics",
+        last_status="failing",
+        last_error="Der Server antwortete mit 404.",
+        last_fetched_at=fetched,
+        failures=2,  # the interval (60 minutes), doubled twice
+    )
+    client.force_login(manager)
+
+    html = client.get(reverse("manage:event-feeds")).content.decode()
+
+    assert "Mit Problemen importiert" in html
+    assert "1 Problem beim letzten Import" in html
+    assert (
+        "<li>UID bad@example.org (“Stammtisch”), line 16: Skipped: The line “x” cannot be read.</li>" in html
+    )
+    assert "Nächster Versuch:" in html
+    assert "26.11.2026 13:30" in html  # 09:30 Berlin plus four hours

@@ -232,6 +232,8 @@ FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 10 * 1024 * 1024)
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 # `crosscluster import-feeds` fetches an active feed again once its last fetch is this many minutes old.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
+# A feed that failed waits twice as long after each failure in a row, but never longer than this (a day).
+FEEDS_MAX_RETRY_MINUTES = env_int("FEEDS_MAX_RETRY_MINUTES", 24 * 60)
 
 # Weekly digest (see docs/digest.md): sent once a week from this weekday (0 = Monday) and hour on (display
 # time zone) with the new notices and the events of the next DIGEST_EVENT_DAYS days; subscriptions not

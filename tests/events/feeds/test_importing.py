@@ -61,16 +61,17 @@ def test_import_feed_creates_events_of_the_organisation(subscription, feed_serve
             dt.datetime(2026, 12, 10, 23, tzinfo=UTC),
             None,
         ),
+        # No DTEND: the occurrences end when they begin (RFC 5545 3.6.1).
         "weekly#20261130T170000Z": (
             "Treff",
             dt.datetime(2026, 11, 30, 17, tzinfo=UTC),
-            dt.datetime(2026, 11, 30, 18, tzinfo=UTC),
+            dt.datetime(2026, 11, 30, 17, tzinfo=UTC),
             None,
         ),
         "weekly#20261207T170000Z": (
             "Treff",
             dt.datetime(2026, 12, 7, 17, tzinfo=UTC),
-            dt.datetime(2026, 12, 7, 18, tzinfo=UTC),
+            dt.datetime(2026, 12, 7, 17, tzinfo=UTC),
             None,
         ),
     }
