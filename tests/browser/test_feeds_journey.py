@@ -81,6 +81,17 @@ def test_manager_subscribes_a_feed_with_a_broken_event_and_sees_what_was_skipped
     assert (feed.last_status, feed.failures) == ("ok", 0)
     assert list(Event.objects.filter(feed=feed).values_list("title", flat=True)) == ["Gutes Event"]
 
+    # The manager's events page, where they work, names the feed and leads to what went wrong.
+    page.get_by_role("navigation", name="Verwaltungsbereich").get_by_role(
+        "link", name="Veranstaltungen"
+    ).click()
+    page.wait_for_url("**/manage/veranstaltungen/")
+    warning = page.get_by_role("region", name="Ein abonnierter Feed hatte beim letzten Import Probleme")
+    assert broken_feed in warning.inner_text() and "1 Problem beim letzten Import" in warning.inner_text()
+    assert axe(page) == []
+    warning.get_by_role("link", name="Zu den Feeds und dem, was schiefging").click()
+    page.wait_for_url("**/manage/veranstaltungen/feeds/")
+
     page.goto("/veranstaltungen/")
     assert page.get_by_role("link", name="Gutes Event").is_visible()
     assert page.get_by_role("link", name="Event mit kaputtem Zeilenumbruch").count() == 0

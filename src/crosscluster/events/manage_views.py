@@ -24,6 +24,7 @@ from crosscluster.directory.access import is_coordinator, organizations_managed_
 from . import recurrence, services
 from .access import events_managed_by
 from .duplicate_views import announcements, managed_event
+from .feeds.subscriptions import feeds_with_problems
 from .forms import EventForm
 from .models import Event
 from .services import EventError
@@ -113,6 +114,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "events": _with_series_and_duplicates(list(page.object_list)),
         "is_coordinator": is_coordinator(request.user),
         "can_create": is_coordinator(request.user) or organizations_managed_by(request.user).exists(),
+        "feeds_with_problems": list(feeds_with_problems(request.user).select_related("organization")),
     }
     return render(request, "events/manage/event_list.html", context)
 

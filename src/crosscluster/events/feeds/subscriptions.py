@@ -46,6 +46,13 @@ def feeds_managed_by(user: Any) -> QuerySet[FeedSubscription]:
     return FeedSubscription.objects.filter(organization__in=organizations_managed_by(user))
 
 
+def feeds_with_problems(user: Any) -> QuerySet[FeedSubscription]:
+    """The user's active feeds whose last import failed or skipped something: the events page names them,
+    so a manager learns of a broken calendar where they work, not only on the feeds page."""
+    failing = Q(last_status=FeedSubscription.Status.FAILING)
+    return feeds_managed_by(user).filter(active=True).filter(failing | ~Q(last_warnings=[])).order_by("url")
+
+
 def with_event_counts(feeds: QuerySet[FeedSubscription]) -> QuerySet[FeedSubscription]:
     """Annotate `event_count`: the feed's events still in it (not marked removed)."""
     return feeds.annotate(event_count=Count("events", filter=Q(events__removed_at__isnull=True)))
