@@ -93,7 +93,9 @@ def _with_series_and_duplicates(events: list[Event]) -> list[Event]:
 def event_list(request: HttpRequest) -> HttpResponse:
     # The further dates of a series are made from its first one and edited there; the list shows them.
     # Of a merged event the list names the announcement the public sees (events.dedup).
-    occurrences = Event.objects.only("pk", "start", "end", "all_day", "series_id", "duplicate_of_id")
+    occurrences = Event.objects.only(
+        "pk", "start", "end", "all_day", "series_id", "duplicate_of_id", "detached"
+    )
     events = (
         events_managed_by(request.user)
         .filter(series__isnull=True)

@@ -139,6 +139,9 @@ class Event(models.Model):
         blank=True,
         related_name="occurrences",
     )
+    # An occurrence of an entered series that its manager edited on its own (another room, another hour):
+    # the series no longer rewrites it, and the exports write it as an override (RECURRENCE-ID).
+    detached = models.BooleanField(_("edited on its own"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Lower-cased, stemmed words of the event, for text search (see directory.search).
