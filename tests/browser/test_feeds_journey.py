@@ -86,7 +86,7 @@ def test_manager_subscribes_a_feed_with_a_broken_event_and_sees_what_was_skipped
         "link", name="Veranstaltungen"
     ).click()
     page.wait_for_url("**/manage/veranstaltungen/")
-    warning = page.get_by_role("region", name="Ein abonnierter Feed hatte beim letzten Import Probleme")
+    warning = page.get_by_role("region", name="1 abonnierter Feed hatte beim letzten Import Probleme")
     assert broken_feed in warning.inner_text() and "1 Problem beim letzten Import" in warning.inner_text()
     assert axe(page) == []
     warning.get_by_role("link", name="Zu den Feeds und dem, was schiefging").click()
