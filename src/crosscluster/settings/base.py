@@ -163,6 +163,10 @@ EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Crosscluster <noreply@crosscluster.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An attempt to send a mail of the outbox claims it for this long (core.mail): longer than the slowest SMTP
+# conversation (each step waits EMAIL_TIMEOUT at most). A claim that runs out without a result means the
+# sender died; the mail is then sent again, with the same Message-ID.
+MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 300)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
