@@ -75,6 +75,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("send-digest", None),
         ("erase-unconfirmed-subscriptions", None),
         ("delete-expired-page-views", None),
+        ("delete-expired-throttle-slots", None),
     }
 
 

@@ -35,10 +35,12 @@ class ThrottledLoginMixin:
     def clean(self) -> dict[str, Any]:
         email = throttling.normalize_email(self.cleaned_data.get("username") or "")
         address = throttling.client_address(self.request) if self.request is not None else "unknown"
+        admission = None
         if email:
-            wait = throttling.seconds_locked(email, address)
-            if wait:
-                minutes = math.ceil(wait / 60)
+            # The try is counted before the password is checked, in one step with the check of the limit.
+            admission = throttling.admit_login(email, address)
+            if not admission.allowed:
+                minutes = math.ceil(admission.wait / 60)
                 # The same words whether or not the account exists.
                 raise ValidationError(
                     ngettext(
@@ -53,13 +55,14 @@ class ThrottledLoginMixin:
             cleaned_data = super().clean()  # type: ignore[misc]
         except ValidationError:
             if email:
-                throttling.record_failure(email, address)
+                # The place taken stays busy: a failure.
                 # A pseudonym instead of the address: enough to see an attack on one account.
                 logger.warning("login failed: account %s from %s", throttling.pseudonym(email)[:12], address)
             raise
         user = self.get_user()  # type: ignore[attr-defined]
         if user is not None:
-            throttling.clear_email(email)
+            if admission is not None:
+                throttling.login_succeeded(admission, email, address)
             services.record_login(user)
         return cleaned_data
 

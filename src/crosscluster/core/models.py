@@ -90,3 +90,22 @@ class PeriodicLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThrottleSlot(models.Model):
+    """One of the `limit` places of a rate-limit key (`accounts.throttling`); busy until `busy_until`.
+
+    A request takes a free place with one UPDATE … RETURNING, which the database does for one request at a
+    time, so requests arriving together cannot all pass a check before any of them is counted. Times are
+    Unix seconds: the statement compares them in SQL on SQLite and PostgreSQL alike.
+    """
+
+    key = models.CharField(max_length=200)
+    slot = models.PositiveSmallIntegerField()
+    busy_until = models.FloatField(default=0, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "slot"], name="unique_throttle_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.key}#{self.slot}"

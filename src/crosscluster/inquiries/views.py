@@ -192,9 +192,9 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
 
     data = form.cleaned_data
     address = throttling.client_address(request)
-    wait = throttling.seconds_limited(data["email"], address)
-    if wait:
-        form.add_error(None, ValidationError(_limit_message(wait), code="throttled"))
+    admission = throttling.admit_submission(data["email"], address)
+    if not admission.allowed:
+        form.add_error(None, ValidationError(_limit_message(admission.wait), code="throttled"))
         return render(request, "inquiries/form.html", context, status=429)
     chosen = form.chosen()
     try:
@@ -213,9 +213,9 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
             suggestions=suggestions["items"],
         )
     except services.InquiryError as error:
+        admission.give_back()  # nothing was sent
         form.add_error(None, str(error))
         return render(request, "inquiries/form.html", context)
-    throttling.record_submission(data["email"], address)
     request.session[THANKS_SESSION_KEY] = {"inquiry": inquiry.pk, "token": token}
     if not request.user.is_authenticated:
         request.session.set_expiry(THANKS_SESSION_SECONDS)
