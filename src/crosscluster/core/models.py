@@ -109,3 +109,23 @@ class ThrottleSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}#{self.slot}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker (`crosscluster db_worker`) says it is alive; `core.workers` reads this.
+
+    django-tasks-db marks a task RUNNING when a worker takes it and knows nothing more: a worker killed
+    mid-task leaves it RUNNING for ever. A worker that stopped reporting is dead, and its task can be queued
+    again.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    # The task it runs right now (a DBTaskResult id), or empty.
+    task_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

@@ -169,6 +169,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 300)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Workers (`crosscluster db_worker`, core.workers) report every TASKS_HEARTBEAT_SECONDS; one silent for
+# TASKS_WORKER_LEASE_SECONDS is dead, and its running task is queued again, up to TASKS_MAX_ATTEMPTS runs in
+# all (then it is marked failed). A task running longer than TASKS_STUCK_MINUTES is shown as stuck.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 10)
+TASKS_WORKER_LEASE_SECONDS = env_int("TASKS_WORKER_LEASE_SECONDS", 120)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+TASKS_STUCK_MINUTES = env_int("TASKS_STUCK_MINUTES", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
