@@ -44,7 +44,12 @@ def submit(client, data=None, address="203.0.113.9", prefix=""):
     values = {**VALID, **(data or {})}
     first = client.post(f"{prefix}{FORM_URL}", {**values, "step": "suggest"}, REMOTE_ADDR=address)
     assert first.status_code == 200, first.context["form"].errors
-    values |= {"step": "send", "shown": first.context["shown"], "recipient": COORDINATION}
+    values |= {
+        "step": "send",
+        "shown": first.context["shown"],
+        "submission": first.context["submission"],
+        "recipient": COORDINATION,
+    }
     return client.post(f"{prefix}{FORM_URL}", values, REMOTE_ADDR=address)
 
 
