@@ -16,7 +16,8 @@ password keeps them busy (a failure), a right one gives the client's back and fr
 Refused tries take nothing, so a lock always ends one window after the failure that began it. Password
 reset (`PASSWORD_RESET_MAX_REQUESTS` per address, `PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT` per client,
 within `PASSWORD_RESET_WINDOW_SECONDS`) counts every request, as each may send a mail. The public forms
-that send mail (inquiries, the digest) and the routing endpoint use `admit` with their own keys and limits.
+that send mail (inquiries, the digest) use `admit` with their own keys and limits; routing queries (the
+API's `/route` and the inquiry form's first step, about 0.1 s of CPU each) share `admit_routing`.
 `crosscluster delete-expired-throttle-slots` (a periodic job) removes places that are free again.
 """
 
@@ -34,6 +35,7 @@ from crosscluster.core.models import ThrottleSlot
 
 KEY_PREFIX = "login-failures"
 RESET_KEY_PREFIX = "password-resets"
+ROUTING_KEY_PREFIX = "routing-queries"
 
 
 def _now() -> float:
@@ -240,3 +242,11 @@ def admit_reset_request(email: str, address: str) -> Admission:
 def seconds_until_reset_allowed(email: str, address: str) -> int:
     """How long before this address or client may ask for another reset mail; 0 when one is allowed."""
     return seconds_to_wait(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
+def admit_routing(address: str) -> Admission:
+    """Count a routing query of a client: the API's /route and the inquiry form's first step share it."""
+    return admit(
+        {f"{ROUTING_KEY_PREFIX}:client:{address}": settings.ROUTING_LIMIT_PER_CLIENT},
+        settings.ROUTING_LIMIT_WINDOW_SECONDS,
+    )

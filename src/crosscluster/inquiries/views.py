@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from crosscluster.accounts import throttling as accounts_throttling
 from crosscluster.core.responses import private_page
 from crosscluster.directory import queries
 from crosscluster.directory.models import Organization, Region, Topic
@@ -64,12 +65,18 @@ def routing_suggest(text: str, *, region: Region, top: int) -> Any:
     return suggest(text, region=region, top=top)
 
 
-def _ask_routing(text: str, region: Region) -> dict[str, Any]:
+def _ask_routing(request: HttpRequest, text: str, region: Region) -> dict[str, Any]:
     """The suggestions to show and store: {"confident", "items": [{"organization", "score", "reasons"}]}.
 
     Without an answer from the engine nobody is suggested and the coordination office decides: a broken
-    engine must never keep a company from asking.
+    engine must never keep a company from asking. So does a client that asked more often than routing
+    queries allow (`accounts.throttling.admit_routing`, shared with POST /api/v1/route): it can still send
+    its inquiry, but costs no more CPU.
     """
+    address = throttling.client_address(request)
+    if not accounts_throttling.admit_routing(address).allowed:
+        logger.warning("inquiry form: routing queries of %s over the limit; no suggestions", address)
+        return {"confident": False, "items": []}
     try:
         result = routing_suggest(text, region=region, top=SUGGESTIONS_COUNT)
     except Exception:
@@ -197,7 +204,7 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
         text = form.cleaned_data["text"]
         suggestions = {
             "region": region.pk,
-            **_ask_routing(f"{topic.name}\n{text}" if topic else text, region),
+            **_ask_routing(request, f"{topic.name}\n{text}" if topic else text, region),
         }
         sending = False
     recipients, initial = _recipients(suggestions, region, preselected)

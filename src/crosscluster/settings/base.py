@@ -221,6 +221,10 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
+# Routing queries (POST /api/v1/route and the inquiry form's "find who fits") per client address within the
+# window; each costs about 0.1 s of CPU and anybody may ask (accounts.throttling).
+ROUTING_LIMIT_PER_CLIENT = env_int("ROUTING_LIMIT_PER_CLIENT", 30)
+ROUTING_LIMIT_WINDOW_SECONDS = env_int("ROUTING_LIMIT_WINDOW_SECONDS", 10 * 60)
 
 # The search's per-process index asks the database for changes at most this often (seconds); see
 # docs/search.md.
