@@ -116,3 +116,18 @@ def test_deliver_sends_once_when_two_workers_try_at_the_same_time(transactional_
     assert second == outbox.Delivery.BUSY
     assert first.result == outbox.Delivery.SENT
     assert len(server.messages) == 1
+
+
+def test_deliver_waits_for_a_hanging_goodbye_only_briefly(transactional_db, settings):
+    """Recorded as sent before QUIT; a server that never answers it costs MAIL_QUIT_WAIT_SECONDS."""
+    settings.MAIL_QUIT_WAIT_SECONDS = 1
+    with SMTPServer(hold_quit=True) as server:
+        use_smtp(settings, server, timeout=20)
+        mail = queued()
+        started = time.monotonic()
+        result = outbox.deliver(mail.pk)
+        took = time.monotonic() - started
+
+    assert result == outbox.Delivery.SENT
+    assert 1 <= took < 3
+    assert server.message_ids() == [mail.message_id]

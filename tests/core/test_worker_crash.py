@@ -55,6 +55,8 @@ def start_worker(transactional_db, settings, tmp_path) -> Iterator[Callable[[str
             "TASKS_HEARTBEAT_SECONDS": "1",
             "TASKS_WORKER_LEASE_SECONDS": str(LEASE_SECONDS),
             "MAIL_CLAIM_SECONDS": "2",
+            # The worker waits for the server's goodbye as long as the server holds it: a moment to kill it.
+            "MAIL_QUIT_WAIT_SECONDS": "60",
         }
         log = (tmp_path / f"{name}.log").open("w")
         command = [sys.executable, "-m", "crosscluster", "db_worker", "--worker-id", name, "--no-reload"]

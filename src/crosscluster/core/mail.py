@@ -188,11 +188,21 @@ def _message(mail: OutgoingMail, message_id: str, connection: BaseEmailBackend) 
 
 
 def _close(connection: BaseEmailBackend) -> None:
-    """Say goodbye (QUIT); the mail is recorded already, so a server that answers late or not is no error."""
+    """Say goodbye (QUIT), waiting for the answer `MAIL_QUIT_WAIT_SECONDS` at most.
+
+    The mail is recorded already, so a server that answers late or never is no error, and must not hold
+    the worker (and the tasks behind it) for the whole EMAIL_TIMEOUT per mail.
+    """
+    smtp = getattr(connection, "connection", None)  # Django's SMTP backend: the smtplib.SMTP object
+    sock = getattr(smtp, "sock", None)
+    if sock is not None:
+        sock.settimeout(settings.MAIL_QUIT_WAIT_SECONDS)
     try:
         connection.close()
     except Exception as exc:
-        logger.info("mail server did not answer the goodbye: %s", exc)
+        logger.info("mail server did not answer the goodbye in time: %s", exc)
+        if smtp is not None:
+            smtp.close()
 
 
 def _write(update: Any, what: str) -> int:

@@ -167,6 +167,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # conversation (each step waits EMAIL_TIMEOUT at most). A claim that runs out without a result means the
 # sender died; the mail is then sent again, with the same Message-ID.
 MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 300)
+# After the server accepted a mail (recorded as sent), the worker waits this long at most for the answer to
+# its goodbye (QUIT), not EMAIL_TIMEOUT: a server slow to say goodbye must not hold the worker.
+MAIL_QUIT_WAIT_SECONDS = env_int("MAIL_QUIT_WAIT_SECONDS", 1)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Workers (`crosscluster db_worker`, core.workers) report every TASKS_HEARTBEAT_SECONDS; one silent for
