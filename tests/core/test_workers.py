@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -31,11 +32,12 @@ def running(worker_ids: list[str], started: timedelta) -> DBTaskResult:
     return DBTaskResult.objects.get(pk=result.pk)
 
 
-def heartbeat(worker_id: str, seen: timedelta) -> None:
+def heartbeat(worker_id: str, seen: timedelta, running: DBTaskResult | None = None) -> None:
     WorkerHeartbeat.objects.create(
         worker_id=worker_id,
         started_at=timezone.now() - timedelta(hours=1),
         last_seen_at=timezone.now() - seen,
+        task_id=str(running.pk) if running else "",
     )
 
 
@@ -58,12 +60,22 @@ def test_requeue_orphans_queues_the_task_of_a_silent_worker_again(db):
 
 
 def test_requeue_orphans_leaves_live_workers_and_young_tasks_alone(db):
-    alive = running(["alive"], started=timedelta(hours=3))  # long, but its worker reports
-    heartbeat("alive", seen=timedelta(seconds=5))
+    alive = running(["alive"], started=timedelta(hours=3))  # long, but its worker reports running it
+    heartbeat("alive", seen=timedelta(seconds=5), running=alive)
     young = running(["starting"], started=timedelta(seconds=30))  # taken moments ago
 
     assert workers.requeue_orphans() == (0, 0)
     assert status(alive) == status(young) == "RUNNING"
+
+
+def test_requeue_orphans_queues_a_task_its_live_worker_no_longer_runs(db):
+    """The worker lives but reports another task (or none): the library lost this one's result."""
+    lost = running(["busy"], started=timedelta(minutes=5))
+    other = running(["busy"], started=timedelta(seconds=10))
+    heartbeat("busy", seen=timedelta(seconds=5), running=other)
+
+    assert workers.requeue_orphans() == (1, 0)
+    assert status(lost) == "READY" and status(other) == "RUNNING"
 
 
 def test_requeue_orphans_gives_up_after_the_maximum_of_runs(db):
@@ -121,8 +133,9 @@ def test_background_health_lists_what_needs_attention(db, settings):
 
     orphan = running(["dead"], started=timedelta(minutes=5))
     endless = running(["alive"], started=timedelta(minutes=61))
-    heartbeat("alive", seen=timedelta(seconds=3))
-    fine = running(["alive"], started=timedelta(minutes=5))
+    heartbeat("alive", seen=timedelta(seconds=3), running=endless)
+    fine = running(["other"], started=timedelta(minutes=5))
+    heartbeat("other", seen=timedelta(seconds=3), running=fine)
     failed = deliver_mail.enqueue(2).db_result
     DBTaskResult.objects.filter(pk=failed.pk).update(status="FAILED", finished_at=timezone.now())
     old_failure = deliver_mail.enqueue(3).db_result
@@ -148,4 +161,46 @@ def test_background_health_lists_what_needs_attention(db, settings):
     assert health.failed_count == 1
     assert health.waiting == 1
     assert health.undelivered == [stuck_mail] and health.undelivered_count == 1
-    assert health.workers == 1
+    assert health.workers == 2
+
+
+def idle_worker(monkeypatch, library_loop):
+    """A HeartbeatWorker whose library loop is `library_loop` and whose heartbeat thread does not run."""
+    from crosscluster.core.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker.upstream.Worker, "run", library_loop)
+    monkeypatch.setattr(workers.Heartbeat, "start", lambda self: None)
+    monkeypatch.setattr(workers.Heartbeat, "join", lambda self, timeout=None: None)
+    return db_worker.HeartbeatWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w",
+        excluded_queue_names=[],
+    )
+
+
+def test_worker_goes_on_when_the_database_stays_locked(transactional_db, monkeypatch):
+    """django-tasks-db's loop ends with "database is locked" when it cannot begin its transaction."""
+    calls = []
+
+    def library_loop(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+
+    idle_worker(monkeypatch, library_loop).run()
+
+    assert len(calls) == 2
+    assert not WorkerHeartbeat.objects.exists()  # it said goodbye
+
+
+def test_worker_stops_on_other_database_errors(transactional_db, monkeypatch):
+    def library_loop(self):
+        raise OperationalError("no such table: django_tasks_database_dbtaskresult")
+
+    with pytest.raises(OperationalError):
+        idle_worker(monkeypatch, library_loop).run()

@@ -87,6 +87,19 @@ class WorkerLost(Exception):
     """Recorded as the error of a task whose worker died too often while running it."""
 
 
+def running_tasks_of_live_workers(cutoff: datetime) -> dict[str, str]:
+    """Worker id → the task it reports running ("" for none), of the workers heard since `cutoff`."""
+    return dict(WorkerHeartbeat.objects.filter(last_seen_at__gt=cutoff).values_list("worker_id", "task_id"))
+
+
+def is_orphaned(result: DBTaskResult, running: dict[str, str]) -> bool:
+    """RUNNING, taken longer than a lease ago, and nobody runs it: its worker is silent, or is alive and
+    reports another task (the library lost the result: e.g. the database was locked when it recorded it).
+    A live worker reports its task within one heartbeat, far less than a lease."""
+    worker = result.worker_ids[-1] if result.worker_ids else ""
+    return running.get(worker) != str(result.id)
+
+
 def requeue_orphans(now: datetime | None = None) -> tuple[int, int]:
     """Queue again the RUNNING tasks whose worker stopped reporting; returns (queued again, failed).
 
@@ -95,15 +108,15 @@ def requeue_orphans(now: datetime | None = None) -> tuple[int, int]:
     """
     now = now or timezone.now()
     cutoff = now - lease()
-    alive = set(WorkerHeartbeat.objects.filter(last_seen_at__gt=cutoff).values_list("worker_id", flat=True))
+    running = running_tasks_of_live_workers(cutoff)
     requeued = failed = 0
     candidates = DBTaskResult.objects.filter(status=RUNNING, started_at__lt=cutoff).only(
         "id", "started_at", "worker_ids", "task_path"
     )
     for result in candidates:
-        worker = result.worker_ids[-1] if result.worker_ids else ""
-        if worker in alive:
+        if not is_orphaned(result, running):
             continue
+        worker = result.worker_ids[-1] if result.worker_ids else ""
         unchanged = DBTaskResult.objects.filter(pk=result.pk, status=RUNNING, started_at=result.started_at)
         runs = len(result.worker_ids)
         if runs >= settings.TASKS_MAX_ATTEMPTS:
@@ -153,8 +166,6 @@ class Heartbeat(threading.Thread):
             beat(self.worker_id, task_id=self.task_id, started_at=self.started_at)
         except Exception:  # the next beat tries again; a lease is many beats long
             logger.exception("worker %s: heartbeat failed", self.worker_id)
-        finally:
-            connection.close()
 
     def run(self) -> None:
         interval = max(1, settings.TASKS_HEARTBEAT_SECONDS)
@@ -168,8 +179,7 @@ class Heartbeat(threading.Thread):
                     requeue_orphans()
                 except Exception:
                     logger.exception("worker %s: queueing the tasks of dead workers failed", self.worker_id)
-                finally:
-                    connection.close()
+            connection.close()  # this thread's own connection
 
     def stop(self) -> None:
         self._stopping.set()
@@ -194,7 +204,7 @@ class TaskRow:
     started_at: datetime | None
     finished_at: datetime | None
     runs: int
-    worker_silent: bool = False  # its worker stopped reporting: it will be queued again
+    worker_silent: bool = False  # nobody runs it (its worker stopped): it will be queued again
     error: str = ""  # the exception's class, e.g. "SMTPServerDisconnected"
 
     @classmethod
@@ -233,14 +243,14 @@ def background_health(now: datetime | None = None) -> BackgroundHealth:
     """Stuck and failed tasks, tasks nobody takes, undelivered mails: in a handful of queries."""
     now = now or timezone.now()
     cutoff = now - lease()
-    alive = set(WorkerHeartbeat.objects.filter(last_seen_at__gt=cutoff).values_list("worker_id", flat=True))
+    live = running_tasks_of_live_workers(cutoff)
     stuck_before = now - timedelta(minutes=settings.TASKS_STUCK_MINUTES)
     running = DBTaskResult.objects.filter(status=RUNNING, started_at__lt=max(cutoff, stuck_before))
     stuck = []
     for result in running.order_by("started_at")[:200]:
-        silent = (result.worker_ids or [""])[-1] not in alive and result.started_at < cutoff
-        if silent or result.started_at < stuck_before:
-            stuck.append(TaskRow.of(result, worker_silent=silent))
+        orphaned = result.started_at < cutoff and is_orphaned(result, live)
+        if orphaned or result.started_at < stuck_before:
+            stuck.append(TaskRow.of(result, worker_silent=orphaned))
     failed = DBTaskResult.objects.filter(
         status=FAILED, finished_at__gte=now - timedelta(days=FAILED_SHOWN_DAYS)
     ).order_by("-finished_at")
@@ -263,5 +273,5 @@ def background_health(now: datetime | None = None) -> BackgroundHealth:
         oldest_waiting_since=waiting["oldest"],
         undelivered=undelivered_shown,
         undelivered_count=(len(undelivered_shown) if len(undelivered_shown) < SHOWN else undelivered.count()),
-        workers=len(alive),
+        workers=len(live),
     )

@@ -7,12 +7,14 @@ lease, queues again the tasks of workers that stopped reporting.
 """
 
 import os
+import time
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker as upstream
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import is_locked_database_exception
 
 from crosscluster.core.workers import Heartbeat, requeue_orphans
 
@@ -31,9 +33,27 @@ class HeartbeatWorker(upstream.Worker):
             close_old_connections()
         self.heartbeat.start()
         try:
-            super().run()
+            self._run_through_busy_database()
         finally:
             self.heartbeat.stop()
+
+    def _run_through_busy_database(self) -> None:
+        """The library's loop, started again when SQLite stays locked longer than `busy_timeout`.
+
+        Its loop catches a locked database only while it looks for a task, not when it begins that
+        transaction (BEGIN EXCLUSIVE): under a burst of web writes the worker process ended.
+        """
+        while True:
+            try:
+                super().run()
+                return
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc) or not self.running:
+                    raise
+                upstream.logger.warning("worker %s: the database is busy; going on", self.worker_id)
+                self.startup_delay = False
+                close_old_connections()
+                time.sleep(max(self.interval, 0.1))
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         if self.heartbeat is not None:

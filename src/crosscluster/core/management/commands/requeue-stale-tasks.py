@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from crosscluster.core.models import WorkerHeartbeat
+from crosscluster.core import workers
 from crosscluster.core.periodic import run_locked
 from crosscluster.core.workers import RUNNING, lease, requeue_orphans
 
@@ -22,13 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, dry_run: bool = False, **options: object) -> None:
         if dry_run:
             cutoff = timezone.now() - lease()
-            alive = set(
-                WorkerHeartbeat.objects.filter(last_seen_at__gt=cutoff).values_list("worker_id", flat=True)
-            )
+            live = workers.running_tasks_of_live_workers(cutoff)
             orphans = [
                 result
                 for result in DBTaskResult.objects.filter(status=RUNNING, started_at__lt=cutoff)
-                if (result.worker_ids or [""])[-1] not in alive
+                if workers.is_orphaned(result, live)
             ]
             self.stdout.write(f"requeue-stale-tasks: {len(orphans)} task(s) of dead workers")
             return
