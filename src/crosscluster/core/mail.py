@@ -18,10 +18,11 @@ locked". So `deliver` works in three short steps:
 
 A sender that dies between claim and record leaves a claim that runs out. `deliver_pending` (the
 `send-mail` job) then sends the mail again, with the Message-ID fixed when it was queued, so receivers that
-drop duplicates by Message-ID show it once. What remains: a sender that dies in the moment between the
-server's "250" and the commit of `sent_at` (one single-row UPDATE: milliseconds; on SQLite up to
-`busy_timeout` while another writer holds the lock) leaves a mail that a receiver without duplicate
-detection gets twice. Dying before the "250" loses nothing: the server has not taken the mail yet.
+drop duplicates by Message-ID show it once. What remains (docs/operations.md, "Mail"): a sender that dies
+after handing over the whole message and before `sent_at` is committed (while the server decides, while
+its "250" travels back, during one single-row UPDATE) leaves a mail the server may deliver although the
+sender never learned it; the resend is a second copy for receivers without duplicate detection. Dying
+earlier loses nothing: the server has not taken the mail.
 """
 
 import logging
@@ -168,8 +169,10 @@ def deliver(mail_id: int) -> Delivery:
         _record_failure(mail.pk, token, attempts, exc)
         return Delivery.FAILED
     # Accepted by the server: record it before saying goodbye, which may take the server long.
-    _record_sent(mail.pk, token)
-    _close(connection)
+    try:
+        _record_sent(mail.pk, token)
+    finally:
+        _close(connection)
     return Delivery.SENT
 
 
