@@ -66,6 +66,14 @@ def problem(
     return response
 
 
+class Throttled(HttpError):
+    """Too many requests from this client; `Retry-After` says when to ask again."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(429, detail)
+        self.retry_after = retry_after
+
+
 class InvalidToken(AuthenticationError):
     """A bearer token was sent but is unknown or belongs to an inactive user."""
 
@@ -135,6 +143,8 @@ def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             else _("Send an API token: Authorization: Bearer <key>.")
         )
         return problem(request, 401, detail, headers={"WWW-Authenticate": challenge})
+    if isinstance(exc, Throttled):
+        return problem(request, 429, str(exc), headers={"Retry-After": str(exc.retry_after)})
     return problem(request, exc.status_code, str(exc))
 
 

@@ -163,8 +163,22 @@ EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Crosscluster <noreply@crosscluster.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An attempt to send a mail of the outbox claims it for this long (core.mail): longer than the slowest SMTP
+# conversation (each step waits EMAIL_TIMEOUT at most). A claim that runs out without a result means the
+# sender died; the mail is then sent again, with the same Message-ID.
+MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 300)
+# After the server accepted a mail (recorded as sent), the worker waits this long at most for the answer to
+# its goodbye (QUIT), not EMAIL_TIMEOUT: a server slow to say goodbye must not hold the worker.
+MAIL_QUIT_WAIT_SECONDS = env_int("MAIL_QUIT_WAIT_SECONDS", 1)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Workers (`crosscluster db_worker`, core.workers) report every TASKS_HEARTBEAT_SECONDS; one silent for
+# TASKS_WORKER_LEASE_SECONDS is dead, and its running task is queued again, up to TASKS_MAX_ATTEMPTS runs in
+# all (then it is marked failed). A task running longer than TASKS_STUCK_MINUTES is shown as stuck.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 10)
+TASKS_WORKER_LEASE_SECONDS = env_int("TASKS_WORKER_LEASE_SECONDS", 120)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+TASKS_STUCK_MINUTES = env_int("TASKS_STUCK_MINUTES", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -210,6 +224,10 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
+# Routing queries (POST /api/v1/route and the inquiry form's "find who fits") per client address within the
+# window; each costs about 0.1 s of CPU and anybody may ask (accounts.throttling).
+ROUTING_LIMIT_PER_CLIENT = env_int("ROUTING_LIMIT_PER_CLIENT", 30)
+ROUTING_LIMIT_WINDOW_SECONDS = env_int("ROUTING_LIMIT_WINDOW_SECONDS", 10 * 60)
 
 # The search's per-process index asks the database for changes at most this often (seconds); see
 # docs/search.md.
