@@ -26,6 +26,7 @@ import feedparser
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.events.times import display_zone, midnight
 
 from .errors import FeedError
@@ -72,14 +73,14 @@ def _utc(value: dt.datetime | dt.date) -> dt.datetime:
 
 
 def _text(value: object, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return " ".join(clean_text(str(value or "")).split())[:limit]
 
 
 def _description(entry: feedparser.FeedParserDict) -> str:
     detail = entry.get("content", [None])[0] or entry.get("summary_detail")
     if not detail or not detail.get("value"):
         return ""
-    value = detail["value"][:MAX_DESCRIPTION]
+    value = clean_text(detail["value"][:MAX_DESCRIPTION])
     return clean_description(value if "html" in (detail.get("type") or "") else linebreaks(escape(value)))
 
 
