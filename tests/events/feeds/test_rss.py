@@ -121,3 +121,36 @@ def test_parse_rss_removes_what_xml_forbids_from_every_text():
         ["Roboter"],
     )
     assert event.description == "Mit Vorführung"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><export><items><item><name>A</name></item><item><name>B</name></item>'
+        b"</items></export>",
+        b'<?xml version="1.0"?><entries><entry><title>A</title></entry></entries>',
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://example.org/</loc></url></urlset>",
+    ],
+    ids=["items", "entries", "sitemap"],
+)
+def test_parse_rss_refuses_xml_that_is_not_a_feed(data):
+    """XML with <item> or <entry> elements is no feed without an <rss>, <feed> or RDF root: it used to
+    import as "ok, 0 events", each item skipped for want of a date (issue 12, point 11)."""
+    with pytest.raises(FeedError, match="not an RSS or Atom feed"):
+        parse_rss(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Leer</title></channel></rss>',
+        b'<?xml version="1.0"?><rss><channel><title>Ohne Version</title></channel></rss>',
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Leer</title></feed>',
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns="http://purl.org/rss/1.0/"><channel><title>RSS 1.0</title></channel></rdf:RDF>',
+    ],
+    ids=["rss-2.0", "rss-without-version", "atom", "rss-1.0"],
+)
+def test_parse_rss_accepts_empty_feeds(data):
+    assert parse_rss(data).events == []

@@ -88,7 +88,10 @@ def parse_rss(data: bytes) -> ParsedFeed:
     """The items of an RSS or Atom feed that carry event dates; the others are reported as skipped."""
     # A stream, never bytes or str: feedparser would fetch a URL or open a local file given as text.
     parsed = feedparser.parse(io.BytesIO(data))
-    if not parsed.get("version") and not parsed.entries:
+    # The version names the root element feedparser found (rss20, atom10, rss10, ...). Without it, <item>
+    # or <entry> elements of any other XML would still be entries, each skipped for want of a date, and
+    # the file would import as a working feed with no events.
+    if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or _("no RSS or Atom elements")
         raise FeedError(_("This is not an RSS or Atom feed (%(reason)s).") % {"reason": reason})
     prefixes = {uri: prefix for prefix, uri in parsed.get("namespaces", {}).items()}
