@@ -187,6 +187,40 @@ def test_unknown_path_is_a_404_problem_for_every_method(api_client, db, method, 
     assert response.json()["detail"] == "There is no API endpoint at this path; the docs are at /api/v1/docs."
 
 
+LISTS = ["/api/v1/regions", "/api/v1/topics", "/api/v1/organizations", "/api/v1/events", "/api/v1/notices"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_offsets_beyond_the_database_integer_are_refused(api_client, organization, path):
+    largest = api_client.get(f"{path}?offset={2**63 - 1}")
+    beyond = api_client.get(f"{path}?offset={2**63}")
+
+    assert (largest.status_code, largest.json()["items"]) == (200, [])
+    assert beyond.status_code == 422
+    assert [(e["location"], e["field"], e["code"]) for e in beyond.json()["errors"]] == [
+        ("query", "offset", "less_than_equal")
+    ]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/events.ics"])
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01", "from=1899-12-31", "to=2201-01-01", "to=9999-12-31"],
+)
+def test_event_days_out_of_range_are_refused(api_client, db, path, query):
+    response = api_client.get(f"{path}?{query}")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "location": "query",
+            "field": query.split("=")[0],
+            "detail": "Enter a day between 01/01/1900 and 12/31/2200.",
+            "code": "date_out_of_range",
+        }
+    ]
+
+
 def test_a_body_over_the_limit_is_a_413_problem(api_client, db, settings):
     """Also anonymous, also for the routing endpoint, before anything reads the body."""
     body = json.dumps({"text": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
