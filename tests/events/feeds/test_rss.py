@@ -107,15 +107,16 @@ def test_parse_rss_removes_what_xml_forbids_from_every_text():
     """Character references to control characters pass feedparser; the parser's text never has them."""
     parsed = parse_rss(
         b'<?xml version="1.0"?><rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/">'
-        b"<channel><title>T&#1;</title><item><guid>a</guid><title>Ro&#1;bot&#11;tag&#x7f;</title>"
+        b"<channel><title>T&#1;</title><item><guid>a&#0;b&#1;</guid><title>Ro&#1;bot&#11;tag&#x7f;</title>"
         b"<description>Mit&#2; Vorf&#xfc;hrung</description><category>Ro&#3;boter</category>"
         b"<ev:startdate>2026-12-01T10:00:00+01:00</ev:startdate><ev:location>Je&#4;na</ev:location>"
         b"</item></channel></rss>"
     )
 
     (event,) = parsed.events
-    assert (parsed.name, event.title, event.location, event.categories) == (
+    assert (parsed.name, event.uid, event.title, event.location, event.categories) == (
         "T",
+        "ab",
         "Robot tag",
         "Jena",
         ["Roboter"],

@@ -104,9 +104,11 @@ def parse_rss(data: bytes) -> ParsedFeed:
 
     for number, entry in enumerate(parsed.entries, start=1):
         title = _text(entry.get("title"), MAX_TITLE)
-        link = entry.get("link") or ""
+        link = clean_text(entry.get("link") or "")
         link = link[:MAX_URL] if link.lower().startswith(("http://", "https://")) else ""
-        uid = entry.get("id") or link or ("no-guid-" + hashlib.sha256(title.encode()).hexdigest()[:24])
+        # The key of the stored event: a NUL in it would make PostgreSQL refuse the whole import.
+        uid = clean_text(entry.get("id") or "") or link
+        uid = uid or ("no-guid-" + hashlib.sha256(title.encode()).hexdigest()[:24])
         where = _("Item %(number)s (%(title)s)") % {"number": number, "title": title or "—"}
         start_text = field(entry, EVENT_MODULE, "startdate") or field(entry, XCAL, "dtstart")
         end_text = field(entry, EVENT_MODULE, "enddate") or field(entry, XCAL, "dtend")
