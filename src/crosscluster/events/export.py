@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from crosscluster.core.memo import for_short_texts
+from crosscluster.core.sanitize import clean_text, clean_texts
 
 from . import queries, services
 from .feeds.ical import parse_ical
@@ -191,8 +192,11 @@ def plain_description(event: Event) -> str:
 
 
 def escape_text(text: str) -> str:
+    """RFC 5545 TEXT: backslash, semicolon and comma escaped, line breaks as `\\n`, and no control
+    characters (core.sanitize.clean_text; stored text has none, but one must not break a subscription)."""
     return (
-        text.replace("\\", "\\\\")
+        clean_text(text)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
@@ -579,6 +583,7 @@ def event_json_ld(event: Event, url: str) -> dict:
 
 def json_ld_script(data: dict) -> SafeString:
     """The data as the body of a <script> element: `<`, `>` and `&` escaped, so no text can close it."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # Cleaned once more, like the feeds: a lone surrogate could not even be encoded into the page.
+    text = json.dumps(clean_texts(data), ensure_ascii=False, indent=2)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return mark_safe(text)  # noqa: S308 — escaped above

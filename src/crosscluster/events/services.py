@@ -26,7 +26,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from crosscluster.core.memo import for_short_texts
-from crosscluster.core.sanitize import clean_html
+from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
@@ -117,8 +117,9 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
     unknown = set(values) - set(allowed)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values = {name: clean_text(value) if isinstance(value, str) else value for name, value in values.items()}
     if "description" in values:
-        values = {**values, "description": clean_html(values["description"] or "")}
+        values["description"] = clean_html(values["description"] or "")
     changes: dict[str, list[str]] = {}
     for field, value in values.items():
         old = getattr(event, field)
@@ -316,7 +317,7 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
-    values = dict(fields)
+    values = {name: clean_text(value) if isinstance(value, str) else value for name, value in fields.items()}
     if "description" in values:
         values["description"] = _clean_description(values["description"] or "")
     times = SimpleNamespace(start=values.get("start"), end=values.get("end"), all_day=values.get("all_day"))

@@ -6,6 +6,7 @@ Development defaults need nothing installed: SQLite under `var/`, mail to the co
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, parse_email_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "crosscluster.api",
     "crosscluster.analytics",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -46,8 +48,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every page (error pages too) gets the policy and its nonce.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL bytes (400) and bodies over the limit (413) are refused before anything reads the request.
+    "crosscluster.core.middleware.refuse_unreadable_requests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -185,6 +191,30 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp; docs/operations.md). Scripts and styles from our own origin only, and
+# the few inline ones (the widget's style sheet) with the nonce of the response; nothing else runs. Videos
+# from elsewhere play only after the visitor's click (core/video-consent.js): YouTube's and Vimeo's players
+# in a frame, media files from any HTTPS host. No page may be framed, but the widget (see below).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "media-src": [SELF, "https:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The Netzwerktimer widget (/veranstaltungen/widget/) is made to be framed by the members' own sites: any
+# site by default, or only these origins (e.g. `https://www.polymer-netz.de,https://energie.example.org`).
+WIDGET_FRAME_ANCESTORS = env_list("WIDGET_FRAME_ANCESTORS", ["*"])
 
 # Inquiries: first response due within this many working days (weekends and the region's public holidays do
 # not count); the coordination office is alerted at twice the time. Closed inquiries lose their personal data
