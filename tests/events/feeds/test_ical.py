@@ -342,3 +342,24 @@ def test_parse_ical_skips_events_with_broken_rules():
     ]
     assert "RRULE cannot be read" in parsed.warnings[0].message
     assert "EXDATE cannot be read" in parsed.warnings[1].message
+
+
+def test_parse_ical_ends_content_lines_at_cr_and_lf_only():
+    """VT (Word's line break), FF, FS, GS, RS, NEL, U+2028 and U+2029 are text inside a value."""
+    separators = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    data = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:word@example.org\r\n"
+        "DTSTART:20260910T090000Z\r\nDTEND:20260910T100000Z\r\n"
+        f"SUMMARY:Erste{separators}Zeile\r\nDESCRIPTION:A{separators}B\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\nUID:lf@example.org\nDTSTART:20260911T090000Z\nSUMMARY:Nur LF\nEND:VEVENT\r"
+        "BEGIN:VEVENT\rUID:cr@example.org\rDTSTART:20260912T090000Z\rSUMMARY:Nur CR\rEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    ).encode()
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert parsed.warnings == []
+    events = by_uid(parsed)
+    assert set(events) == {"word@example.org", "lf@example.org", "cr@example.org"}
+    title = events["word@example.org"].title
+    assert title.startswith("Erste") and title.endswith("Zeile")

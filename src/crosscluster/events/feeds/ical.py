@@ -150,7 +150,9 @@ def _bounded_lines(text: str):
     seconds, and nothing past MAX_DESCRIPTION is kept anyway.
     """
     logical = 0
-    for index, line in enumerate(text.splitlines()):
+    # Content lines end with CRLF (RFC 5545; a lone LF or CR is tolerated). Not str.splitlines: it also
+    # breaks at VT, FF, FS, GS, RS, NEL, U+2028 and U+2029, which are text inside a value (Word's line break).
+    for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         if line[:1] in (" ", "\t"):
             if logical >= MAX_LINE:
                 yield index, None, True

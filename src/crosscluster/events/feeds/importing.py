@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import EventError, clean_feed_fields, sync_feed_events
@@ -60,8 +61,17 @@ def source_uid(feed_event: FeedEvent) -> str:
     return _source_key(feed_event.uid, feed_event.recurrence_id)
 
 
+def _storable_uid(uid: str) -> str:
+    """The UID without what text columns refuse (PostgreSQL: NUL) or XML forbids; a hash of the original
+    keeps two UIDs that differ only in such characters apart."""
+    cleaned = clean_text(uid)
+    if cleaned == uid:
+        return uid
+    return f"{cleaned}~{hashlib.sha256(uid.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
 def _source_key(uid: str, recurrence_id: str = "") -> str:
-    key = uid + (f"#{recurrence_id}" if recurrence_id else "")
+    key = _storable_uid(uid) + (f"#{recurrence_id}" if recurrence_id else "")
     if len(key) > MAX_SOURCE_UID:
         key = key[: MAX_SOURCE_UID - 33] + "#" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return key
@@ -132,7 +142,7 @@ def _kept_keys(subscription: FeedSubscription, uids: set[str]) -> set[str]:
     condition = Q()
     for uid in uids:
         # A long key keeps only its first characters in the clear (`_source_key`); they match all the same.
-        prefix = (uid + "#")[: MAX_SOURCE_UID - 33]
+        prefix = (_storable_uid(uid) + "#")[: MAX_SOURCE_UID - 33]
         condition |= Q(source_uid=_source_key(uid)) | Q(source_uid__startswith=prefix)
     return set(Event.objects.filter(condition, feed=subscription).values_list("source_uid", flat=True))
 
