@@ -123,3 +123,14 @@ def demo_directory(transactional_db):
 
     demo_file = REPO_DIR / "src" / "crosscluster" / "directory" / "demo" / "thueringen.json"
     import_directory(json.loads(demo_file.read_text(encoding="utf-8")), actor=None)
+
+
+@pytest.fixture
+def mbz_manager(demo_directory):
+    """A network manager of the demo's Maschinenbau-Zentrum Thüringen (MBZ)."""
+    from crosscluster.directory.models import Organization
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(email="leitung@mbz.example.org")
+    MembershipFactory(user=user, organization=Organization.objects.get(slug="mbz"))
+    return user

@@ -12,23 +12,19 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from crosscluster.directory.models import Organization
 from crosscluster.events.models import Event, FeedSubscription
+from tests.browser.pages import log_in
 from tests.events.feeds.conftest import feed_server  # noqa: F401 (a fixture)
-from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 BROKEN_LINE = Path(__file__).parents[1] / "events" / "feeds" / "data" / "broken-line.ics"
 
 
 @pytest.fixture
-def mbz_manager(demo_directory, settings):
+def mbz_manager(mbz_manager, settings):
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True  # the feed lives on the loopback test server
-    user = UserFactory(email="leitung@mbz.example.org")
-    MembershipFactory(user=user, organization=Organization.objects.get(slug="mbz"))
-    return user
+    return mbz_manager
 
 
 @pytest.fixture
@@ -39,14 +35,6 @@ def broken_feed(feed_server):  # noqa: F811
     body = BROKEN_LINE.read_bytes().replace(b"20270120", first).replace(b"20270121", second)
     feed_server.serve("/netzwerk.ics", body)
     return feed_server.url("/netzwerk.ics")
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
 
 
 def test_manager_subscribes_a_feed_with_a_broken_event_and_sees_what_was_skipped(
