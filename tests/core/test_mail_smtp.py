@@ -1,7 +1,7 @@
 """The outbox against a real (loopback) SMTP server that is slow or hangs (`tests.smtp`).
 
 These tests commit (`transactional_db`) and deliver in a second thread, as the worker does beside the web
-server: on SQLite the test database is a file with the production settings (one writer, `busy_timeout` 5 s),
+server: on SQLite the test database is a file with the production settings (one writer, `busy_timeout` 15 s),
 so a delivery that held a transaction across the SMTP conversation would lock every other write out.
 """
 

@@ -93,10 +93,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server and the task worker use the file at the same time.
+    # WAL lets the web server and the task worker use the file at the same time. One writer at a time: a
+    # writer waits up to DATABASE_SQLITE_BUSY_MS for the lock before "database is locked"; on a busy
+    # two-core machine a burst of logins (Argon2 checks) kept a lock holder off the CPU for over 5 s.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={env_int('DATABASE_SQLITE_BUSY_MS', 15000)};"
+        ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
