@@ -6,135 +6,16 @@ matches when its stem occurs anywhere in that text, so `Förderung` (stem `forde
 PostgreSQL.
 """
 
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
-import snowballstemmer
 from django.db.models import QuerySet
 
-_german = snowballstemmer.stemmer("german")
-_WORD = re.compile(r"[^\W_]+")
-MIN_STEM_LENGTH = 3
-
-# Function words that carry no meaning for a search; German and English.
-STOPWORDS = frozenset(
-    [
-        "aber",
-        "alle",
-        "als",
-        "am",
-        "an",
-        "auch",
-        "auf",
-        "aus",
-        "bei",
-        "bin",
-        "bis",
-        "da",
-        "das",
-        "dass",
-        "dem",
-        "den",
-        "der",
-        "des",
-        "die",
-        "dies",
-        "diese",
-        "dieser",
-        "doch",
-        "du",
-        "durch",
-        "ein",
-        "eine",
-        "einem",
-        "einen",
-        "einer",
-        "eines",
-        "er",
-        "es",
-        "für",
-        "fur",
-        "gibt",
-        "hat",
-        "habe",
-        "haben",
-        "ich",
-        "ihr",
-        "im",
-        "in",
-        "ist",
-        "ja",
-        "kann",
-        "können",
-        "mit",
-        "nach",
-        "nicht",
-        "noch",
-        "nur",
-        "oder",
-        "sich",
-        "sie",
-        "sind",
-        "so",
-        "über",
-        "um",
-        "und",
-        "uns",
-        "unser",
-        "unsere",
-        "von",
-        "vor",
-        "was",
-        "wer",
-        "wie",
-        "wir",
-        "wird",
-        "zu",
-        "zum",
-        "zur",
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "to",
-        "we",
-        "what",
-        "who",
-        "with",
-    ]
-)
-
-
-def words(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
-
-
-@lru_cache(maxsize=50_000)
-def stem(word: str) -> str:
-    """The Snowball stem of one word; cached, because the same words recur across every text."""
-    return _german.stemWord(word)
+from crosscluster.core.text import terms
 
 
 def stems(text: str) -> list[str]:
-    """Stems of the meaningful words of a text, in order."""
-    return [s for s in map(stem, words(text)) if len(s) >= MIN_STEM_LENGTH]
+    """Search terms of the meaningful words of a text, in order (core.text)."""
+    return terms(text)
 
 
 def build_search_text(parts: Iterable[str]) -> str:

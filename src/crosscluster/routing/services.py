@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
+from crosscluster.core.text import clean_query
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
 from .models import Embedding, Evidence, IndexVersion
 from .passages import organization_passages
-from .text import clean_query
 
 logger = logging.getLogger(__name__)
 

@@ -11,61 +11,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crosscluster.directory.search import MIN_STEM_LENGTH, STOPWORDS, stem, stems
+from crosscluster.core.text import MIN_TERM_LENGTH as MIN_STEM_LENGTH
+from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, looks_like_need, stem
+from crosscluster.core.text import terms as stems
 
 from .index import Clause
 
 QUERY_MAX_LENGTH = 200
 TOKEN = re.compile(r"[^\W_]+")
-
-# Phrases that make a query read like a need rather than a keyword search (German and English).
-_NEED = re.compile(
-    r"\b(wir suchen|ich suche|suchen wir|brauchen|brauche|benötigen|benötige|benoetigen|hilfe bei|"
-    r"unterstützung bei|unterstützung für|wer kann|wer hilft|können sie|kann uns|wie können|wie kann|"
-    r"we need|i need|we are looking|looking for|help with|need help|support with|who can|how can)\b"
-)
-# Words that make a request a request but say nothing about its subject; not searched for.
-REQUEST_WORDS = frozenset(
-    [
-        "suchen",
-        "suche",
-        "sucht",
-        "brauchen",
-        "brauche",
-        "braucht",
-        "benötigen",
-        "benötige",
-        "benötigt",
-        "benoetigen",
-        "möchten",
-        "möchte",
-        "wollen",
-        "will",
-        "hilfe",
-        "helfen",
-        "unterstützung",
-        "unserer",
-        "unseren",
-        "unserem",
-        "unseres",
-        "mein",
-        "meine",
-        "meiner",
-        "meinen",
-        "need",
-        "needs",
-        "looking",
-        "look",
-        "help",
-        "want",
-        "would",
-        "like",
-        "some",
-        "any",
-    ]
-)
-NEED_MIN_WORDS = 3
-SENTENCE_MIN_WORDS = 7
 
 
 @dataclass(frozen=True)
@@ -145,10 +98,4 @@ def clauses(query_tokens: Sequence[Token], groups: Sequence[SynonymGroup] = ()) 
     return result
 
 
-def looks_like_need(query: str) -> bool:
-    """A sentence or a request ("wir suchen Fördermittel für …", "we need help with …"), not keywords."""
-    text = query.casefold()
-    count = len(TOKEN.findall(text))
-    if count >= SENTENCE_MIN_WORDS:
-        return True
-    return count >= NEED_MIN_WORDS and bool(_NEED.search(text))
+__all__ = ["looks_like_need"]

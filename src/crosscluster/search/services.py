@@ -32,9 +32,10 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crosscluster.core.text import MIN_TERM_LENGTH as MIN_STEM_LENGTH
+from crosscluster.core.text import STOPWORDS, stem
 from crosscluster.directory import queries as directory_queries
 from crosscluster.directory.models import Offer, Organization, Topic
-from crosscluster.directory.search import MIN_STEM_LENGTH, STOPWORDS, stem
 from crosscluster.events.access import public_events
 from crosscluster.events.models import Event
 from crosscluster.news.access import public_notices

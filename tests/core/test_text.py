@@ -1,6 +1,6 @@
 """Text analysis of the lexical ranker: umlaut spellings, stems, compound parts, cleaning, sentences."""
 
-from crosscluster.routing.text import Analyzer, clean_query, fold, sentences, words
+from crosscluster.core.text import Analyzer, clean_query, fold, sentences, words
 
 
 def test_fold_spells_out_umlauts_and_sharp_s():
