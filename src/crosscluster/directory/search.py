@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import terms
 
 
@@ -31,11 +32,13 @@ def organization_search_text(organization) -> str:
 
 
 def refresh_search_text(organization) -> None:
-    """Recompute after any change to the organisation, its topics or its offers."""
+    """Recompute after any change to the organisation, its topics or its offers; the search documents of
+    the organisation and its offers follow in the same transaction (core.signals.texts_changed)."""
     text = organization_search_text(organization)
     if text != organization.search_text:
         organization.search_text = text
         type(organization).objects.filter(pk=organization.pk).update(search_text=text)
+    texts_changed.send(sender=type(organization), ids=[organization.pk])
 
 
 def filter_by_text(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import clean_query
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 
@@ -200,7 +201,8 @@ def ensure_embeddings(
     encoder = encoder or get_encoder()
     queryset = Organization.objects.order_by("pk")
     if organization_ids is not None:
-        queryset = queryset.filter(pk__in=list(organization_ids))
+        organization_ids = list(organization_ids)
+        queryset = queryset.filter(pk__in=organization_ids)
     _entries, passages = directory_passages(queryset)
     texts = {text_hash(p.text): p.text for p in passages}
     have = _stored_hashes(encoder, set(texts))
@@ -215,6 +217,10 @@ def ensure_embeddings(
     computed = len(missing) + len(evidence)
     if computed:
         bump_index_version()
+    if missing:
+        # The search documents carry the organisations' and offers' vectors: rewrite them with the new ones.
+        ids = list(queryset.values_list("pk", flat=True)) if organization_ids is None else organization_ids
+        texts_changed.send(sender=Organization, ids=list(ids))
         logger.info("routing: computed %d embeddings with %s", computed, encoder.name)
     return computed
 

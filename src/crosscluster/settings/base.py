@@ -211,12 +211,6 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
 
-# The search's per-process index asks the database for changes at most this often (seconds); see
-# docs/search.md.
-SEARCH_CHECK_SECONDS = env_int("SEARCH_CHECK_SECONDS", 5)
-# Rebuild a stale index in a background thread while searches use the previous one (tests: off).
-SEARCH_REBUILD_IN_BACKGROUND = env_bool("SEARCH_REBUILD_IN_BACKGROUND", True)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
