@@ -147,6 +147,20 @@ class Backend:
             cursor.execute(sql, [kind, model, *visible_params])
             return [(int(pk), bytes(data)) for pk, data in cursor.fetchall()]
 
+    def offer_vectors(self, organizations: Sequence[int], model: str) -> list[tuple[int, int, bytes]]:
+        """(offer id, organisation id, vector) of the offers of these organisations."""
+        if not organizations:
+            return []
+        placeholders = ", ".join(["%s"] * len(organizations))
+        sql = (
+            "SELECT d.object_id, s.organization_id, d.vector FROM search_document d"  # noqa: S608
+            " JOIN directory_offer s ON s.id = d.object_id WHERE d.kind = 'offer' AND d.vector_model = %s"
+            f" AND d.vector IS NOT NULL AND s.organization_id IN ({placeholders})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [model, *organizations])
+            return [(int(pk), int(org), bytes(data)) for pk, org, data in cursor.fetchall()]
+
     def vectors_of(self, kind: str, ids: Sequence[int], model: str) -> dict[int, bytes]:
         if not ids:
             return {}

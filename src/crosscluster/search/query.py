@@ -74,12 +74,18 @@ class Parsed:
     clauses: list[Clause] = field(default_factory=list)
 
 
+def _key(word: str) -> str:
+    """How a word is compared with a topic's names: by its term, so that word forms and spellings meet
+    (`Foerdermittel`, `Fördermitteln`); a word too short for a term (`KI`, `H2`) as written."""
+    return term(word) or word.casefold()
+
+
 def synonym_group(names: Iterable[str]) -> SynonymGroup | None:
     phrases = []
     for name in names:
-        folded = tuple(word.casefold() for word in surface_words(name) if word.casefold() not in STOPWORDS)
-        if folded:
-            phrases.append((folded, tuple(dict.fromkeys(terms(name)))))
+        keys = tuple(_key(word) for word in surface_words(name) if word.casefold() not in STOPWORDS)
+        if keys:
+            phrases.append((keys, tuple(dict.fromkeys(terms(name)))))
     return SynonymGroup(tuple(phrases)) if len(phrases) > 1 else None
 
 
@@ -104,7 +110,7 @@ def _word_clause(token: Token) -> Clause:
 def clauses(query_tokens: Sequence[Token], groups: Sequence[SynonymGroup] = ()) -> list[Clause]:
     """One clause per meaningful word; a run of words naming a topic (or a synonym) becomes one clause whose
     alternatives are all the topic's names (the words as typed count most)."""
-    folded = [token.folded for token in query_tokens]
+    folded = [_key(token.text) for token in query_tokens]
     covered: dict[int, Clause] = {}
     for group in groups:
         for words, _terms in group.phrases:

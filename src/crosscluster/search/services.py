@@ -79,11 +79,16 @@ DENSE_WEIGHT = 1.0
 # An offer's organisation's fit counts too, a little: among equal offers, those of the fitting organisation.
 ORGANIZATION_WEIGHT = 0.5
 # Organisations found by meaning alone (no word in common: an English query, a paraphrase) are shown when
-# they stand this far (z units) above the others, at most this many.
-DENSE_ONLY_Z = 2.5
+# they stand out: at most `DENSE_ONLY_MAX`, each at least `DENSE_ONLY_Z` (z units) above the mean, and the
+# last of them `DENSE_ONLY_GAP` ahead of the next. Gibberish and off-topic questions have no such group.
+DENSE_ONLY_Z = 2.0
+DENSE_ONLY_GAP = 0.4
 DENSE_ONLY_MAX = 3
 # Offers of such organisations are shown when this close (cosine) to the best of them.
-DENSE_OFFER_MARGIN = 0.03
+DENSE_OFFER_MARGIN = 0.01
+# An organisation's meaning is its profile (the centroid of its texts) and its best offer, as the router
+# scores fields: the offers of this many organisations (the closest by profile, the best lexical) count.
+DENSE_OFFER_ORGANIZATIONS = 20
 # Offers ranked by the hybrid score: the best of the lexical matches (by score and their organisation's fit).
 OFFER_POOL = 300
 # Corrections tried per mistyped word.
@@ -209,9 +214,11 @@ class _Dense:
 class Ranked:
     ids: list[int]
     count: int
-    # Organisations only: id -> standardised fused score, and those found by meaning alone.
+    # Organisations only: id -> standardised fused score, those found by meaning alone, and the cosine of
+    # the offers whose vectors were read (offer id -> (organisation id, cosine)).
     fit: dict[int, float] = field(default_factory=dict)
     dense_only: list[int] = field(default_factory=list)
+    offers: dict[int, tuple[int, float]] = field(default_factory=dict)
 
 
 def _table(model: type) -> str:
@@ -235,18 +242,34 @@ def rank_organizations(backend: Backend, parsed: list[Clause], dense: _Dense) ->
         similarity[position[pk]] = float(unpack(data) @ vector)
     similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
     lexical_scores = np.array([lexical.get(pk, 0.0) for pk in ids], dtype=np.float32)
-    dense_z = _z(similarity)
+    # The best offer of the organisations in question (closest profiles, best lexical matches).
+    near = [ids[i] for i in np.argsort(-similarity, kind="stable")[:DENSE_OFFER_ORGANIZATIONS]]
+    near += [row.object_id for row in rows[:DENSE_OFFER_ORGANIZATIONS]]
+    offers: dict[int, tuple[int, float]] = {}
+    best_offer = np.full(len(ids), np.nan, dtype=np.float32)
+    for offer, organization, data in backend.offer_vectors(sorted(set(near)), dense.model):
+        cosine = float(unpack(data) @ vector)
+        offers[offer] = (organization, cosine)
+        i = position.get(organization)
+        if i is not None and not cosine <= best_offer[i]:
+            best_offer[i] = cosine
+    dense_score = _z(similarity)
+    if np.isfinite(best_offer).any():
+        best_offer = np.where(np.isfinite(best_offer), best_offer, np.nanmin(best_offer))
+        dense_score = dense_score + _z(best_offer)
+    dense_z = _z(dense_score)
     fused = LEXICAL_WEIGHT * _z(lexical_scores) + DENSE_WEIGHT * dense_z
-    by_meaning = [
-        ids[i]
-        for i in np.argsort(-similarity, kind="stable")[:DENSE_ONLY_MAX]
-        if dense_z[i] >= DENSE_ONLY_Z and ids[i] not in lexical
-    ]
+    order = np.argsort(-dense_z, kind="stable")
+    standing = [i for i in order[:DENSE_ONLY_MAX] if dense_z[i] >= DENSE_ONLY_Z]
+    following = float(dense_z[order[len(standing)]]) if len(order) > len(standing) else -math.inf
+    if standing and float(dense_z[standing[-1]]) - following < DENSE_ONLY_GAP:
+        standing = []
+    by_meaning = [ids[i] for i in standing if ids[i] not in lexical]
     shown = [position[pk] for pk in [*lexical, *by_meaning]]
     # Ties (the same words matched) are broken by meaning, never by the alphabet.
-    shown.sort(key=lambda i: (-round(float(fused[i]), 6), -float(similarity[i]), ids[i]))
+    shown.sort(key=lambda i: (-round(float(fused[i]), 6), -float(dense_z[i]), ids[i]))
     fit = {pk: float(fused[position[pk]]) for pk in ids}
-    return Ranked([ids[i] for i in shown], len(shown), fit, by_meaning)
+    return Ranked([ids[i] for i in shown], len(shown), fit, by_meaning, offers)
 
 
 def rank_offers(
@@ -274,24 +297,20 @@ def rank_offers(
     vector = dense.vector() if organizations.fit else None
     if vector is None:
         return Ranked([row.object_id for row in rows], count)
-    by_meaning: list[Row] = []
-    if organizations.dense_only:
-        offers = list(
-            directory_queries.published_offers()
-            .filter(organization__in=organizations.dense_only)
-            .values_list("pk", "organization_id")
-        )
-        found = {row.object_id for row in rows}
-        by_meaning = [Row(pk, 0.0, 0, (org,), 0) for pk, org in offers if pk not in found]
+    # Offers of organisations found by meaning alone: their vectors were read with the organisations'.
+    found = {row.object_id for row in rows}
+    meaning = set(organizations.dense_only)
+    by_meaning = [
+        Row(pk, 0.0, 0, (organization,), 0)
+        for pk, (organization, _cosine) in organizations.offers.items()
+        if organization in meaning and pk not in found
+    ]
     pool = [*rows, *by_meaning]
-    vectors = backend.vectors_of(OFFER, [row.object_id for row in pool], dense.model)
-    similarity = np.array(
-        [
-            float(unpack(vectors[row.object_id]) @ vector) if row.object_id in vectors else np.nan
-            for row in pool
-        ],
-        dtype=np.float32,
-    )
+    cosines = {pk: cosine for pk, (_organization, cosine) in organizations.offers.items()}
+    missing = [row.object_id for row in pool if row.object_id not in cosines]
+    for pk, data in backend.vectors_of(OFFER, missing, dense.model).items():
+        cosines[pk] = float(unpack(data) @ vector)
+    similarity = np.array([cosines.get(row.object_id, np.nan) for row in pool], dtype=np.float32)
     if not np.isfinite(similarity).any():
         return Ranked([row.object_id for row in rows], count)
     similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
