@@ -1,9 +1,9 @@
-"""Text search over the directory that understands German word forms.
+"""The directory's search text and its text filter.
 
-Each organisation stores the Snowball stems of its own and its offers' words in `search_text`. A query word
-matches when its stem occurs anywhere in that text, so `Förderung` (stem `forder`) finds `Fördermittel`
-(`fordermittel`) and parts of compounds are found too. Plain substring tests work the same on SQLite and
-PostgreSQL.
+`search_text` keeps the terms (core.text) of each organisation and its offers; `refresh_search_text`
+recomputes it after every change and announces the change (core.signals.texts_changed), so that the
+search documents follow in the same transaction. `filter_by_text` narrows a list by the search's documents
+(search.filters), the same word forms, prefixes and compound parts as the site search.
 """
 
 from collections.abc import Iterable
@@ -41,8 +41,8 @@ def refresh_search_text(organization) -> None:
     texts_changed.send(sender=type(organization), ids=[organization.pk])
 
 
-def filter_by_text(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
-    """Keep rows that contain every meaningful word of the query in some form."""
-    for query_stem in dict.fromkeys(stems(query)):
-        queryset = queryset.filter(**{f"{field}__contains": query_stem})
-    return queryset
+def filter_by_text(queryset: QuerySet, query: str, kind: str = "organization") -> QuerySet:
+    """Keep rows whose search document contains every meaningful word of the query in some form."""
+    from crosscluster.search.filters import filter_by_text as search_filter
+
+    return search_filter(queryset, query, kind)

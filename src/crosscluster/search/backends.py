@@ -1,13 +1,13 @@
 """The database's own full-text engine behind one interface, one implementation per vendor.
 
-Both find the candidate documents with their full-text index (PostgreSQL: `tsvector @@ tsquery` on a GIN
-index per kind; SQLite: an FTS5 `MATCH`), join each kind's own table through the app's choke point (only
-published, listed, valid objects), and score every candidate the same way in SQL, so that both databases
-rank alike: per clause the best alternative, an exact word in the title 2.0, a word beginning with the term
-in the title 1.7, an exact word elsewhere 1.0, a word beginning with it 0.85, the back part of a compound
-0.6 (an alternative of several terms, e.g. a split compound or a topic's name: 0.9 when all occur), times
-the alternative's and the clause's weight. The vocabulary (`search_term`) gives typo candidates: by
-`pg_trgm` similarity, or by an FTS5 trigram index; the nearest are chosen by edit distance (core.text).
+Both find the matching documents of a kind with their full-text index and rank them with their own rank
+function, the title counting most and the back parts of compounds least: PostgreSQL `ts_rank` over a
+generated `tsvector` (GIN index per kind), SQLite FTS5's `bm25` (one table per kind, keyed by the object's
+id). Each candidate is joined with the kind's own table through the app's choke point (only published,
+listed, valid objects), so visibility is never stored twice. Whether a document has a query word in its
+title is returned too (events and notices are ordered by it, then by time). The vocabulary
+(`search_term`) gives typo candidates: by `pg_trgm` similarity, or by an FTS5 trigram index; the nearest are
+chosen by edit distance (core.text).
 """
 
 from __future__ import annotations
@@ -19,45 +19,56 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from .query import Alternative, Clause, Probe
-
-# Scores of a probe by where and how it matches (see the module docstring).
-TITLE, TITLE_PREFIX, BODY, BODY_PREFIX, PART, ALL_OF = 2.0, 1.7, 1.0, 0.85, 0.6, 0.9
+from .query import Clause, Probe
 
 
 @dataclass
 class Row:
     object_id: int
     score: float
-    matched: int
+    in_title: bool
     extra: tuple[Any, ...]
     total: int
 
 
-def _sql_of(queryset: QuerySet) -> tuple[str, tuple[Any, ...]]:
-    sql, params = queryset.values("pk").query.sql_with_params()
-    return sql, tuple(params)
+KINDS = ("organization", "offer", "event", "notice")
+
+
+def _fts_table(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(kind)
+    return f"search_fts_{kind}"
+
+
+def _visible_condition(queryset: QuerySet) -> tuple[str, tuple[Any, ...]]:
+    """A condition on the object's row `s`: the choke point's queryset has it. Correlated by primary key, so
+    the database looks up the candidates only, instead of listing every visible object first."""
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    pk = connection.ops.quote_name(queryset.model._meta.pk.column)
+    correlated = queryset.extra(where=[f"{table}.{pk} = s.{pk}"])  # noqa: S610 (our own names)
+    sql, params = correlated.values("pk").query.sql_with_params()
+    return f"EXISTS ({sql})", tuple(params)
 
 
 class Backend:
     vendor = ""
+    # Join the matches with the visible objects by a lookup per match (PostgreSQL's LATERAL).
+    lateral = False
 
     # --- to implement ---------------------------------------------------------------------------------
 
-    def match(self, kind: str, clauses: Sequence[Clause], need_all: bool) -> tuple[str, list[Any]]:
-        """A condition on document `d`: it matches the clauses (all, or any when not `need_all`)."""
-        raise NotImplementedError
-
-    def probe_score(self, item: Probe) -> tuple[str, list[Any]]:
-        raise NotImplementedError
-
-    def all_present(self, probes: Sequence[Probe]) -> tuple[str, list[Any]]:
-        raise NotImplementedError
-
-    def greatest(self, parts: list[str]) -> str:
+    def matches(
+        self, kind: str, clauses: Sequence[Clause], need_all: bool, scored: bool = True
+    ) -> tuple[str, list[Any]]:
+        """A SELECT of the matching documents of `kind`: `object_id`, `score` (the engine's rank, higher is
+        better; 0 unless `scored`) and `in_title` (a query word is in the title), with its parameters."""
         raise NotImplementedError
 
     def typo_candidates(self, word: str, limit: int = 40) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def ids(self, kind: str, clauses: Sequence[Clause]) -> tuple[str, list[Any]]:
+        """A SELECT of the ids of the objects of `kind` whose documents match every clause."""
         raise NotImplementedError
 
     def heads_known(self, words: Sequence[str]) -> set[str]:
@@ -66,65 +77,54 @@ class Backend:
 
     # --- shared ---------------------------------------------------------------------------------------
 
-    def alternative_score(self, alternative: Alternative) -> tuple[str, list[Any]]:
-        if len(alternative.probes) == 1:
-            sql, params = self.probe_score(alternative.probes[0])
-        else:
-            condition, params = self.all_present(alternative.probes)
-            sql = f"CASE WHEN {condition} THEN {ALL_OF} ELSE 0 END"
-        return (f"({sql}) * {alternative.weight!r}" if alternative.weight != 1 else sql), params
-
-    def clause_score(self, clause: Clause) -> tuple[str, list[Any]]:
-        parts, params = [], []
-        for alternative in clause.alternatives:
-            sql, found = self.alternative_score(alternative)
-            parts.append(sql)
-            params += found
-        sql = self.greatest(parts) if len(parts) > 1 else parts[0]
-        return (f"({sql}) * {clause.weight!r}" if clause.weight != 1 else sql), params
-
     def rank(
         self,
         kind: str,
         clauses: Sequence[Clause],
         *,
-        table: str,
         visible: QuerySet,
-        needed: int,
-        columns: Sequence[str] = (),
+        need_all: bool,
+        fields: Sequence[str] = (),
         order: str = "",
         order_params: Sequence[Any] = (),
         limit: int | None = None,
         offset: int = 0,
+        scored: bool = True,
     ) -> list[Row]:
-        """The visible documents of `kind` that match at least `needed` clauses, with their scores.
+        """The visible objects of `kind` that match the clauses (all of them, or any when not `need_all`),
+        with their rank, whether a query word is in their title, and the values of `fields` of the object.
+        Sorted by `order` (expressions on `x.in_title`, `x.score`, `x.x0`… for the fields), else by score;
+        without `limit` all are returned; each row carries the total count.
 
-        `columns` are expressions on the object's row `s` returned with each document; `order` sorts after
-        the matched clauses and the score (default: by score alone); without `limit` all are returned.
+        The matching documents are found first (the full-text index, a materialised CTE), then joined with
+        the choke point's queryset by primary key: the database never lists every visible object.
         """
         q = connection.ops.quote_name
-        match_sql, match_params = self.match(kind, clauses, need_all=needed >= len(clauses))
-        scores, score_params = [], []
-        for i, clause in enumerate(clauses):
-            sql, params = self.clause_score(clause)
-            scores.append(f"{sql} AS c{i}")
-            score_params += params
-        visible_sql, visible_params = _sql_of(visible)
-        extra = "".join(f", {column} AS x{i}" for i, column in enumerate(columns))
-        total = " + ".join(f"y.c{i}" for i in range(len(clauses)))
-        matched = " + ".join(f"CASE WHEN y.c{i} > 0 THEN 1 ELSE 0 END" for i in range(len(clauses)))
+        matches, match_params = self.matches(kind, clauses, need_all, scored)
+        pk_field = visible.model._meta.pk
+        pk = q(pk_field.column)
+        visible = visible.order_by()
+        if self.lateral:
+            # Per match one lookup by primary key (LATERAL, kept apart by OFFSET 0), not a hash of every
+            # visible object: PostgreSQL misjudges how few documents a full-text query matches.
+            table = q(visible.model._meta.db_table)
+            visible = visible.extra(where=[f"{table}.{pk} = m.object_id"])  # noqa: S610 (our own names)
+        visible_sql, visible_params = visible.values(pk_field.name, *fields).query.sql_with_params()
+        joined = (
+            f"CROSS JOIN LATERAL ({visible_sql} OFFSET 0) s"
+            if self.lateral
+            else f"JOIN ({visible_sql}) s ON s.{pk} = m.object_id"
+        )
+        columns = [visible.model._meta.get_field(name).column for name in fields]
+        extra = "".join(f", s.{q(column)} AS x{i}" for i, column in enumerate(columns))
         extra_names = "".join(f", x.x{i}" for i in range(len(columns)))
         sql = (
-            f"SELECT x.object_id, x.score, x.matched{extra_names}, COUNT(*) OVER () FROM ("  # noqa: S608
-            f" SELECT y.*, {total} AS score, {matched} AS matched FROM ("
-            f"  SELECT d.object_id{extra}, {', '.join(scores)}"
-            f"  FROM search_document d JOIN {q(table)} s ON s.{q('id')} = d.object_id"
-            f"  WHERE d.kind = %s AND {match_sql} AND s.{q('id')} IN ({visible_sql})"
-            f" ) y"
-            f") x WHERE x.matched >= %s"
-            f" ORDER BY x.matched DESC, ROUND(x.score, 2) DESC{', ' + order if order else ''}, x.object_id"
+            f"WITH m AS MATERIALIZED ({matches}) "  # noqa: S608
+            f"SELECT x.object_id, x.score, x.in_title{extra_names}, COUNT(*) OVER () FROM ("
+            f" SELECT m.object_id, m.score, m.in_title{extra} FROM m {joined}"
+            f") x ORDER BY {order or 'x.score DESC'}, x.object_id"
         )
-        params = [*score_params, kind, *match_params, *visible_params, needed, *order_params]
+        params = [*match_params, *visible_params, *order_params]
         if limit is not None:
             sql += " LIMIT %s OFFSET %s"
             params += [limit, offset]
@@ -132,16 +132,18 @@ class Backend:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         n = len(columns)
-        return [Row(int(r[0]), float(r[1]), int(r[2]), tuple(r[3 : 3 + n]), int(r[3 + n])) for r in rows]
+        return [
+            Row(int(r[0]), float(r[1] or 0), bool(r[2]), tuple(r[3 : 3 + n]), int(r[3 + n])) for r in rows
+        ]
 
     def vectors(self, kind: str, *, table: str, visible: QuerySet, model: str) -> list[tuple[int, bytes]]:
         """(object id, vector) of every visible document of `kind` with a vector of encoder `model`."""
         q = connection.ops.quote_name
-        visible_sql, visible_params = _sql_of(visible)
+        visible_sql, visible_params = _visible_condition(visible)
         sql = (
             f"SELECT d.object_id, d.vector FROM search_document d JOIN {q(table)} s"  # noqa: S608
             f" ON s.{q('id')} = d.object_id WHERE d.kind = %s AND d.vector_model = %s"
-            f" AND d.vector IS NOT NULL AND s.{q('id')} IN ({visible_sql})"
+            f" AND d.vector IS NOT NULL AND {visible_sql}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [kind, model, *visible_params])
@@ -196,46 +198,51 @@ class Backend:
 
 class PostgresBackend(Backend):
     vendor = "postgresql"
+    lateral = True
+    # ts_rank's weights of D (back parts of compounds), C (unused), B (body) and A (title).
+    WEIGHTS = "{0.05, 0.1, 0.3, 1.0}"
 
     @staticmethod
     def _probe_query(item: Probe, weights: str = "") -> str:
         if item.prefix:
-            return (
-                f"('{item.term}':*{weights or 'AB'} | '{item.term}':D)"
-                if not weights
-                else f"'{item.term}':*{weights}"
-            )
+            return f"('{item.term}':*{weights or 'AB'} | '{item.term}':D)"
         return f"'{item.term}':{weights or 'ABD'}"
 
-    def _tsquery(self, clauses: Sequence[Clause], need_all: bool) -> str:
+    def _tsquery(self, clauses: Sequence[Clause], need_all: bool, weights: str = "") -> str:
         parts = []
         for clause in clauses:
             options = [
-                " & ".join(self._probe_query(p) for p in alternative.probes)
+                " & ".join(self._probe_query(p, weights) for p in alternative.probes)
                 for alternative in clause.alternatives
             ]
             parts.append("(" + " | ".join(f"({option})" for option in options) + ")")
         return (" & " if need_all else " | ").join(parts)
 
-    def match(self, kind: str, clauses: Sequence[Clause], need_all: bool) -> tuple[str, list[Any]]:
-        return "d.terms @@ %s::tsquery", [self._tsquery(clauses, need_all)]
+    def matches(
+        self, kind: str, clauses: Sequence[Clause], need_all: bool, scored: bool = True
+    ) -> tuple[str, list[Any]]:
+        _fts_table(kind)  # a known kind
+        title = " | ".join(
+            f"'{p.term}':{'*' if p.prefix else ''}A"
+            for clause in clauses
+            for alternative in clause.alternatives
+            for p in alternative.probes
+        )
+        query = self._tsquery(clauses, need_all)
+        score, score_params = (
+            ("ts_rank(%s::float4[], d.terms, %s::tsquery)", [self.WEIGHTS, query]) if scored else ("0", [])
+        )
+        # The kind as a literal (a known one), so that the planner picks its partial GIN index.
+        sql = (
+            f"SELECT d.object_id, {score} AS score, d.terms @@ %s::tsquery AS in_title"  # noqa: S608
+            f" FROM search_document d WHERE d.kind = '{kind}' AND d.terms @@ %s::tsquery"
+        )
+        return sql, [*score_params, title, query]
 
-    def probe_score(self, item: Probe) -> tuple[str, list[Any]]:
-        levels = [(f"'{item.term}':A", TITLE)]
-        if item.prefix:
-            levels.append((f"'{item.term}':*A", TITLE_PREFIX))
-        levels.append((f"'{item.term}':B", BODY))
-        if item.prefix:
-            levels.append((f"'{item.term}':*B", BODY_PREFIX))
-        levels.append((f"'{item.term}':D", PART))
-        cases = " ".join(f"WHEN d.terms @@ %s::tsquery THEN {score}" for _query, score in levels)
-        return f"CASE {cases} ELSE 0 END", [query for query, _score in levels]
-
-    def all_present(self, probes: Sequence[Probe]) -> tuple[str, list[Any]]:
-        return "d.terms @@ %s::tsquery", [" & ".join(self._probe_query(p) for p in probes)]
-
-    def greatest(self, parts: list[str]) -> str:
-        return f"GREATEST({', '.join(parts)})"
+    def ids(self, kind: str, clauses: Sequence[Clause]) -> tuple[str, list[Any]]:
+        _fts_table(kind)  # a known kind, as a literal for its partial index
+        sql = f"SELECT object_id FROM search_document WHERE kind = '{kind}' AND terms @@ %s::tsquery"  # noqa: S608
+        return sql, [self._tsquery(clauses, need_all=True)]
 
     def typo_candidates(self, word: str, limit: int = 40) -> list[tuple[str, str]]:
         with connection.cursor() as cursor:
@@ -260,53 +267,50 @@ class PostgresBackend(Backend):
 
 class SQLiteBackend(Backend):
     vendor = "sqlite"
+    # bm25 weights of the columns title, body, parts.
+    WEIGHTS = "10.0, 3.0, 0.5"
 
     @staticmethod
-    def _probe_match(item: Probe) -> str:
+    def _probe_match(item: Probe, columns: str = "") -> str:
+        if columns:
+            return f'{{{columns}}} : "{item.term}"{"*" if item.prefix else ""}'
         if item.prefix:
             return f'({{title body}} : "{item.term}"* OR parts : "{item.term}")'
-        return f'{{title body parts}} : "{item.term}"'
+        return f'"{item.term}"'
 
-    def match(self, kind: str, clauses: Sequence[Clause], need_all: bool) -> tuple[str, list[Any]]:
+    def _expression(self, clauses: Sequence[Clause], need_all: bool, columns: str = "") -> str:
         parts = []
         for clause in clauses:
             options = [
-                "(" + " AND ".join(self._probe_match(p) for p in alternative.probes) + ")"
+                "(" + " AND ".join(self._probe_match(p, columns) for p in alternative.probes) + ")"
                 for alternative in clause.alternatives
             ]
             parts.append("(" + " OR ".join(options) + ")")
-        expression = (" AND " if need_all else " OR ").join(parts)
-        return (
-            "d.id IN (SELECT rowid FROM search_document_fts WHERE search_document_fts MATCH %s)",
-            [f'kind : "{kind}" AND ({expression})'],
+        return (" AND " if need_all else " OR ").join(parts)
+
+    def matches(
+        self, kind: str, clauses: Sequence[Clause], need_all: bool, scored: bool = True
+    ) -> tuple[str, list[Any]]:
+        table = _fts_table(kind)
+        title = " OR ".join(
+            self._probe_match(p, "title")
+            for clause in clauses
+            for alternative in clause.alternatives
+            for p in alternative.probes
         )
+        # Table names from `_fts_table` (a known kind), terms from core.text (letters and digits only).
+        score = f"-bm25({table}, {self.WEIGHTS})" if scored else "0"
+        inner = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+        sql = (
+            f"SELECT rowid AS object_id, {score} AS score, rowid IN ({inner}) AS in_title"  # noqa: S608
+            f" FROM {table} WHERE {table} MATCH %s"
+        )
+        return sql, [title, self._expression(clauses, need_all)]
 
-    def probe_score(self, item: Probe) -> tuple[str, list[Any]]:
-        t = item.term
-        levels = [("(' ' || d.title || ' ') LIKE %s", f"% {t} %", TITLE)]
-        if item.prefix:
-            levels.append(("(' ' || d.title) LIKE %s", f"% {t}%", TITLE_PREFIX))
-        levels.append(("(' ' || d.body || ' ') LIKE %s", f"% {t} %", BODY))
-        if item.prefix:
-            levels.append(("(' ' || d.body) LIKE %s", f"% {t}%", BODY_PREFIX))
-        levels.append(("(' ' || d.parts || ' ') LIKE %s", f"% {t} %", PART))
-        cases = " ".join(f"WHEN {condition} THEN {score}" for condition, _pattern, score in levels)
-        return f"CASE {cases} ELSE 0 END", [pattern for _condition, pattern, _score in levels]
-
-    def all_present(self, probes: Sequence[Probe]) -> tuple[str, list[Any]]:
-        conditions, params = [], []
-        for item in probes:
-            words = "(' ' || d.title || ' ' || d.body || ' ')"
-            if item.prefix:
-                conditions.append(f"({words} LIKE %s OR (' ' || d.parts || ' ') LIKE %s)")
-                params += [f"% {item.term}%", f"% {item.term} %"]
-            else:
-                conditions.append(f"({words} || d.parts || ' ') LIKE %s")
-                params.append(f"% {item.term} %")
-        return "(" + " AND ".join(conditions) + ")", params
-
-    def greatest(self, parts: list[str]) -> str:
-        return f"MAX({', '.join(parts)})"
+    def ids(self, kind: str, clauses: Sequence[Clause]) -> tuple[str, list[Any]]:
+        table = _fts_table(kind)
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+        return sql, [self._expression(clauses, need_all=True)]
 
     def typo_candidates(self, word: str, limit: int = 40) -> list[tuple[str, str]]:
         trigrams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
@@ -325,12 +329,13 @@ class SQLiteBackend(Backend):
         found = set()
         with connection.cursor() as cursor:
             for word in words:
-                cursor.execute(
-                    "SELECT 1 FROM search_document_fts WHERE search_document_fts MATCH %s LIMIT 1",
-                    [f'parts : "{word}"'],
-                )
-                if cursor.fetchone():
-                    found.add(word)
+                for kind in KINDS:
+                    table = _fts_table(kind)
+                    sql = f"SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT 1"  # noqa: S608
+                    cursor.execute(sql, [f'parts : "{word}"'])
+                    if cursor.fetchone():
+                        found.add(word)
+                        break
         return found
 
 

@@ -283,7 +283,8 @@ def rebuild() -> dict[str, int]:
     counts["removed"] = prune()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO search_document_fts(search_document_fts) VALUES ('optimize')")
+            for kind in (ORGANIZATION, OFFER, EVENT, NOTICE):
+                cursor.execute(f"INSERT INTO search_fts_{kind}(search_fts_{kind}) VALUES ('optimize')")  # noqa: S608
     return counts
 
 

@@ -26,6 +26,12 @@ class Probe:
     term: str
     prefix: bool
 
+    def __post_init__(self) -> None:
+        # Terms go into full-text query strings (tsquery, FTS5 MATCH): letters and digits only, as core.text
+        # makes them; anything else is a bug, never a query.
+        if not self.term.isalnum():
+            raise ValueError(f"not a search term: {self.term!r}")
+
 
 def probe(found: str) -> Probe:
     return Probe(found, prefix=len(found) >= PREFIX_MIN and not found.isdigit())
@@ -122,9 +128,13 @@ def clauses(query_tokens: Sequence[Token], groups: Sequence[SynonymGroup] = ()) 
                     continue
                 own = tuple(t.term for t in query_tokens[start : start + size] if t.term)
                 alternatives = [Alternative(tuple(probe(t) for t in own))] if own else []
+                # The topic's other names as words (or back parts of compounds), not as the front of any
+                # longer word: a synonym widens the query, so it must not widen it twice.
                 for _words, phrase_terms in group.phrases:
                     if phrase_terms and phrase_terms != own:
-                        alternatives.append(Alternative(tuple(probe(t) for t in phrase_terms), SYNONYM))
+                        alternatives.append(
+                            Alternative(tuple(Probe(t, False) for t in phrase_terms), SYNONYM)
+                        )
                 if not alternatives:
                     continue
                 clause = Clause(

@@ -38,11 +38,9 @@ from crosscluster.core.text import (
     split_compound,
 )
 from crosscluster.directory import queries as directory_queries
-from crosscluster.directory.models import Offer, Organization, Topic
+from crosscluster.directory.models import Organization, Topic
 from crosscluster.events.access import public_events
-from crosscluster.events.models import Event
 from crosscluster.news.access import public_notices
-from crosscluster.news.models import Notice
 
 from .backends import Backend, Row, get_backend
 from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name, unpack
@@ -55,7 +53,6 @@ from .query import (
     SynonymGroup,
     Token,
     clauses,
-    needed,
     probe,
     synonym_group,
     tokens,
@@ -73,9 +70,12 @@ KIND_LABELS = {
 PER_GROUP = 5
 PER_GROUP_MAX = 50
 
-# Hybrid ranking: weights of the standardised lexical and dense scores (see docs/search.md).
+# Hybrid ranking: weights of the standardised lexical and dense scores (see docs/search.md). Keywords name
+# what they look for, so the words count as much as the meaning; a need in a sentence is ranked as the
+# router ranks it (dense + 0.3 lexical), and any of its words is enough to be a candidate.
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
+NEED_LEXICAL_WEIGHT = 0.3
 # An offer's organisation's fit counts too, a little: among equal offers, those of the fitting organisation.
 ORGANIZATION_WEIGHT = 0.5
 # Organisations found by meaning alone (no word in common: an English query, a paraphrase) are shown when
@@ -221,15 +221,21 @@ class Ranked:
     offers: dict[int, tuple[int, float]] = field(default_factory=dict)
 
 
+def _need_all(parsed: Sequence[Clause], need: bool) -> bool:
+    """Keywords (up to three) must all match; a need or a longer query any of its words (ranked by how many
+    and how rare, by the database's rank function)."""
+    return not need and len(parsed) <= 3
+
+
 def _table(model: type) -> str:
     return model._meta.db_table
 
 
-def rank_organizations(backend: Backend, parsed: list[Clause], dense: _Dense) -> Ranked:
+def rank_organizations(
+    backend: Backend, parsed: list[Clause], dense: _Dense, *, need: bool = False
+) -> Ranked:
     visible = directory_queries.published_organizations()
-    rows = backend.rank(
-        ORGANIZATION, parsed, table=_table(Organization), visible=visible, needed=needed(len(parsed))
-    )
+    rows = backend.rank(ORGANIZATION, parsed, visible=visible, need_all=_need_all(parsed, need))
     lexical = {row.object_id: row.score for row in rows}
     stored = backend.vectors(ORGANIZATION, table=_table(Organization), visible=visible, model=dense.model)
     vector = dense.vector() if stored else None
@@ -258,7 +264,7 @@ def rank_organizations(backend: Backend, parsed: list[Clause], dense: _Dense) ->
         best_offer = np.where(np.isfinite(best_offer), best_offer, np.nanmin(best_offer))
         dense_score = dense_score + _z(best_offer)
     dense_z = _z(dense_score)
-    fused = LEXICAL_WEIGHT * _z(lexical_scores) + DENSE_WEIGHT * dense_z
+    fused = (NEED_LEXICAL_WEIGHT if need else LEXICAL_WEIGHT) * _z(lexical_scores) + DENSE_WEIGHT * dense_z
     order = np.argsort(-dense_z, kind="stable")
     standing = [i for i in order[:DENSE_ONLY_MAX] if dense_z[i] >= DENSE_ONLY_Z]
     following = float(dense_z[order[len(standing)]]) if len(order) > len(standing) else -math.inf
@@ -273,7 +279,13 @@ def rank_organizations(backend: Backend, parsed: list[Clause], dense: _Dense) ->
 
 
 def rank_offers(
-    backend: Backend, parsed: list[Clause], dense: _Dense, organizations: Ranked, limit: int
+    backend: Backend,
+    parsed: list[Clause],
+    dense: _Dense,
+    organizations: Ranked,
+    limit: int,
+    *,
+    need: bool = False,
 ) -> Ranked:
     best = sorted(organizations.fit, key=lambda pk: -organizations.fit[pk])[:30]
     order, order_params = "", []
@@ -285,11 +297,10 @@ def rank_offers(
     rows = backend.rank(
         OFFER,
         parsed,
-        table=_table(Offer),
         visible=directory_queries.published_offers(),
-        needed=needed(len(parsed)),
-        columns=["s.organization_id"],
-        order=order,
+        need_all=_need_all(parsed, need),
+        fields=["organization_id"],
+        order=f"x.in_title DESC, {order + ', ' if order else ''}x.score DESC",
         order_params=order_params,
         limit=max(OFFER_POOL, limit),
     )
@@ -301,7 +312,7 @@ def rank_offers(
     found = {row.object_id for row in rows}
     meaning = set(organizations.dense_only)
     by_meaning = [
-        Row(pk, 0.0, 0, (organization,), 0)
+        Row(pk, 0.0, False, (organization,), 0)
         for pk, (organization, _cosine) in organizations.offers.items()
         if organization in meaning and pk not in found
     ]
@@ -326,31 +337,35 @@ def rank_offers(
     lexical = np.array([row.score for row in pool], dtype=np.float32)
     fit = np.array([organizations.fit.get(row.extra[0], 0.0) for row in pool], dtype=np.float32)
     fused = LEXICAL_WEIGHT * _z(lexical) + DENSE_WEIGHT * _z(similarity) + ORGANIZATION_WEIGHT * fit
-    keep.sort(
-        key=lambda i: (-pool[i].matched, -round(float(fused[i]), 6), -float(similarity[i]), pool[i].object_id)
-    )
+    keep.sort(key=lambda i: (-round(float(fused[i]), 6), -float(similarity[i]), pool[i].object_id))
     return Ranked([pool[i].object_id for i in keep], count + len(keep) - len(rows))
 
 
 def rank_events(
-    backend: Backend, parsed: list[Clause], *, now: dt.datetime, past: bool, limit: int, offset: int
+    backend: Backend,
+    parsed: list[Clause],
+    *,
+    now: dt.datetime,
+    past: bool,
+    limit: int,
+    offset: int,
+    need: bool = False,
 ) -> tuple[list[int], int]:
     """Upcoming events first (soonest first), then, when asked for, past ones (latest first)."""
-    q = "s.{}".format
-    from django.db import connection
-
-    start, end = q(connection.ops.quote_name("start")), q(connection.ops.quote_name("end"))
     visible: QuerySet = public_events()
     if not past:
         visible = visible.filter(end__gte=now)
     rows = backend.rank(
         EVENT,
         parsed,
-        table=_table(Event),
         visible=visible,
-        needed=needed(len(parsed)),
-        columns=[start, end],
-        order="CASE WHEN x.x1 >= %s THEN 0 ELSE 1 END, CASE WHEN x.x1 >= %s THEN x.x0 END, x.x0 DESC",
+        need_all=_need_all(parsed, need),
+        fields=["start", "end"],
+        scored=False,
+        order=(
+            "CASE WHEN x.x1 >= %s THEN 0 ELSE 1 END, x.in_title DESC, CASE WHEN x.x1 >= %s THEN x.x0 END,"
+            " x.x0 DESC"
+        ),
         order_params=[now, now],
         limit=limit,
         offset=offset,
@@ -359,17 +374,17 @@ def rank_events(
 
 
 def rank_notices(
-    backend: Backend, parsed: list[Clause], *, now: dt.datetime, limit: int, offset: int
+    backend: Backend, parsed: list[Clause], *, now: dt.datetime, limit: int, offset: int, need: bool = False
 ) -> tuple[list[int], int]:
     """Urgent (pinned) notices first, then the newest."""
     rows = backend.rank(
         NOTICE,
         parsed,
-        table=_table(Notice),
         visible=public_notices(now),
-        needed=needed(len(parsed)),
-        columns=["s.pinned", "s.valid_from"],
-        order="x.x0 DESC, x.x1 DESC",
+        need_all=_need_all(parsed, need),
+        fields=["pinned", "valid_from"],
+        scored=False,
+        order="x.in_title DESC, x.x0 DESC, x.x1 DESC",
         limit=limit,
         offset=offset,
     )
@@ -447,24 +462,24 @@ def search(
     now = timezone.now()
     dense = _Dense(text)
     organizations: Ranked | None = None
+    need = result.need
     for kind in kinds:
         if kind in (ORGANIZATION, OFFER):
             if organizations is None:
-                organizations = rank_organizations(backend, parsed, dense)
-            ranked = (
-                organizations
-                if kind == ORGANIZATION
-                else rank_offers(backend, parsed, dense, organizations, offset + per_group)
-            )
+                organizations = rank_organizations(backend, parsed, dense, need=need)
+            ranked = organizations
+            if kind == OFFER:
+                ranked = rank_offers(backend, parsed, dense, organizations, offset + per_group, need=need)
             pks, count = ranked.ids[offset : offset + per_group], ranked.count
         elif kind == EVENT:
-            pks, count = rank_events(backend, parsed, now=now, past=past, limit=per_group, offset=offset)
+            ranking = {"now": now, "past": past, "need": need}
+            pks, count = rank_events(backend, parsed, limit=per_group, offset=offset, **ranking)
             if not pks and offset:
-                count = rank_events(backend, parsed, now=now, past=past, limit=1, offset=0)[1]
+                count = rank_events(backend, parsed, limit=1, offset=0, **ranking)[1]
         else:
-            pks, count = rank_notices(backend, parsed, now=now, limit=per_group, offset=offset)
+            pks, count = rank_notices(backend, parsed, now=now, limit=per_group, offset=offset, need=need)
             if not pks and offset:
-                count = rank_notices(backend, parsed, now=now, limit=1, offset=0)[1]
+                count = rank_notices(backend, parsed, now=now, limit=1, offset=0, need=need)[1]
         result.groups.append(
             Group(
                 kind=kind,

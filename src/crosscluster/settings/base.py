@@ -210,6 +210,9 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
+# The search embeds every query and the router every inquiry: app servers load the encoder (about a second)
+# when the process starts (wsgi.py), so that no request waits for it.
+ROUTING_PRELOAD_ENCODER = env_bool("ROUTING_PRELOAD_ENCODER", True)
 
 LOGGING = {
     "version": 1,

@@ -5,8 +5,9 @@ PostgreSQL: `pg_trgm` (typo candidates for "did you mean", a trigram index on th
 terms are already analysed by core.text) and one GIN index per kind, so a search of events never reads the
 postings of offers.
 
-SQLite: an FTS5 table over the documents (external content, kept in step by triggers on every insert,
-update and delete, whatever writes the rows) and an FTS5 trigram table over the terms.
+SQLite: an FTS5 table per kind over the documents, keyed by the object's id (contentless, kept in step by
+triggers on every insert, update and delete, whatever writes the rows) and an FTS5 trigram table over the
+terms.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
@@ -30,20 +31,32 @@ POSTGRES_REVERSE = [
     "ALTER TABLE search_document DROP COLUMN terms",
 ]
 
-_FTS_COLUMNS = "kind, title, body, parts"
-_NEW = "new.id, new.kind, new.title, new.body, new.parts"
-_OLD = "'delete', old.id, old.kind, old.title, old.body, old.parts"
+_FTS_COLUMNS = "title, body, parts"
+_NEW = "new.object_id, new.title, new.body, new.parts"
+_OLD = "'delete', old.object_id, old.title, old.body, old.parts"
+
+
+def _sqlite_kind(kind: str) -> list[str]:
+    """An FTS5 table of one kind's documents, keyed by the object's id (contentless: the terms stay in
+    search_document), kept in step by triggers on every insert, update and delete, whatever writes the rows."""
+    table = f"search_fts_{kind}"
+    when = f"WHEN {{row}}.kind = '{kind}'"
+    return [
+        f"""CREATE VIRTUAL TABLE {table} USING fts5({_FTS_COLUMNS}, content='',
+            tokenize='unicode61 remove_diacritics 0')""",
+        f"""CREATE TRIGGER {table}_insert AFTER INSERT ON search_document {when.format(row="new")} BEGIN
+            INSERT INTO {table}(rowid, {_FTS_COLUMNS}) VALUES ({_NEW}); END""",
+        f"""CREATE TRIGGER {table}_delete AFTER DELETE ON search_document {when.format(row="old")} BEGIN
+            INSERT INTO {table}({table}, rowid, {_FTS_COLUMNS}) VALUES ({_OLD}); END""",
+        f"""CREATE TRIGGER {table}_update AFTER UPDATE OF {_FTS_COLUMNS} ON search_document
+            {when.format(row="old")} BEGIN
+            INSERT INTO {table}({table}, rowid, {_FTS_COLUMNS}) VALUES ({_OLD});
+            INSERT INTO {table}(rowid, {_FTS_COLUMNS}) VALUES ({_NEW}); END""",
+    ]
+
+
 SQLITE = [
-    # detail=column: which columns hold a term, without positions (no phrase queries are needed).
-    f"""CREATE VIRTUAL TABLE search_document_fts USING fts5({_FTS_COLUMNS}, content='search_document',
-        content_rowid='id', tokenize='unicode61 remove_diacritics 0', detail='column')""",
-    f"""CREATE TRIGGER search_document_fts_insert AFTER INSERT ON search_document BEGIN
-        INSERT INTO search_document_fts(rowid, {_FTS_COLUMNS}) VALUES ({_NEW}); END""",
-    f"""CREATE TRIGGER search_document_fts_delete AFTER DELETE ON search_document BEGIN
-        INSERT INTO search_document_fts(search_document_fts, rowid, {_FTS_COLUMNS}) VALUES ({_OLD}); END""",
-    f"""CREATE TRIGGER search_document_fts_update AFTER UPDATE OF {_FTS_COLUMNS} ON search_document BEGIN
-        INSERT INTO search_document_fts(search_document_fts, rowid, {_FTS_COLUMNS}) VALUES ({_OLD});
-        INSERT INTO search_document_fts(rowid, {_FTS_COLUMNS}) VALUES ({_NEW}); END""",
+    *(statement for kind in KINDS for statement in _sqlite_kind(kind)),
     """CREATE VIRTUAL TABLE search_term_fts USING fts5(term, content='search_term', content_rowid='id',
         tokenize='trigram')""",
     """CREATE TRIGGER search_term_fts_insert AFTER INSERT ON search_term BEGIN
@@ -52,17 +65,10 @@ SQLITE = [
         INSERT INTO search_term_fts(search_term_fts, rowid, term) VALUES ('delete', old.id, old.term); END""",
 ]
 SQLITE_REVERSE = [
-    *(
-        f"DROP TRIGGER {name}"
-        for name in (
-            "search_document_fts_insert",
-            "search_document_fts_delete",
-            "search_document_fts_update",
-            "search_term_fts_insert",
-            "search_term_fts_delete",
-        )
-    ),
-    "DROP TABLE search_document_fts",
+    *(f"DROP TRIGGER search_fts_{kind}_{event}" for kind in KINDS for event in ("insert", "delete", "update")),
+    *(f"DROP TABLE search_fts_{kind}" for kind in KINDS),
+    "DROP TRIGGER search_term_fts_insert",
+    "DROP TRIGGER search_term_fts_delete",
     "DROP TABLE search_term_fts",
 ]
 
