@@ -17,8 +17,6 @@ from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, english_stem, surfa
 QUERY_MAX_LENGTH = 200
 # A term matches longer words that begin with it only from this length on.
 PREFIX_MIN = 5
-# Weights of alternatives other than the words as typed.
-SYNONYM, COMPOUND, ENGLISH, FUZZY = 0.8, 0.9, 0.9, 0.5
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,6 @@ def probe(found: str) -> Probe:
 @dataclass(frozen=True)
 class Alternative:
     probes: tuple[Probe, ...]
-    weight: float = 1.0
 
 
 @dataclass
@@ -51,7 +48,6 @@ class Clause:
     alternatives: list[Alternative]
     # The term as typed, when the clause is a plain word (it may be split or corrected).
     typed: str = ""
-    weight: float = 1.0
 
     @property
     def terms(self) -> set[str]:
@@ -109,7 +105,7 @@ def _word_clause(token: Token) -> Clause:
     alternatives = [Alternative((probe(token.term),))]
     english = english_stem(token.folded)
     if english != token.term and len(english) >= 3 and english.isascii() and english.isalnum():
-        alternatives.append(Alternative((probe(english),), ENGLISH))
+        alternatives.append(Alternative((probe(english),)))
     return Clause(words=(token.text,), alternatives=alternatives, typed=token.term)
 
 
@@ -132,9 +128,7 @@ def clauses(query_tokens: Sequence[Token], groups: Sequence[SynonymGroup] = ()) 
                 # longer word: a synonym widens the query, so it must not widen it twice.
                 for _words, phrase_terms in group.phrases:
                     if phrase_terms and phrase_terms != own:
-                        alternatives.append(
-                            Alternative(tuple(Probe(t, False) for t in phrase_terms), SYNONYM)
-                        )
+                        alternatives.append(Alternative(tuple(Probe(t, False) for t in phrase_terms)))
                 if not alternatives:
                     continue
                 clause = Clause(

@@ -45,8 +45,6 @@ from crosscluster.news.access import public_notices
 from .backends import Backend, Row, get_backend
 from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name, unpack
 from .query import (
-    COMPOUND,
-    FUZZY,
     QUERY_MAX_LENGTH,
     Alternative,
     Clause,
@@ -159,7 +157,7 @@ def resolve(backend: Backend, parsed: list[Clause]) -> tuple[list[Clause], list[
         # A compound no document has as such (`Wasserstoffspeicher`): its known parts, both required.
         split = split_compound(clause.typed, known) if len(clause.typed) >= 2 * MIN_PART else None
         if split:
-            clause.alternatives.append(Alternative(tuple(probe(part) for part in split), COMPOUND))
+            clause.alternatives.append(Alternative(tuple(probe(part) for part in split)))
         else:
             unknown.append(clause)
     if unknown:
@@ -174,7 +172,7 @@ def resolve(backend: Backend, parsed: list[Clause]) -> tuple[list[Clause], list[
         if not nearest:
             continue
         nearest = nearest[:MAX_CORRECTIONS]
-        clause.alternatives = [Alternative((probe(found),), FUZZY) for found in nearest]
+        clause.alternatives = [Alternative((probe(found),)) for found in nearest]
         corrections.append((clause, nearest[0], candidates[nearest[0]]))
     return parsed, corrections
 
@@ -244,8 +242,9 @@ def rank_organizations(
     ids = list(dict.fromkeys([pk for pk, _data in stored] + list(lexical)))
     position = {pk: i for i, pk in enumerate(ids)}
     similarity = np.full(len(ids), np.nan, dtype=np.float32)
-    for pk, data in stored:
-        similarity[position[pk]] = float(unpack(data) @ vector)
+    # One matrix product over all profiles (float16 as stored; equal-length vectors of one encoder).
+    profiles = np.frombuffer(b"".join(data for _pk, data in stored), dtype="<f2").reshape(len(stored), -1)
+    similarity[[position[pk] for pk, _data in stored]] = profiles.astype(np.float32) @ vector
     similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
     lexical_scores = np.array([lexical.get(pk, 0.0) for pk in ids], dtype=np.float32)
     # The best offer of the organisations in question (closest profiles, best lexical matches).
