@@ -233,3 +233,16 @@ def test_search_of_a_need_finds_by_most_words(world):
     result = services.search("wir suchen Fördermittel für die Digitalisierung unserer Fertigung")
     assert result.need is True
     assert "Fördermittelberatung" in titles(result, "offer")
+
+
+def test_a_bulk_block_announces_its_changes_once_at_its_end(world):
+    from crosscluster.core.signals import texts_changed_once
+    from crosscluster.directory.search import refresh_search_text
+
+    agency = world["agency"]
+    agency.name = "Wasserstoffagentur"
+    agency.save()
+    with texts_changed_once():
+        refresh_search_text(agency)
+        assert services.search("Wasserstoffagentur").total == 0  # collected, not written yet
+    assert titles(services.search("Wasserstoffagentur"), "organization") == ["Wasserstoffagentur"]

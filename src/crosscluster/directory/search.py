@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import announce_texts_changed
 from crosscluster.core.text import terms
 
 
@@ -38,7 +38,7 @@ def refresh_search_text(organization) -> None:
     if text != organization.search_text:
         organization.search_text = text
         type(organization).objects.filter(pk=organization.pk).update(search_text=text)
-    texts_changed.send(sender=type(organization), ids=[organization.pk])
+    announce_texts_changed(type(organization), [organization.pk])
 
 
 def filter_by_text(queryset: QuerySet, query: str, kind: str = "organization") -> QuerySet:
