@@ -52,6 +52,21 @@ def pytest_unconfigure(config):
         travel.stop()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, as in `make run`, not Django's shared in-memory database.
+
+    Then the test database behaves like the real one (WAL, `busy_timeout`, one writer at a time: a test can
+    show that a slow mail server no longer locks out web requests), and other processes can open it: a test
+    runs a real `db_worker` against it and kills it. On PostgreSQL nothing changes.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 def _uses_database(item: pytest.Item) -> bool:
     names = getattr(item, "fixturenames", ())
     return "db" in names or "transactional_db" in names or item.get_closest_marker("django_db") is not None

@@ -50,6 +50,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "crosscluster.core.views.bad_request"
 handler404 = "crosscluster.core.views.page_not_found"
 handler403 = "crosscluster.core.views.permission_denied"
 handler500 = "crosscluster.core.views.server_error"

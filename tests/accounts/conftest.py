@@ -1,11 +1,1 @@
-"""Login throttling keeps its counts in the cache; every test starts with none."""
-
-import pytest
-from django.core.cache import cache
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+"""Accounts tests: the throttling's counts live in the database, so every test starts with none."""

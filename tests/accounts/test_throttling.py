@@ -1,8 +1,9 @@
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from crosscluster.accounts import throttling
+from crosscluster.core.models import ThrottleSlot
 from tests.conftest import PASSWORD
 
 LOGIN_URL = reverse("accounts:login")
@@ -122,12 +123,46 @@ def test_throttling_success_forgets_the_failures_of_the_address(client, manager,
     assert login(client, manager.email, PASSWORD, address="192.0.2.4").status_code == 302
 
 
-def test_throttling_keeps_no_readable_address_in_the_cache(manager, clock):
-    throttling.record_failure(manager.email, "192.0.2.1")
+def test_throttling_keeps_no_readable_address_in_the_database(manager, clock):
+    assert throttling.admit_login(manager.email, "192.0.2.1").allowed
 
-    keys = throttling.keys(manager.email, "192.0.2.1")
-    assert all(manager.email not in key for key in keys)
+    stored = set(ThrottleSlot.objects.values_list("key", flat=True))
+    assert stored == set(throttling.keys(manager.email, "192.0.2.1"))
+    assert not [key for key in stored if "manager" in key or "example" in key]
     assert throttling.seconds_locked(manager.email, "192.0.2.1") == 0
+
+
+def test_throttling_places_are_deleted_once_free_again(manager, clock):
+    login(Client(), manager.email, "wrong")
+    assert ThrottleSlot.objects.filter(busy_until__gt=0).count() == 2
+
+    clock.now += 599
+    assert throttling.delete_expired() == 3 * 2 - 2  # the free places of both keys
+    clock.now += 1
+    assert throttling.delete_expired() == 2
+    assert not ThrottleSlot.objects.exists()
+    assert login(Client(), manager.email, PASSWORD).status_code == 302  # a key without rows starts afresh
+
+
+def test_throttling_refused_request_counts_for_no_key(clock, db):
+    """Full for one key: the place already taken of the other key is given back."""
+    limits = {"a": 1, "b": 1}
+    assert throttling.admit({"b": 1}, 600).allowed
+    refused = throttling.admit(limits, 600)
+
+    assert not refused.allowed and refused.wait == 600
+    assert throttling.admit({"a": 1}, 600).allowed  # "a" was not kept busy by the refused request
+
+
+def test_throttling_a_raised_limit_adds_places(clock, db, settings):
+    for _ in range(3):
+        login(Client(), "x@example.org", "wrong", address="192.0.2.60")
+    assert error_codes(login(Client(), "x@example.org", "wrong", address="192.0.2.61")) == ["throttled"]
+
+    settings.LOGIN_MAX_FAILURES = 4
+
+    assert error_codes(login(Client(), "x@example.org", "wrong", address="192.0.2.62")) == ["invalid_login"]
+    assert error_codes(login(Client(), "x@example.org", "wrong", address="192.0.2.63")) == ["throttled"]
 
 
 def test_throttling_applies_to_the_admin_login(client, admin_user, clock):
@@ -203,9 +238,13 @@ def reset(client, email, address="203.0.113.5"):
     return client.post(RESET_URL, {"email": email}, REMOTE_ADDR=address)
 
 
-def test_reset_throttling_limits_mails_to_one_address(client, manager, clock, reset_limits):
-    from django.core import mail
+def queued_resets() -> int:
+    from crosscluster.core.models import OutgoingMail
 
+    return OutgoingMail.objects.count()
+
+
+def test_reset_throttling_limits_mails_to_one_address(client, manager, clock, reset_limits):
     assert reset(client, manager.email).status_code == 302
     assert reset(client, manager.email.upper(), address="198.51.100.9").status_code == 302
 
@@ -214,7 +253,7 @@ def test_reset_throttling_limits_mails_to_one_address(client, manager, clock, re
     assert refused.status_code == 200
     assert error_codes(refused) == ["throttled"]
     assert "60 Minuten" in refused.content.decode()
-    assert len(mail.outbox) == 2
+    assert queued_resets() == 2
 
 
 def test_reset_throttling_says_the_same_for_an_unknown_address(client, manager, clock, reset_limits):
@@ -256,3 +295,22 @@ def test_reset_throttling_is_separate_from_the_login(client, manager, clock, res
     assert error_codes(login(client, manager.email, PASSWORD)) == ["throttled"]
 
     assert reset(client, manager.email).status_code == 302
+
+
+def test_delete_expired_throttle_slots_command(client, manager, clock):
+    import io
+
+    from django.core.management import call_command
+
+    login(client, manager.email, "wrong")
+    clock.now += 600
+    out = io.StringIO()
+
+    call_command("delete-expired-throttle-slots", "--dry-run", stdout=out)
+    call_command("delete-expired-throttle-slots", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "delete-expired-throttle-slots: 6 free place(s) to delete",
+        "delete-expired-throttle-slots: 6 free place(s) deleted",
+    ]
+    assert not ThrottleSlot.objects.exists()

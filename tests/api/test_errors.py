@@ -172,3 +172,67 @@ def test_slug_that_cannot_exist_is_a_404_problem(api_client, db):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("path", ["/api/v1/nichts", "/api/v1/", "/api/v1/organizations/polymer-netz/x"])
+def test_unknown_path_is_a_404_problem_for_every_method(api_client, db, method, path):
+    """Not the site's HTML 403 page about a missing CSRF cookie (issue 12, point 4)."""
+    client = type(api_client)(enforce_csrf_checks=True, headers={"Accept-Language": "en"})
+
+    response = getattr(client, method)(path, data="{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "There is no API endpoint at this path; the docs are at /api/v1/docs."
+
+
+LISTS = ["/api/v1/regions", "/api/v1/topics", "/api/v1/organizations", "/api/v1/events", "/api/v1/notices"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_offsets_beyond_the_database_integer_are_refused(api_client, organization, path):
+    largest = api_client.get(f"{path}?offset={2**63 - 1}")
+    beyond = api_client.get(f"{path}?offset={2**63}")
+
+    assert (largest.status_code, largest.json()["items"]) == (200, [])
+    assert beyond.status_code == 422
+    assert [(e["location"], e["field"], e["code"]) for e in beyond.json()["errors"]] == [
+        ("query", "offset", "less_than_equal")
+    ]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/events.ics"])
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01", "from=1899-12-31", "to=2201-01-01", "to=9999-12-31"],
+)
+def test_event_days_out_of_range_are_refused(api_client, db, path, query):
+    response = api_client.get(f"{path}?{query}")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "location": "query",
+            "field": query.split("=")[0],
+            "detail": "Enter a day between 01/01/1900 and 12/31/2200.",
+            "code": "date_out_of_range",
+        }
+    ]
+
+
+def test_a_body_over_the_limit_is_a_413_problem(api_client, db, settings):
+    """Also anonymous, also for the routing endpoint, before anything reads the body."""
+    body = json.dumps({"text": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+
+    response = api_client.post("/api/v1/route", data=body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Content Too Large",
+        "status": 413,
+        "detail": "The request is larger than the 10.0\xa0MB this address accepts.",
+        "instance": "/api/v1/route",
+    }

@@ -170,3 +170,14 @@ def test_notice_detail_is_404_when_not_public(api_client, notices, kind):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == f"There is no current notice “{slug}”."
+
+
+def test_notice_text_keeps_paragraphs_lists_and_entities(api_client, organization):
+    notice = NoticeFactory(
+        organization=organization,
+        body="Erster Absatz.\n\nZweiter & letzter:\n\n- Punkt eins\n- Punkt zwei",
+    )
+
+    data = api_client.get(f"/api/v1/notices/{notice.slug}").json()
+
+    assert data["text"] == "Erster Absatz.\n\nZweiter & letzter:\n\n- Punkt eins\n- Punkt zwei"

@@ -8,14 +8,12 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from crosscluster.directory.models import Organization
 from crosscluster.events.models import Event
-from tests.factories import MembershipFactory, UserFactory
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-PASSWORD = "correct horse battery staple"
 GERMAN_MONTHS = [
     "Januar",
     "Februar",
@@ -50,21 +48,6 @@ def first_thursdays(count: int) -> list[dt.date]:
 
 def german(day: dt.date) -> str:
     return f"{day.day}. {GERMAN_MONTHS[day.month - 1]} {day.year}"
-
-
-@pytest.fixture
-def mbz_manager(demo_directory):
-    user = UserFactory(email="leitung@mbz.example.org")
-    MembershipFactory(user=user, organization=Organization.objects.get(slug="mbz"))
-    return user
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
 
 
 def test_manager_enters_a_monthly_series_through_the_editor(page, mbz_manager, axe, request_log):

@@ -9,11 +9,11 @@ from django.core import mail
 from crosscluster.core.models import OutgoingMail
 from crosscluster.directory.models import Organization
 from crosscluster.inquiries.models import Inquiry
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 QUESTION = (
     "Wir fertigen Spritzgussteile aus Polypropylen und wollen künftig Rezyklat einsetzen. "
     "Wer kann uns bei der Materialauswahl und der Prüfung der Bauteile helfen?"
@@ -29,14 +29,6 @@ def managers(demo_directory):
         MembershipFactory(user=user, organization=organization)
         users[organization.slug] = user
     return users
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
 
 
 def step(page, title: str):

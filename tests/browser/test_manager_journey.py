@@ -3,27 +3,10 @@
 import pytest
 
 from crosscluster.core.models import AuditLogEntry
-from crosscluster.directory.models import Offer, Organization
-from tests.factories import MembershipFactory, UserFactory
+from crosscluster.directory.models import Offer
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def mbz_manager(demo_directory):
-    user = UserFactory(email="leitung@mbz.example.org")
-    MembershipFactory(user=user, organization=Organization.objects.get(slug="mbz"))
-    return user
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
 
 
 def test_manager_edits_an_offer_of_their_organization(page, mbz_manager, axe):

@@ -6,11 +6,11 @@ import pytest
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.directory.models import Organization
 from crosscluster.news.models import Notice
+from tests.browser.pages import log_in
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
@@ -31,11 +31,7 @@ def test_manager_publishes_an_urgent_notice_that_companies_find(
     pdf = tmp_path / "merkblatt-soforthilfe.pdf"
     pdf.write_bytes(PDF)
 
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(user.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
+    log_in(page, user.email)
 
     # Manager area → Notices → write one, urgent, on the topic of funding.
     page.get_by_role("navigation", name="Verwaltungsbereich").get_by_role("link", name="Hinweise").click()

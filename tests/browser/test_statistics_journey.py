@@ -6,22 +6,14 @@ import pytest
 
 from crosscluster.analytics.models import PageViewCount
 from crosscluster.directory.models import Organization
-from tests.factories import MembershipFactory, UserFactory
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 # Headless Chromium says "HeadlessChrome", which the counter takes for a robot; a visitor's browser does not.
 DESKTOP_BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
-
-
-@pytest.fixture
-def mbz_manager(demo_directory):
-    user = UserFactory(email="leitung@mbz.example.org")
-    MembershipFactory(user=user, organization=Organization.objects.get(slug="mbz"))
-    return user
 
 
 def test_visits_are_counted_without_cookies_and_shown_to_the_manager(
@@ -35,11 +27,7 @@ def test_visits_are_counted_without_cookies_and_shown_to_the_manager(
     visitor.close()
     assert PageViewCount.objects.get(object_id=Organization.objects.get(slug="mbz").pk).count == 2
 
-    page.goto("/konto/anmelden/")
-    page.get_by_label("E-Mail-Adresse").fill(mbz_manager.email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/manage/")
+    log_in(page, mbz_manager.email)
     page.get_by_role("link", name="Statistik der Seitenaufrufe").click()
 
     page.wait_for_url("**/manage/statistiken/")

@@ -102,8 +102,8 @@ def test_queue_mail_that_cannot_be_enqueued_stays_in_the_outbox(
 def test_deliver_sends_once_and_is_idempotent(db):
     queued = outbox.queue_mail("a@example.org", "test/news", {"title": "T"})
 
-    assert outbox.deliver(queued.pk) is True
-    assert outbox.deliver(queued.pk) is True
+    assert outbox.deliver(queued.pk) == outbox.Delivery.SENT
+    assert outbox.deliver(queued.pk) == outbox.Delivery.ALREADY_SENT
 
     queued.refresh_from_db()
     assert len(mail.outbox) == 1
@@ -123,7 +123,7 @@ def test_deliver_attaches_the_html_alternative(db, settings):
 
 
 def test_deliver_of_a_deleted_mail_does_nothing(db):
-    assert outbox.deliver(12345) is True
+    assert outbox.deliver(12345) == outbox.Delivery.GONE
     assert mail.outbox == []
 
 
@@ -132,7 +132,7 @@ def test_deliver_failure_is_recorded_with_back_off(db, failing):
     waits = []
     for _attempt in range(6):
         before = timezone.now()
-        assert outbox.deliver(queued.pk) is False
+        assert outbox.deliver(queued.pk) == outbox.Delivery.FAILED
         queued.refresh_from_db()
         waits.append(queued.next_attempt_at - before)
 
@@ -161,6 +161,74 @@ def test_deliver_pending_counts_failures(db, failing):
     outbox.queue_mail("a@example.org", "test/plain", {})
     outbox.queue_mail("b@example.org", "test/plain", {})
     assert outbox.deliver_pending() == (0, 2)
+
+
+# claims and Message-IDs: a crashed sender is repaired, never answered with a second, different mail
+
+
+def test_queue_mail_fixes_the_message_id_that_every_attempt_sends(db, failing, settings):
+    settings.DEFAULT_FROM_EMAIL = "Portal <noreply@portal.example>"
+    queued = outbox.queue_mail("a@example.org", "test/plain", {})
+    assert queued.message_id.startswith("<") and queued.message_id.endswith("@portal.example>")
+
+    outbox.deliver(queued.pk)  # fails
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox.deliver_pending(now=timezone.now() + timedelta(minutes=2))
+
+    assert [message.extra_headers["Message-ID"] for message in mail.outbox] == [queued.message_id]
+    assert mail.outbox[0].message()["Message-ID"] == queued.message_id
+
+
+def test_deliver_leaves_a_mail_alone_while_another_attempt_holds_its_claim(db):
+    queued = outbox.queue_mail("a@example.org", "test/plain", {})
+    OutgoingMail.objects.filter(pk=queued.pk).update(
+        claimed_until=timezone.now() + timedelta(minutes=4), claim_token="other", attempts=1
+    )
+
+    assert outbox.deliver(queued.pk) == outbox.Delivery.BUSY
+    assert outbox.deliver_pending() == (0, 0)
+    queued.refresh_from_db()
+    assert mail.outbox == [] and queued.attempts == 1 and queued.claim_token == "other"
+
+
+def test_deliver_pending_sends_again_once_a_dead_senders_claim_ran_out(db, caplog):
+    """The sender claimed it and died without a result: sent again, as the same message."""
+    queued = outbox.queue_mail("a@example.org", "test/plain", {})
+    OutgoingMail.objects.filter(pk=queued.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1), claim_token="dead", attempts=1
+    )
+
+    assert outbox.deliver_pending() == (1, 0)
+
+    queued.refresh_from_db()
+    assert queued.sent_at is not None and queued.claimed_until is None and queued.attempts == 2
+    assert [message.extra_headers["Message-ID"] for message in mail.outbox] == [queued.message_id]
+    assert "ended without a result" in caplog.text
+
+
+def test_deliver_gives_a_mail_queued_before_message_ids_one(db):
+    queued = outbox.queue_mail("a@example.org", "test/plain", {})
+    OutgoingMail.objects.filter(pk=queued.pk).update(message_id="")
+
+    outbox.deliver(queued.pk)
+
+    queued.refresh_from_db()
+    assert queued.message_id and mail.outbox[0].extra_headers["Message-ID"] == queued.message_id
+
+
+def test_deliver_does_not_overwrite_a_result_when_its_claim_was_taken_over(db, monkeypatch):
+    """An attempt whose claim ran out and was taken over records nothing: the newer attempt decides."""
+    queued = outbox.queue_mail("a@example.org", "test/plain", {})
+    real_send = mail.backends.locmem.EmailBackend.send_messages
+
+    def taken_over(self, messages):
+        OutgoingMail.objects.filter(pk=queued.pk).update(claim_token="newer")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", taken_over)
+    assert outbox.deliver(queued.pk) == outbox.Delivery.SENT
+    queued.refresh_from_db()
+    assert queued.sent_at is None and queued.claim_token == "newer"
 
 
 # run_locked

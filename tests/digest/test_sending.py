@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crosscluster.core.models import OutgoingMail
 from crosscluster.digest import services
+from crosscluster.digest.content import excerpt
 from crosscluster.digest.models import Delivery, DigestIssue, Subscriber
 from crosscluster.events.models import Event
 from tests.digest.conftest import SubscriberFactory
@@ -392,3 +393,15 @@ def test_weekly_issues_follow_each_other_across_the_year_end_and_clock_changes(
     assert [[f"Hinweis der Woche {n}" in text for n in range(3)] for text in texts] == [
         [n == week for n in range(3)] for week in range(3)
     ]
+
+
+def test_notice_excerpt_does_not_glue_paragraphs(network, digitalisation):
+    notice = NoticeFactory(
+        organization=network, body="Frist endet.\n\nAnträge stellen", topics=[digitalisation]
+    )
+    SubscriberFactory(topics=[digitalisation])
+
+    send()
+
+    assert excerpt(notice.body_html) == "Frist endet. Anträge stellen"
+    assert "Frist endet. Anträge stellen" in digests()[0].body_text

@@ -1,6 +1,7 @@
 """Importing crosscluster-directory/1: validation with paths, all-or-nothing upserts, no-op re-imports."""
 
 import copy
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -425,3 +426,92 @@ def test_import_directory_command_fails_on_invalid_json(db, tmp_path):
     assert err.getvalue() == (
         "$: invalid JSON at line 1 column 39: Expecting property name enclosed in double quotes\n"
     )
+
+
+# Parser failures: every one is a listed problem, never a traceback (issue 12, point 9).
+
+
+def _demo_text(**changes: str) -> str:
+    """The demo file as JSON text, its first organisation's fields replaced by raw JSON fragments."""
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    data["organizations"] = data["organizations"][:1]
+    markers = {name: f"@@{name}@@" for name in changes}
+    data["organizations"][0].update(markers)
+    text = json.dumps(data, ensure_ascii=False)
+    for name, fragment in changes.items():
+        text = text.replace(json.dumps(markers[name]), fragment)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '{"format": "crosscluster-directory/1", "region": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            ["$: invalid JSON: nested too deeply (more than 100 levels of arrays and objects)"],
+        ),
+        (
+            '{"format": "crosscluster-directory/1", "region": ' + "[" * 101 + "]" * 101 + "}",
+            ["$: invalid JSON: nested too deeply (more than 100 levels of arrays and objects)"],
+        ),
+        (
+            _demo_text(name='"Polymer\\ud800Netz"', city='"Jena\\udfff"'),
+            [
+                "$.organizations[0].name: contains \\ud800, half of a UTF-16 surrogate pair, which is not "
+                "a character (the file was written by a broken program)",
+                "$.organizations[0].city: contains \\udfff, half of a UTF-16 surrogate pair, which is not "
+                "a character (the file was written by a broken program)",
+            ],
+        ),
+        (
+            '{"format": "crosscluster-directory/1", "\\udc00x": 1}',
+            [
+                '$["\\udc00x"]: contains \\udc00, half of a UTF-16 surrogate pair, which is not a '
+                "character (the file was written by a broken program)",
+            ],
+        ),
+        (
+            _demo_text(city="9" * 5000),
+            ["$.organizations[0].city: expected a string, got a number (an integer of 5000 digits)"],
+        ),
+    ],
+    ids=["deeply-nested", "just-too-deep", "lone-surrogates", "surrogate-in-a-key", "huge-integer"],
+)
+def test_import_directory_command_lists_parser_failures_as_problems(db, tmp_path, text, expected):
+    path = tmp_path / "directory.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    err = StringIO()
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=r"^\d+ problems? in .*; nothing was imported$"):
+        call_command("import-directory", str(path), stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().splitlines() == expected
+    err.getvalue().encode("utf-8")  # printable on any terminal: no lone surrogate in a message
+    assert snapshot() == before
+
+
+def test_import_directory_keeps_deep_but_allowed_nesting_for_the_checker(db, tmp_path):
+    """100 levels still parse; the checker then says what is wrong where (the format needs 4)."""
+    path = tmp_path / "directory.json"
+    path.write_text(
+        '{"format": "crosscluster-directory/1", "region": ' + "[" * 99 + "]" * 99 + "}", encoding="utf-8"
+    )
+
+    assert problems_of(load_directory_file(path)) == ["$.region: expected an object, got an array"]
+
+
+def test_import_directory_removes_control_characters_and_keeps_word_line_breaks(db, tmp_path):
+    """Text from outside is stored without what XML 1.0 forbids (issue 12, point 3); NUL stays a problem."""
+    path = tmp_path / "directory.json"
+    path.write_text(
+        _demo_text(
+            name='"Polymer\\u0001Netz\\u001f"', description='"Erste Zeile\\u000bzweite Zeile\\u007f\\uffff"'
+        ),
+        encoding="utf-8",
+    )
+
+    call_command("import-directory", str(path), stdout=StringIO())
+
+    organization = Organization.objects.get()
+    assert (organization.name, organization.description) == ("PolymerNetz", "Erste Zeile\nzweite Zeile")

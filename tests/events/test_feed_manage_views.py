@@ -252,3 +252,66 @@ def test_event_list_links_to_the_feeds(client, manager):
     client.force_login(manager)
 
     assert reverse("manage:event-feeds") in client.get(reverse("manage:events")).content.decode()
+
+
+def test_feed_list_shows_the_problems_of_the_last_import_and_the_next_try(client, manager, organization):
+    fetched = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC)
+    problem = "UID bad@example.org (“Stammtisch”), line 16: Skipped: The line “x” cannot be read."
+    FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/teils.ics",
+        last_status="ok",
+        last_fetched_at=fetched,
+        last_warnings=[problem],
+    )
+    FeedSubscription.objects.create(
+        organization=organization,
+        url="https://example.org/kaputt.ics",
+        last_status="failing",
+        last_error="Der Server antwortete mit 404.",
+        last_fetched_at=fetched,
+        failures=2,  # the interval (60 minutes), doubled twice
+    )
+    client.force_login(manager)
+
+    html = client.get(reverse("manage:event-feeds")).content.decode()
+
+    assert "Mit Problemen importiert" in html
+    assert "1 Problem beim letzten Import" in html
+    assert (
+        "<li>UID bad@example.org (“Stammtisch”), line 16: Skipped: The line “x” cannot be read.</li>" in html
+    )
+    assert "Nächster Versuch:" in html
+    assert "26.11.2026 13:30" in html  # 09:30 Berlin plus four hours
+
+
+def test_events_page_names_the_managers_feeds_that_had_problems(
+    client, manager, organization, other_organization
+):
+    def feed(org, url, **fields):
+        return FeedSubscription.objects.create(organization=org, url=url, **fields)
+
+    feed(organization, "https://example.org/gut.ics", last_status="ok")
+    feed(organization, "https://example.org/teils.ics", last_status="ok", last_warnings=["a", "b"])
+    feed(organization, "https://example.org/kaputt.ics", last_status="failing", last_error="404")
+    feed(organization, "https://example.org/ruht.ics", last_status="failing", active=False)
+    feed(other_organization, "https://example.org/fremd.ics", last_status="failing")
+    client.force_login(manager)
+
+    html = " ".join(client.get(reverse("manage:events")).content.decode().split())
+
+    assert "2 abonnierte Feeds hatten beim letzten Import Probleme" in html
+    assert "kaputt.ics</span> (PolymerNetz Thüringen): konnte nicht importiert werden" in html
+    assert "teils.ics</span> (PolymerNetz Thüringen): 2 Probleme beim letzten Import" in html
+    for quiet in ("gut.ics", "ruht.ics", "fremd.ics"):
+        assert quiet not in html
+    assert f'href="{reverse("manage:event-feeds")}"' in html
+
+
+def test_events_page_says_nothing_of_feeds_without_problems(client, manager, organization):
+    FeedSubscription.objects.create(
+        organization=organization, url="https://example.org/gut.ics", last_status="ok"
+    )
+    client.force_login(manager)
+
+    assert "Probleme" not in client.get(reverse("manage:events")).content.decode()

@@ -15,6 +15,7 @@ from crosscluster.events.feeds.subscriptions import (
     guess_kind,
     import_now,
     remove_feed,
+    retry_delay,
 )
 from crosscluster.events.models import Event, FeedSubscription
 from tests.factories import EventFactory
@@ -209,3 +210,29 @@ def test_due_feeds_by_interval(organization, settings):
     feed("inactive", active=False)
 
     assert list(due_feeds(now)) == [never, old]  # the longest waiting first
+
+
+def test_due_feeds_waits_twice_as_long_after_each_failure_in_a_row(organization, settings):
+    settings.FEEDS_INTERVAL_MINUTES = 60
+    settings.FEEDS_MAX_RETRY_MINUTES = 24 * 60
+    now = timezone.now()
+
+    def feed(path, minutes_ago, failures):
+        return FeedSubscription.objects.create(
+            organization=organization,
+            url=f"https://x.org/{path}",
+            last_fetched_at=now - dt.timedelta(minutes=minutes_ago),
+            failures=failures,
+        )
+
+    once = feed("once-due", 120, 1)
+    feed("once-waiting", 119, 1)
+    thrice = feed("thrice-due", 480, 3)
+    feed("thrice-waiting", 479, 3)
+    often = feed("often-due", 24 * 60, 40)  # at most a day
+    feed("often-waiting", 24 * 60 - 1, 40)
+
+    assert set(due_feeds(now)) == {once, thrice, often}
+    assert [retry_delay(n) for n in (0, 1, 2, 5, 6, 99)] == [
+        dt.timedelta(hours=hours) for hours in (1, 2, 4, 24, 24, 24)
+    ]

@@ -138,6 +138,31 @@ def test_import_feeds_an_unexpected_error_is_reported_after_the_other_feeds(
     assert PeriodicLock.objects.get(name="import-feeds").locked_until is None
 
 
+def test_import_feeds_an_error_in_reading_a_feed_marks_it_failing_and_fails_the_run(
+    organization, feed_server, horizon, monkeypatch
+):
+    """Our own bug in reading one feed: its managers see it failing, the scheduler sees the error."""
+    feed_server.serve("/kaputt.ics", ICS)
+    feed_server.serve("/gut.ics", ICS.replace(b"UID:", b"UID:gut-"))
+    broken = subscribe(organization, feed_server.url("/kaputt.ics"))
+    good = subscribe(organization, feed_server.url("/gut.ics"))
+    real_parse = importing.parse_ical
+
+    def parse_ical(data, **kwargs):
+        if b"gut-" not in data:
+            raise TypeError("can't compare offset-naive and offset-aware datetimes")
+        return real_parse(data, **kwargs)
+
+    monkeypatch.setattr(importing, "parse_ical", parse_ical)
+
+    with pytest.raises(CommandError, match="1 feed"):
+        run("import-feeds")
+
+    broken.refresh_from_db()
+    assert (broken.last_status, broken.failures, broken.last_fetched_at is not None) == ("failing", 1, True)
+    assert Event.objects.filter(feed=good).count() == 1
+
+
 def test_import_feeds_dry_run_reports_and_keeps_nothing(organization, feed_server, horizon):
     feed_server.serve("/a.ics", ICS, etag='"v1"')
     feed = subscribe(organization, feed_server.url("/a.ics"))

@@ -244,12 +244,12 @@ def test_manage_event_list_query_count_does_not_grow_with_events(
     client.get(reverse("manage:events"))  # warms the session
 
     # session, user, memberships (create button), count, events, organisers, duplicates, further dates
-    # (merged events and series: tests/events/test_duplicate_views.py)
-    with django_assert_num_queries(8):
+    # (merged events and series: tests/events/test_duplicate_views.py), feeds with problems
+    with django_assert_num_queries(9):
         client.get(reverse("manage:events"))
     for _number in range(5):
         EventFactory(organizers=[organization])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(reverse("manage:events"))
 
 

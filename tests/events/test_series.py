@@ -211,3 +211,81 @@ def test_extend_event_series_runs_once_a_day_unless_forced(organization, capsys)
     call_command("extend-event-series", force=True)
 
     assert len(occurrences(event)) == count
+
+
+# A date of a series on its own ------------------------------------------------------------------------
+
+
+def test_a_date_edited_on_its_own_keeps_its_changes_when_the_series_runs_again(organization, topic):
+    event = series(organization, topic, rrule="FREQ=WEEKLY;COUNT=4", venue="Volkshaus")
+    second, third = occurrences(event)[:2]
+    moved = second.start + dt.timedelta(hours=2)
+    update_event(second, actor=None, venue="Kaisersaal", start=moved, end=moved + dt.timedelta(hours=1))
+
+    call_command("extend-event-series", "--force")
+    update_event(event, actor=None, title="Stammtisch Kunststoff und Gummi", venue="Rathaus")
+
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert (second.detached, second.title, second.venue, second.start) == (
+        True,
+        "Stammtisch Kunststoff",
+        "Kaisersaal",
+        moved,
+    )
+    assert (third.detached, third.title, third.venue) == (False, "Stammtisch Kunststoff und Gummi", "Rathaus")
+    assert len(occurrences(event)) == 3
+    assert list(second.topics.all()) == [topic]
+
+
+def test_a_date_of_a_series_has_no_repetition_of_its_own(organization):
+    event = series(organization, rrule="FREQ=WEEKLY;COUNT=3")
+    first_date = occurrences(event)[0]
+
+    with pytest.raises(EventError):
+        update_event(first_date, actor=None, rrule="FREQ=DAILY")
+    update_event(first_date, actor=None, rrule="", title=first_date.title)  # as stored: nothing changes
+
+    first_date.refresh_from_db()
+    assert (first_date.rrule, first_date.detached) == ("", False)
+
+
+@pytest.mark.parametrize("all_day", [False, True])
+def test_deleting_a_date_of_a_series_leaves_it_out_for_good(organization, all_day):
+    start = next_monday()
+    fields = {"all_day": True, "end": start + dt.timedelta(days=1)} if all_day else {}
+    event = series(organization, start=start, rrule="FREQ=WEEKLY;COUNT=4", **fields)
+    gone = occurrences(event)[1]
+
+    delete_event(gone, actor=None)
+    call_command("extend-event-series", "--force")
+
+    event.refresh_from_db()
+    assert [row.start for row in occurrences(event)] == [
+        local(event.start) + dt.timedelta(weeks=n) for n in (1, 3)
+    ]
+    day = local(gone.start).date()
+    assert event.exdates == (day.isoformat() if all_day else f"{day.isoformat()}T{local(start):%H:%M:%S}")
+
+
+def test_manager_edits_one_date_through_the_list(client, manager, organization):
+    event = series(organization, rrule="FREQ=WEEKLY;COUNT=3", venue="Volkshaus", city="Jena")
+    date = occurrences(event)[0]
+    client.force_login(manager)
+
+    listing = client.get(reverse("manage:events")).content.decode()
+    assert f'href="{reverse("manage:event-edit", args=[date.pk])}"' in listing
+    form = client.get(reverse("manage:event-edit", args=[date.pk]))
+    html = form.content.decode()
+    assert "Dies ist ein Termin einer Serie" in html
+    assert f'href="{reverse("manage:event-edit", args=[event.pk])}"' in html
+    assert "repeat_interval" not in html and 'name="rrule"' not in html
+    data = event_data(organization, title=date.title, venue="Kaisersaal", city="Jena")
+    data |= {"start": f"{local(date.start):%Y-%m-%dT%H:%M}", "end": f"{local(date.end):%Y-%m-%dT%H:%M}"}
+
+    response = client.post(reverse("manage:event-edit", args=[date.pk]), data)
+
+    assert response.status_code == 302
+    date.refresh_from_db()
+    assert (date.venue, date.detached) == ("Kaisersaal", True)
+    assert "einzeln geändert: bearbeiten" in client.get(reverse("manage:events")).content.decode()

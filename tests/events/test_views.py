@@ -202,7 +202,9 @@ def test_month_applies_filters(client, organization, other_organization):
     assert found == ["Eigene"]
 
 
-@pytest.mark.parametrize(("year", "month"), [(2030, 13), (2030, 0), (1500, 1)])
+@pytest.mark.parametrize(
+    ("year", "month"), [(2030, 13), (2030, 0), (1500, 1), (2026, 99999999999), (2026, 2**63), (2**63, 1)]
+)
 def test_month_unknown_is_404(client, year, month):
     assert client.get(reverse("events:month", kwargs={"year": year, "month": month})).status_code == 404
 
@@ -221,8 +223,50 @@ def test_week_lists_seven_days_and_links_keep_filters(client, organization):
     assert "<h2" in html and "Mittwoch, 2. Januar 2030" in html
 
 
-def test_week_unknown_is_404(client):
-    assert client.get(reverse("events:week", kwargs={"year": 2030, "week": 54})).status_code == 404
+@pytest.mark.parametrize(("year", "week"), [(2030, 54), (2030, 0), (2027, 53), (2026, 99999999999)])
+def test_week_unknown_is_404(client, year, week):
+    assert client.get(reverse("events:week", kwargs={"year": year, "week": week})).status_code == 404
+
+
+# Days a filter may name: 1900-01-01 to 2200-12-31 (core.bounds). Days of year 1 or 9999 overflowed the
+# date arithmetic (issue 12, point 4).
+OUT_OF_RANGE_DAYS = ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31"]
+
+
+@pytest.mark.parametrize("day", OUT_OF_RANGE_DAYS)
+@pytest.mark.parametrize("name", ["date_from", "date_to"])
+def test_list_reports_a_day_out_of_range_and_leaves_it_out(client, organization, name, day):
+    EventFactory(organizers=[organization], title="Kunststofftag")
+
+    response = client.get(reverse("events:list"), {name: day})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        name: ["Geben Sie einen Tag zwischen dem 01.01.1900 und dem 31.12.2200 an."]
+    }
+    assert [event.title for event in response.context["events"]] == ["Kunststofftag"]
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2200-12-31"])
+def test_list_accepts_the_first_and_last_day_of_the_range(client, day):
+    response = client.get(reverse("events:list"), {"date_from": day, "date_to": day})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {}
+
+
+@pytest.mark.parametrize("day", OUT_OF_RANGE_DAYS)
+@pytest.mark.parametrize(
+    "url",
+    ["events:calendar", "events:rss", "events:atom", "events:widget"],
+)
+def test_exports_leave_out_a_day_out_of_range(client, organization, url, day):
+    EventFactory(organizers=[organization], title="Kunststofftag")
+
+    for name in ("date_from", "date_to"):
+        response = client.get(reverse(url), {name: day})
+        assert response.status_code == 200
+        assert "Kunststofftag" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -326,7 +326,8 @@ def test_dashboard_page_lists_overdue_inquiries(client, coordinator, some_inquir
 def test_dashboard_page_query_count(client, coordinator, some_inquiries, django_assert_num_queries):
     client.force_login(coordinator)
 
-    with django_assert_num_queries(10):  # session, user and the eight of stats.dashboard
+    # session, user, the eight of stats.dashboard and the five of core.workers.background_health
+    with django_assert_num_queries(15):
         assert client.get(DASHBOARD_URL).status_code == 200
 
 
@@ -337,3 +338,58 @@ def test_dashboard_page_empty(client, coordinator):
 
     assert response.status_code == 200
     assert response.context["figures"].submitted == 0
+
+
+# Background work: tasks and mails (core.workers) ------------------------------------------------------------
+
+
+def test_dashboard_page_says_when_all_background_work_is_well(client, coordinator):
+    client.force_login(coordinator)
+
+    html = client.get(DASHBOARD_URL).content.decode()
+
+    assert "Hintergrundarbeit" in html
+    assert "Keine Aufgabe hängt oder ist fehlgeschlagen" in html
+
+
+def test_dashboard_page_shows_stuck_and_failed_tasks_and_undelivered_mail(client, coordinator, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from crosscluster.core.models import OutgoingMail
+    from crosscluster.core.tasks import deliver_mail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    orphan = deliver_mail.enqueue(41).db_result
+    DBTaskResult.objects.filter(pk=orphan.pk).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(minutes=10), worker_ids=["dead"]
+    )
+    failed = deliver_mail.enqueue(42).db_result
+    DBTaskResult.objects.filter(pk=failed.pk).update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path="smtplib.SMTPServerDisconnected",
+        worker_ids=["w"],
+    )
+    OutgoingMail.objects.create(
+        to="firma@example.org",
+        subject="Ihre Anfrage",
+        body_text="…",
+        attempts=4,
+        last_error="SMTPException: 451",
+    )
+    client.force_login(coordinator)
+
+    html = client.get(DASHBOARD_URL).content.decode()
+
+    assert "Einige Hintergrundarbeiten brauchen Aufmerksamkeit" in html
+    assert re.search(r"<caption>\s*Hängende Aufgaben\s*</caption>", html)
+    assert "Eine E-Mail senden (41)" in html
+    assert "Ihr Worker ist ausgefallen; sie wird erneut eingereiht." in html
+    assert "Eine E-Mail senden (42)" in html and "SMTPServerDisconnected" in html
+    assert "Ihre Anfrage" in html and "firma@example.org" in html and "SMTPException: 451" in html
+
+
+def test_dashboard_page_background_work_is_for_the_coordination_office_only(client, manager):
+    client.force_login(manager)
+
+    assert client.get(DASHBOARD_URL).status_code == 403

@@ -67,6 +67,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         OutgoingMail.objects.filter(sent_at__isnull=True).values_list("to", flat=True).get() == manager.email
     )
     assert set(PeriodicLock.objects.values_list("name", "locked_until")) == {
+        ("requeue-stale-tasks", None),
         ("send-mail", None),
         ("process-inquiry-deadlines", None),
         ("erase-expired-inquiries", None),
@@ -75,6 +76,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("send-digest", None),
         ("erase-unconfirmed-subscriptions", None),
         ("delete-expired-page-views", None),
+        ("delete-expired-throttle-slots", None),
     }
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from crosscluster.core.models import AuditLogEntry, OutgoingMail
@@ -27,12 +26,6 @@ VALID = {
     "location": "Jena",
     "consent": "on",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """The rate limits live in the cache; every test starts with none used."""
-    cache.clear()
 
 
 def outbox() -> list[tuple[str, str]]:
@@ -96,7 +89,13 @@ def find_suggestions(client, data=None, prefix="", **extra):
 
 def send(client, first, data=None, prefix="", **extra):
     """The second POST, with the suggestions of the first response and its checked choice (or `recipient`)."""
-    values = {**VALID, "step": "send", "shown": first.context["shown"], "recipient": first.context["checked"]}
+    values = {
+        **VALID,
+        "step": "send",
+        "shown": first.context["shown"],
+        "submission": first.context["submission"],
+        "recipient": first.context["checked"],
+    }
     values.update(data or {})
     return client.post(f"{prefix}{FORM_URL}", {k: v for k, v in values.items() if v is not None}, **extra)
 

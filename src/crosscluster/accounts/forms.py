@@ -8,9 +8,12 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
+
+from crosscluster.core.mail import queue_message
 
 from . import services, throttling
 from .models import ApiToken, User
@@ -32,10 +35,12 @@ class ThrottledLoginMixin:
     def clean(self) -> dict[str, Any]:
         email = throttling.normalize_email(self.cleaned_data.get("username") or "")
         address = throttling.client_address(self.request) if self.request is not None else "unknown"
+        admission = None
         if email:
-            wait = throttling.seconds_locked(email, address)
-            if wait:
-                minutes = math.ceil(wait / 60)
+            # The try is counted before the password is checked, in one step with the check of the limit.
+            admission = throttling.admit_login(email, address)
+            if not admission.allowed:
+                minutes = math.ceil(admission.wait / 60)
                 # The same words whether or not the account exists.
                 raise ValidationError(
                     ngettext(
@@ -50,13 +55,14 @@ class ThrottledLoginMixin:
             cleaned_data = super().clean()  # type: ignore[misc]
         except ValidationError:
             if email:
-                throttling.record_failure(email, address)
+                # The place taken stays busy: a failure.
                 # A pseudonym instead of the address: enough to see an attack on one account.
                 logger.warning("login failed: account %s from %s", throttling.pseudonym(email)[:12], address)
             raise
         user = self.get_user()  # type: ignore[attr-defined]
         if user is not None:
-            throttling.clear_email(email)
+            if admission is not None:
+                throttling.login_succeeded(admission, email, address)
             services.record_login(user)
         return cleaned_data
 
@@ -91,6 +97,26 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Queue the mail in the outbox (core.mail) instead of sending it in the request.
+
+        Django sends it at once and only logs a failure: with the mail server down the link was lost while
+        the page said "sent", and a slow server held the request for up to EMAIL_TIMEOUT. From the outbox it
+        is sent by the worker and retried like every other mail.
+        """
+        subject = loader.render_to_string(subject_template_name, context)
+        body = loader.render_to_string(email_template_name, context)
+        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
+        queue_message(to_email, subject, body, html, topic=f"accounts.user:{context['user'].pk}")
 
     def get_users(self, email: str):
         """Every active account with this address, also one that never had a password.

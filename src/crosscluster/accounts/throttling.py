@@ -1,31 +1,41 @@
-"""Login throttling: too many failures for one e-mail address or one client lock further tries for a while.
+"""Rate limits: the login, the password reset and the public forms allow a few tries per key and window.
 
-The failure times live in Django's cache, so every app server sees the same counts (the database cache in
-production, locmem in tests). Each key holds the times of the most recent failures; a key is locked while it
-has `LOGIN_MAX_FAILURES` failures younger than `LOGIN_FAILURE_WINDOW_SECONDS`, i.e. until the oldest of them
-leaves the window. Refused attempts are not counted, so a lock always ends one window after it began.
+A key is an e-mail address (as a keyed hash) or a client address, with a prefix per purpose. Each key has
+`limit` places (`core.ThrottleSlot` rows); an event takes a free one and keeps it busy for the window. So a
+key is locked while `limit` events are younger than the window, until the oldest of them leaves it: a
+sliding window, the same on every app server, as the places live in the database.
 
-Explicit times are stored instead of a counter with a cache timeout because backends differ on whether
-`incr()` keeps a key's expiry; the arithmetic here does not depend on the backend. Two failures at the same
-instant on two servers may be counted as one; that only allows an attacker one extra try.
+Taking a place is one `UPDATE … RETURNING` that the database runs for one request at a time (a row lock on
+PostgreSQL, the write lock on SQLite), so the check and the count are one step: requests arriving together
+cannot all see "below the limit" before any of them is counted. Checking first and counting afterwards did
+exactly that: 40 parallel logins from one client checked 39 wrong passwords. Django's cache cannot do it in
+production either: the database cache's `incr` is a read and a write.
 
-The password-reset form is limited the same way, but counting every request rather than failures, as each
-may send a mail: `PASSWORD_RESET_MAX_REQUESTS` per e-mail address and `PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT`
-per client within `PASSWORD_RESET_WINDOW_SECONDS`. The public forms that send mail (inquiries, the digest)
-use the same `seconds_to_wait` and `record` with their own keys and limits.
+Login: a try takes a place of the address and of the client before the password is checked; a wrong
+password keeps them busy (a failure), a right one gives the client's back and frees the address's.
+Refused tries take nothing, so a lock always ends one window after the failure that began it. Password
+reset (`PASSWORD_RESET_MAX_REQUESTS` per address, `PASSWORD_RESET_MAX_REQUESTS_PER_CLIENT` per client,
+within `PASSWORD_RESET_WINDOW_SECONDS`) counts every request, as each may send a mail. The public forms
+that send mail (inquiries, the digest) use `admit` with their own keys and limits; routing queries (the
+API's `/route` and the inquiry form's first step, about 0.1 s of CPU each) share `admit_routing`.
+`crosscluster delete-expired-throttle-slots` (a periodic job) removes places that are free again.
 """
 
 import ipaddress
 import math
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from crosscluster.core.models import ThrottleSlot
+
 KEY_PREFIX = "login-failures"
 RESET_KEY_PREFIX = "password-resets"
+ROUTING_KEY_PREFIX = "routing-queries"
 
 
 def _now() -> float:
@@ -86,54 +96,128 @@ def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def pseudonym(email: str) -> str:
-    """A keyed hash of the address: the cache and the log hold no address, and guessing one needs the key."""
+    """A keyed hash of the address: the database and the log hold no address; guessing one needs the key."""
     key_salt = "crosscluster.accounts.throttling"
     return salted_hmac(key_salt, normalize_email(email), algorithm="sha256").hexdigest()
 
 
 def keys(email: str, address: str, prefix: str = KEY_PREFIX) -> list[str]:
-    """The cache keys of an e-mail address (pseudonymised) and of a client, in that order."""
+    """The keys of an e-mail address (pseudonymised) and of a client, in that order."""
     return [f"{prefix}:email:{pseudonym(email)}", f"{prefix}:client:{address}"]
 
 
-def _recent(times: list[float] | None, now: float, window: int) -> list[float]:
-    return [moment for moment in (times or []) if moment > now - window]
+@dataclass
+class Admission:
+    """The answer of `admit`: allowed (with the places taken), or refused with the seconds to wait."""
+
+    allowed: bool
+    wait: int = 0
+    taken: list[tuple[str, int, float]] = field(default_factory=list)  # (key, slot, busy_until)
+
+    def give_back(self, *keys: str) -> None:
+        """Free the places taken (of these keys, or all): the event is not to be counted after all."""
+        for key, slot, busy_until in self.taken:
+            if not keys or key in keys:
+                ThrottleSlot.objects.filter(key=key, slot=slot, busy_until=busy_until).update(busy_until=0)
+        self.taken = [item for item in self.taken if keys and item[0] not in keys]
+
+
+def _take_sql() -> str:
+    """The statement that takes a place; names from the model, values as parameters."""
+    quote = connection.ops.quote_name
+    table = quote(ThrottleSlot._meta.db_table)
+    key, slot, busy_until, pk = (quote(name) for name in ("key", "slot", "busy_until", "id"))
+    # The condition is repeated outside the subquery: two requests may aim at the same place; on PostgreSQL
+    # the second waits for the first's row lock, then finds the place busy and updates nothing (it tries
+    # again below); on SQLite the statements run one after the other anyway.
+    return (
+        f"UPDATE {table} SET {busy_until} = %s WHERE {pk} = ("  # noqa: S608 (identifiers, not input)
+        f"SELECT {pk} FROM {table} WHERE {key} = %s AND {slot} < %s AND {busy_until} <= %s "
+        f"ORDER BY {busy_until}, {slot} LIMIT 1"
+        f") AND {busy_until} <= %s RETURNING {slot}"
+    )
+
+
+def _take(key: str, limit: int, window: int, now: float) -> int | None:
+    """Take a free place of `key` until `now + window`: its number, or None when all `limit` are busy."""
+    for _attempt in range(limit + 2):
+        with connection.cursor() as cursor:
+            cursor.execute(_take_sql(), [now + window, key, limit, now, now])
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        places = dict(ThrottleSlot.objects.filter(key=key, slot__lt=limit).values_list("slot", "busy_until"))
+        if len(places) < limit:  # a new key, or a raised limit: create the missing places, then try again
+            ThrottleSlot.objects.bulk_create(
+                [ThrottleSlot(key=key, slot=number) for number in range(limit) if number not in places],
+                ignore_conflicts=True,
+            )
+        elif all(busy_until > now for busy_until in places.values()):
+            return None
+        # else another request took the place this one aimed at while a free one is left: try again
+    return None
+
+
+def admit(limits: dict[str, int], window: int) -> Admission:
+    """Count one event for every key (key → allowed events in the window), or none if any key is full.
+
+    Atomic per key (see the module's notes); when a later key is full, the places already taken are given
+    back, so a refused event counts nowhere.
+    """
+    now = _now()
+    taken: list[tuple[str, int, float]] = []
+    # One transaction for all keys: on SQLite one wait for the write lock instead of one per statement.
+    # Keys in one order everywhere, so two requests never wait for each other's rows crosswise (PostgreSQL).
+    with transaction.atomic():
+        for key, limit in sorted(limits.items()):
+            slot = _take(key, limit, window, now)
+            if slot is None:
+                Admission(allowed=True, taken=taken).give_back()
+                return Admission(allowed=False, wait=max(1, seconds_to_wait(limits, window)))
+            taken.append((key, slot, now + window))
+    return Admission(allowed=True, taken=taken)
 
 
 def seconds_to_wait(limits: dict[str, int], window: int) -> int:
-    """Seconds until every key (cache key → allowed events in the window) is below its limit again."""
+    """Seconds until every key (key → allowed events in the window) has a free place again; reads only."""
     now = _now()
     wait = 0.0
-    for key, times in cache.get_many(list(limits)).items():
-        limit = limits[key]
-        recent = _recent(times, now, window)
-        if len(recent) >= limit:
-            # Locked until the oldest of the last `limit` events leaves the window.
-            oldest = sorted(recent)[-limit]
-            wait = max(wait, oldest + window - now)
+    for key, limit in limits.items():
+        busy = sorted(
+            ThrottleSlot.objects.filter(key=key, slot__lt=limit, busy_until__gt=now).values_list(
+                "busy_until", flat=True
+            )
+        )
+        if len(busy) >= limit:
+            wait = max(wait, busy[0] - now)
     return math.ceil(wait)
 
 
-def record(limits: dict[str, int], window: int) -> None:
-    """Count one event for every key (cache key → allowed events in the window)."""
-    now = _now()
-    for key, limit in limits.items():
-        recent = _recent(cache.get(key), now, window)
-        recent.append(now)
-        cache.set(key, recent[-limit:], timeout=window)
+def delete_expired() -> int:
+    """Remove the places that are free again (a key without rows is simply a key nobody used lately)."""
+    deleted, _by_model = ThrottleSlot.objects.filter(busy_until__lte=_now()).delete()
+    return deleted
 
 
 def _login_limits(email: str, address: str) -> dict[str, int]:
     return dict.fromkeys(keys(email, address), settings.LOGIN_MAX_FAILURES)
 
 
+def admit_login(email: str, address: str) -> Admission:
+    """Take a place of the address and of the client for a login try (before the password is checked)."""
+    return admit(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def login_succeeded(admission: Admission, email: str, address: str) -> None:
+    """The password was right: the try was no failure. Give the client's place back, free the address's."""
+    _email_key, client_key = keys(email, address)
+    admission.give_back(client_key)
+    clear_email(email)
+
+
 def seconds_locked(email: str, address: str) -> int:
     """How long the e-mail address or the client must still wait; 0 when a try is allowed."""
     return seconds_to_wait(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def record_failure(email: str, address: str) -> None:
-    record(_login_limits(email, address), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def clear_email(email: str) -> None:
@@ -142,7 +226,7 @@ def clear_email(email: str) -> None:
     The client's count stays: otherwise one valid account would let a client try other addresses for ever.
     """
     email_key, _client_key = keys(email, "")
-    cache.delete(email_key)
+    ThrottleSlot.objects.filter(key=email_key).delete()
 
 
 def _reset_limits(email: str, address: str) -> dict[str, int]:
@@ -153,11 +237,19 @@ def _reset_limits(email: str, address: str) -> dict[str, int]:
     }
 
 
+def admit_reset_request(email: str, address: str) -> Admission:
+    """Count a reset request, whether or not an account has the address (the answer is the same)."""
+    return admit(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
 def seconds_until_reset_allowed(email: str, address: str) -> int:
     """How long before this address or client may ask for another reset mail; 0 when one is allowed."""
     return seconds_to_wait(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
 
 
-def record_reset_request(email: str, address: str) -> None:
-    """Count a reset request, whether or not an account has the address (the answer is the same)."""
-    record(_reset_limits(email, address), settings.PASSWORD_RESET_WINDOW_SECONDS)
+def admit_routing(address: str) -> Admission:
+    """Count a routing query of a client: the API's /route and the inquiry form's first step share it."""
+    return admit(
+        {f"{ROUTING_KEY_PREFIX}:client:{address}": settings.ROUTING_LIMIT_PER_CLIENT},
+        settings.ROUTING_LIMIT_WINDOW_SECONDS,
+    )

@@ -49,9 +49,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = throttling.normalize_email(form.cleaned_data["email"])
         address = throttling.client_address(self.request)
-        wait = throttling.seconds_until_reset_allowed(email, address)
-        if wait:
-            minutes = math.ceil(wait / 60)
+        admission = throttling.admit_reset_request(email, address)
+        if not admission.allowed:
+            minutes = math.ceil(admission.wait / 60)
             form.add_error(
                 None,
                 ValidationError(
@@ -68,7 +68,6 @@ class PasswordResetView(auth_views.PasswordResetView):
                 "password reset refused: account %s from %s", throttling.pseudonym(email)[:12], address
             )
             return self.form_invalid(form)
-        throttling.record_reset_request(email, address)
         return super().form_valid(form)
 
 

@@ -7,6 +7,7 @@ ids, `{count, items}` lists and RFC 7807 problem objects for every error (see er
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
@@ -30,15 +31,19 @@ class CrossclusterAPI(NinjaAPI):
 
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
-        """ninja's URLs, with 405 and the API root as problems, and a last pattern answering 404."""
+        """ninja's URLs, with 405 and the API root as problems, and a last pattern answering 404 for every
+        method."""
         patterns, app_name, namespace = super().urls
+        # Every URL exempt from Django's CSRF check, like ninja's operations: the API authenticates by
+        # bearer token only, never by cookie. Otherwise a POST to the API root or an unknown path got the
+        # site's HTML 403 page about a missing CSRF cookie instead of a 404 or 405 problem.
         wrapped: list[URLResolver | URLPattern] = [
-            URLPattern(p.pattern, api_view(p.callback), p.default_args, p.name)
+            URLPattern(p.pattern, csrf_exempt(api_view(p.callback)), p.default_args, p.name)
             if isinstance(p, URLPattern)
             else p
             for p in patterns
         ]
-        wrapped.append(re_path(r"", api_view(not_found), name="not-found"))
+        wrapped.append(re_path(r"", csrf_exempt(api_view(not_found)), name="not-found"))
         return wrapped, app_name, namespace
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:

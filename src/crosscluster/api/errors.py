@@ -34,6 +34,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Content Too Large",
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -64,6 +65,14 @@ def problem(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+class Throttled(HttpError):
+    """Too many requests from this client; `Retry-After` says when to ask again."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(429, detail)
+        self.retry_after = retry_after
 
 
 class InvalidToken(AuthenticationError):
@@ -135,6 +144,8 @@ def handle_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             else _("Send an API token: Authorization: Bearer <key>.")
         )
         return problem(request, 401, detail, headers={"WWW-Authenticate": challenge})
+    if isinstance(exc, Throttled):
+        return problem(request, 429, str(exc), headers={"Retry-After": str(exc.retry_after)})
     return problem(request, exc.status_code, str(exc))
 
 

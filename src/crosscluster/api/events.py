@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from crosscluster.core.bounds import date_in_range, date_range_message
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.events import publishing, queries
 from crosscluster.events.export import plain_description
@@ -37,10 +38,14 @@ class EventFilters(ClientSchema):
     format: EventFormat | None = None
     city: str | None = Field(None, max_length=100, description="City name, exactly as listed.")
     date_from: dt.date | None = Field(
-        None, alias="from", description="Events running on or after this day (Berlin time)."
+        None,
+        alias="from",
+        description="Events running on or after this day (Berlin time), 1900-01-01 to 2200-12-31.",
     )
     date_to: dt.date | None = Field(
-        None, alias="to", description="Events starting on or before this day (Berlin time)."
+        None,
+        alias="to",
+        description="Events starting on or before this day (Berlin time), 1900-01-01 to 2200-12-31.",
     )
     q: str | None = Field(None, max_length=200, description="Words to find in any German word form.")
     free: bool | None = Field(None, description="`true`: free of charge only.")
@@ -123,6 +128,9 @@ def _filtered(filters: EventFilters) -> tuple[Any, bool]:
         topic = Topic.objects.filter(slug=filters.topic).first()
         if topic is None:
             raise _invalid_query("topic", _("There is no topic with this slug."), "unknown_slug")
+    for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+        if value is not None and not date_in_range(value):
+            raise _invalid_query(name, date_range_message(), "date_out_of_range")
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         raise _invalid_query("to", _("The end day lies before the start day."), "to_before_from")
     events = queries.filter_events(

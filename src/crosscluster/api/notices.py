@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import translation
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from crosscluster.core.plain_text import html_to_text
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.news import queries
 from crosscluster.news.models import Notice, NoticeAttachment
@@ -84,7 +84,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_text(obj: Notice) -> str:
-        return strip_tags(obj.body_html).strip()
+        return html_to_text(obj.body_html)
 
     @staticmethod
     def resolve_topics(obj: Notice) -> list[str]:

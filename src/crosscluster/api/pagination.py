@@ -9,13 +9,16 @@ from typing import Any, TypedDict
 from django.db.models import QuerySet
 from ninja import Field, Schema
 
+from crosscluster.core.bounds import DB_INT_MAX
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="How many items to return (1 to 100).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    # Bounded by the database's integer: a larger OFFSET overflows it (SQLite) or is refused (PostgreSQL).
+    offset: int = Field(0, ge=0, le=DB_INT_MAX, description="How many items to skip.")
 
 
 class Page(TypedDict):

@@ -10,7 +10,7 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .mail import deliver
+from .mail import Delivery, deliver
 from .models import AuditLogEntry, OutgoingMail
 from .services import log_action
 
@@ -132,6 +132,8 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
         "attempts",
         "next_attempt_at",
         "last_error",
+        "message_id",
+        "claimed_until",
         "body_text",
         "body_html",
         "headers",
@@ -143,9 +145,10 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutgoingMail]) -> None:
         sent = failed = 0
         for mail_id in queryset.filter(sent_at__isnull=True).values_list("pk", flat=True):
-            if deliver(mail_id):
+            outcome = deliver(mail_id)
+            if outcome == Delivery.SENT:
                 sent += 1
-            else:
+            elif outcome == Delivery.FAILED:
                 failed += 1
         self.message_user(
             request,

@@ -47,7 +47,10 @@ class OutgoingMail(models.Model):
     """A mail stored in the same transaction as the change that caused it (a transactional outbox).
 
     The worker sends it; a failing mail server leaves it here with the error, and `crosscluster send-mail`
-    (scheduled) retries it, so no mail is lost and none is sent twice.
+    (scheduled) retries it, so no mail is lost. An attempt first claims the row for a while
+    (`claimed_until`, `claim_token`) and commits, talks SMTP outside any transaction, and records the result
+    only if the claim is still its own; a claim that runs out without a result means the sender died, and the
+    mail is sent again with the same `message_id` (see `core.mail` and docs/operations.md).
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -62,6 +65,12 @@ class OutgoingMail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
+    # The Message-ID header, fixed when the mail is queued: a resend after a crash is the same message to
+    # every receiver that drops duplicates by Message-ID.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # While in the future, an attempt is talking to the mail server; `claim_token` names that attempt.
+    claimed_until = models.DateTimeField(_("being sent until"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("outgoing mail")
@@ -81,3 +90,42 @@ class PeriodicLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThrottleSlot(models.Model):
+    """One of the `limit` places of a rate-limit key (`accounts.throttling`); busy until `busy_until`.
+
+    A request takes a free place with one UPDATE … RETURNING, which the database does for one request at a
+    time, so requests arriving together cannot all pass a check before any of them is counted. Times are
+    Unix seconds: the statement compares them in SQL on SQLite and PostgreSQL alike.
+    """
+
+    key = models.CharField(max_length=200)
+    slot = models.PositiveSmallIntegerField()
+    busy_until = models.FloatField(default=0, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "slot"], name="unique_throttle_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.key}#{self.slot}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker (`crosscluster db_worker`) says it is alive; `core.workers` reads this.
+
+    django-tasks-db marks a task RUNNING when a worker takes it and knows nothing more: a worker killed
+    mid-task leaves it RUNNING for ever. A worker that stopped reporting is dead, and its task can be queued
+    again.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    # The task it runs right now (a DBTaskResult id), or empty.
+    task_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

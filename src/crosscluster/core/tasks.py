@@ -6,6 +6,6 @@ from .mail import deliver
 
 
 @task()
-def deliver_mail(mail_id: int) -> bool:
-    """Idempotent: a mail that is already sent is not sent again."""
-    return deliver(mail_id)
+def deliver_mail(mail_id: int) -> str:
+    """Idempotent: a mail that is sent already, or being sent by another attempt, is not sent again."""
+    return deliver(mail_id).value

@@ -6,15 +6,14 @@ for content, and the coordination office's preview shows exactly what the run wo
 """
 
 import datetime as dt
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from crosscluster.core.plain_text import html_to_text
 from crosscluster.directory.models import Topic
 from crosscluster.events.access import public_events
 from crosscluster.events.models import Event
@@ -33,7 +32,9 @@ class DigestItems:
 
 
 def excerpt(body_html: str, words: int = 40) -> str:
-    return Truncator(" ".join(html.unescape(strip_tags(body_html)).split())).words(words)
+    """The first words of the body, entities decoded; paragraphs end where they did (`html_to_text`), not
+    glued to the next one's first word."""
+    return Truncator(" ".join(html_to_text(body_html).split())).words(words)
 
 
 def event_window(until: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -62,9 +62,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form)
     data = form.cleaned_data
     address = throttling.client_address(request)
-    wait = throttling.seconds_limited(data["email"], address)
-    if wait:
-        form.add_error(None, ValidationError(_limit_message(wait), code="throttled"))
+    admission = throttling.admit_request(data["email"], address)
+    if not admission.allowed:
+        form.add_error(None, ValidationError(_limit_message(admission.wait), code="throttled"))
         return _form_page(request, form, status=429)
     services.subscribe(
         email=data["email"],
@@ -72,7 +72,6 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         language=translation.get_language(),
         consent=data["consent"],
     )
-    throttling.record_request(data["email"], address)
     return redirect("digest:check-inbox")
 
 

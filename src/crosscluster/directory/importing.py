@@ -23,6 +23,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
 from django.db.models import Prefetch
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed_once
 
@@ -145,6 +146,69 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, column
 
 
+# The format nests four levels deep; a file nested much deeper is broken, and parsing or walking it costs
+# the interpreter's stack (json raises RecursionError at about 1,000 levels).
+MAX_DEPTH = 100
+_TOO_DEEP = f"invalid JSON: nested too deeply (more than {MAX_DEPTH} levels of arrays and objects)"
+# No field of the format is a number; longer integers are not even converted (Python refuses more than
+# 4,300 digits with a ValueError), only reported with their length.
+_MAX_INTEGER_DIGITS = 100
+
+
+class _LongInteger:
+    """An integer of the file too long to be worth converting: only its length is kept, for the message."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _LongInteger:
+    digits = len(text.lstrip("-"))
+    return _LongInteger(digits) if digits > _MAX_INTEGER_DIGITS else int(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    """A message with any lone surrogate written as its escape, so that a terminal can print it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _surrogate_problem(path: str, text: str) -> ImportProblem | None:
+    """JSON's `\\ud800` escapes decode to lone surrogates, which are no characters: nothing can store or
+    print them (UTF-8 cannot encode them)."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    code = f"\\u{ord(found.group()):04x}"
+    message = f"contains {code}, half of a UTF-16 surrogate pair, which is not a character"
+    return ImportProblem(_printable(path), f"{message} (the file was written by a broken program)")
+
+
+def _unreadable_values(data: object) -> list[ImportProblem]:
+    """Strings (keys too) that are no text, in file order, and nesting beyond `MAX_DEPTH`; walked with a
+    stack of its own, since the file may nest as deep as the parser allowed."""
+    problems: list[ImportProblem] = []
+    # (value, its path, its depth); a key is pushed as a string at its value's path, to be checked first.
+    stack: list[tuple[object, str, int]] = [(data, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return [ImportProblem("$", _TOO_DEEP)]
+        if isinstance(value, str):
+            if problem := _surrogate_problem(path, value):
+                problems.append(problem)
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                item_path = _key_path(path, key)
+                stack += [(item, item_path, depth + 1), (key, item_path, depth + 1)]
+        elif isinstance(value, list):
+            items = reversed(list(enumerate(value)))
+            stack += [(item, f"{path}[{index}]", depth + 1) for index, item in items]
+    return problems
+
+
 def load_directory_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a directory file; unreadable files, bad encodings and bad JSON become a DirectoryImportError."""
     try:
@@ -161,10 +225,12 @@ def load_directory_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         message = f"not UTF-8: byte 0x{byte:02x} at line {line} column {column} (save the file as UTF-8)"
         raise DirectoryImportError([ImportProblem("$", message)]) from exc
     try:
-        data = json.loads(text, object_pairs_hook=_JSONObject)
+        data = json.loads(text, object_pairs_hook=_JSONObject, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         raise DirectoryImportError([ImportProblem("$", message)]) from exc
+    except RecursionError as exc:  # deeper than the interpreter's recursion limit (about 1,000 levels)
+        raise DirectoryImportError([ImportProblem("$", _TOO_DEEP)]) from exc
     if not isinstance(data, dict):
         raise DirectoryImportError([ImportProblem("$", f"expected an object, got {_type_name(data)}")])
     return data
@@ -178,6 +244,8 @@ def _type_name(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, _LongInteger):
+        return f"a number (an integer of {value.digits} digits)"
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
@@ -329,11 +397,14 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(path, f"expected a string, got {_type_name(value)}")
             return ""
-        if spec.required and not value.strip():
-            self.problem(path, "required, must not be empty" if value == "" else "must not be blank")
-            return value
         if "\x00" in value:
             self.problem(path, "contains a NUL character, which the database cannot store")
+            return value
+        # Other control characters are dropped (vertical tabs become line breaks), as everywhere text
+        # enters: they would break every XML and iCalendar export (core.sanitize.clean_text).
+        value = clean_text(value)
+        if spec.required and not value.strip():
+            self.problem(path, "required, must not be empty" if value == "" else "must not be blank")
         elif spec.max_length is not None and len(value) > spec.max_length:
             self.problem(path, f"too long: {len(value)} characters (at most {spec.max_length})")
         elif value and spec.check is not None and (message := spec.check(value)):
@@ -459,6 +530,9 @@ class _Checker:
 
 def parse_directory(data: object) -> tuple[DirectoryData | None, list[ImportProblem]]:
     """Check the parsed JSON and normalise it; the data is only meaningful when there are no problems."""
+    problems = _unreadable_values(data)
+    if problems:
+        return None, problems
     checker = _Checker()
     directory = checker.directory(data)
     return directory, checker.problems

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 
 from .access import can_manage, is_coordinator
@@ -44,6 +45,8 @@ def _apply(instance: Any, allowed: Iterable[str], values: dict[str, Any]) -> dic
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     changes: dict[str, list[str]] = {}
     for field, value in values.items():
+        if isinstance(value, str):
+            value = clean_text(value)
         old = getattr(instance, field)
         if old != value:
             changes[field] = [str(old), str(value)]

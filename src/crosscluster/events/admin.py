@@ -122,6 +122,8 @@ class FeedSubscriptionAdmin(admin.ModelAdmin):
         "active",
         "last_status",
         "last_error",
+        "last_warnings",
+        "failures",
         "last_fetched_at",
         "etag",
         "last_modified",

@@ -11,7 +11,8 @@ Two live events (published, still in their feed) are the same when
 - they start at the same time: both timed and at most `START_TOLERANCE` apart, or both all-day on the same
   day;
 - they happen at the same place: both online, or the words of venue, address and city share a word (a city
-  name is enough).
+  name is enough) — but never in two different cities (cities whose words are disjoint): venues are often
+  named alike ("Geschäftsstelle", "Rathaus"), so a shared venue word alone would join Jena and Ilmenau.
 
 A score of at least `AUTO_MERGE` with matching start and place merges them automatically. A score of at least
 `SUSPECT` on the same day (and no contradicting place) only lists them as suspected duplicates for the
@@ -90,6 +91,7 @@ def release_caches() -> None:
     """Forget the titles and places read so far: after a batch of imports, not during one."""
     _title.cache_clear()
     _words_of_place.cache_clear()
+    _words_of_city.cache_clear()
 
 
 def _may_reach(x: str, y: str, at_least: float) -> bool:
@@ -166,12 +168,23 @@ def _place_words(event: Event) -> frozenset[str]:
     return _words_of_place(event.venue, event.address, event.city, event.format != Event.Format.ON_SITE)
 
 
+@lru_cache(maxsize=1_000)
+def _words_of_city(city: str) -> frozenset[str]:
+    return frozenset(tokens(city))
+
+
+def different_cities(a: Event, b: Event) -> bool:
+    """Both events name a city, and the two share no word: they cannot be one event on site."""
+    city_a, city_b = _words_of_city(a.city), _words_of_city(b.city)
+    return bool(city_a and city_b and city_a.isdisjoint(city_b))
+
+
 def place_match(a: Event, b: Event) -> bool | None:
     """True or False when both events say where they happen; None when one of them does not."""
     words_a, words_b = _place_words(a), _place_words(b)
     if not words_a or not words_b:
         return None
-    return bool(words_a & words_b)
+    return bool(words_a & words_b) and not different_cities(a, b)
 
 
 Match = Literal["same", "suspect"] | None
@@ -471,6 +484,7 @@ class _Grouper:
             found = (
                 _same_start(a, b)
                 and bool(words_a and words_b and not words_a.isdisjoint(words_b))
+                and not different_cities(a, b)
                 and title_similarity(a.title, b.title, at_least=AUTO_MERGE) >= AUTO_MERGE
             )
             self.matches[pair] = found

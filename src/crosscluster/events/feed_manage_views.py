@@ -1,5 +1,8 @@
 """Feed subscriptions in the manager area: list with status, subscribe, import now (queued), remove.
 
+The status of each feed is that of its last import: OK, OK with the events it had to skip (its warnings, each
+naming the UID and line), or failing with the reason and the time of the next try.
+
 Like the event views: parse input, fetch through `feeds_managed_by`, call one function of
 events.feeds.subscriptions, redirect with a message. A feed that exists but is not the user's answers 403; an
 unknown one 404. Importing and removing are POST only; removing asks first.
@@ -25,6 +28,7 @@ from .feeds.subscriptions import (
     SubscriptionError,
     add_feed,
     feeds_managed_by,
+    next_fetch_at,
     queue_import,
     remove_feed,
     with_event_counts,
@@ -90,9 +94,13 @@ def feed_list(request: HttpRequest) -> HttpResponse:
                 % {"url": feed.url},
             )
             return redirect("manage:event-feeds")
-    feeds = with_event_counts(
-        feeds_managed_by(request.user).filter(active=True).select_related("organization")
-    ).order_by("organization__name", "url")
+    feeds = list(
+        with_event_counts(
+            feeds_managed_by(request.user).filter(active=True).select_related("organization")
+        ).order_by("organization__name", "url")
+    )
+    for feed in feeds:
+        feed.next_fetch_at = next_fetch_at(feed)  # a failing feed says when it is tried again
     context = {"feeds": feeds, "form": form, "is_coordinator": is_coordinator(request.user)}
     return render(request, "events/manage/feed_list.html", context)
 

@@ -267,7 +267,12 @@ class EventForm(ServiceForm):
         self.rule_not_shown = (
             False  # an existing rule the editor cannot say: shown raw, and the editor says so
         )
-        if event.pk and not self.is_bound:
+        # A date of a series repeats with its series: its form has no repetition of its own.
+        self.is_occurrence = event.series_id is not None
+        if self.is_occurrence:
+            for name in (*REPETITION_FIELDS, "exdates", "rdates", "rrule"):
+                del self.fields[name]
+        elif event.pk and not self.is_bound:
             self._initial_repetition(event)
 
     def _initial_repetition(self, event: Event) -> None:
@@ -341,7 +346,8 @@ class EventForm(ServiceForm):
             self.add_error(
                 "end", forms.ValidationError(gettext("The end lies before the start."), code="end_before")
             )
-        self._clean_repetition(cleaned_data, start)
+        if not self.is_occurrence:
+            self._clean_repetition(cleaned_data, start)
         return cleaned_data
 
     # The recurrence editor ----------------------------------------------------------------------------

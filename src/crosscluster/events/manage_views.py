@@ -24,6 +24,7 @@ from crosscluster.directory.access import is_coordinator, organizations_managed_
 from . import recurrence, services
 from .access import events_managed_by
 from .duplicate_views import announcements, managed_event
+from .feeds.subscriptions import feeds_with_problems
 from .forms import EventForm
 from .models import Event
 from .services import EventError
@@ -92,7 +93,9 @@ def _with_series_and_duplicates(events: list[Event]) -> list[Event]:
 def event_list(request: HttpRequest) -> HttpResponse:
     # The further dates of a series are made from its first one and edited there; the list shows them.
     # Of a merged event the list names the announcement the public sees (events.dedup).
-    occurrences = Event.objects.only("pk", "start", "end", "all_day", "series_id", "duplicate_of_id")
+    occurrences = Event.objects.only(
+        "pk", "start", "end", "all_day", "series_id", "duplicate_of_id", "detached"
+    )
     events = (
         events_managed_by(request.user)
         .filter(series__isnull=True)
@@ -113,6 +116,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "events": _with_series_and_duplicates(list(page.object_list)),
         "is_coordinator": is_coordinator(request.user),
         "can_create": is_coordinator(request.user) or organizations_managed_by(request.user).exists(),
+        "feeds_with_problems": list(feeds_with_problems(request.user).select_related("organization")),
     }
     return render(request, "events/manage/event_list.html", context)
 

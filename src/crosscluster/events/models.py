@@ -48,6 +48,10 @@ class FeedSubscription(models.Model):
     last_fetched_at = models.DateTimeField(null=True, blank=True)
     last_status = models.CharField(_("last status"), max_length=10, choices=Status.choices, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # What the last successful import skipped or guessed (its first 50 warnings), shown to the managers.
+    last_warnings = models.JSONField(_("warnings of the last import"), default=list, blank=True)
+    # Failed imports in a row: each doubles the wait before the next fetch (feeds.subscriptions.due_feeds).
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -135,6 +139,9 @@ class Event(models.Model):
         blank=True,
         related_name="occurrences",
     )
+    # An occurrence of an entered series that its manager edited on its own (another room, another hour):
+    # the series no longer rewrites it, and the exports write it as an override (RECURRENCE-ID).
+    detached = models.BooleanField(_("edited on its own"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Lower-cased, stemmed words of the event, for text search (see directory.search).

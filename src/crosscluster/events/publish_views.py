@@ -1,5 +1,11 @@
 """The public calendar for other programs and pages: subscriptions, feeds and the embeddable widget."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -45,9 +51,24 @@ def topic_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     return _calendar_response(request, publishing.calendar_name(topic.name), f"{topic.slug}.ics", topic=topic)
 
 
-@xframe_options_exempt
+def _framed_by_members(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """No X-Frame-Options, and the policy's frame-ancestors from WIDGET_FRAME_ANCESTORS (read per request)."""
+
+    @xframe_options_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        policy = {"frame-ancestors": settings.WIDGET_FRAME_ANCESTORS}
+        return csp_replace(policy)(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_framed_by_members
 def widget(request: HttpRequest) -> HttpResponse:
-    """A small list of upcoming events to show in an iframe on a member's own site; no site chrome."""
+    """A small list of upcoming events to show in an iframe on a member's own site; no site chrome.
+
+    The one page that may be framed (no X-Frame-Options, and the Content Security Policy's frame-ancestors
+    from WIDGET_FRAME_ANCESTORS); every other page is refused in a frame."""
     form = publishing.filter_form(request.GET)
     events = publishing.upcoming_events(publishing.filtered_events(form), timezone.now(), WIDGET_SIZE)
     query = publishing.filter_query(request.GET)

@@ -17,6 +17,8 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crosscluster.core.bounds import limit_dates
+
 from . import export, queries
 from .forms import EventFilterForm
 from .models import Event
@@ -34,7 +36,7 @@ def filter_form(data: QueryDict | dict[str, Any]) -> EventFilterForm:
     """The public list's filter form, bound and validated; invalid filters are left out, as on the list."""
     form = EventFilterForm(data, cities=queries.public_cities())
     form.is_valid()
-    return form
+    return limit_dates(form)
 
 
 def filtered_events(form: EventFilterForm, **overrides: Any) -> QuerySet[Event]:

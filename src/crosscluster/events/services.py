@@ -26,7 +26,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from crosscluster.core.memo import for_short_texts
-from crosscluster.core.sanitize import clean_html
+from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -38,7 +38,7 @@ from .feeds.ical import REFUSED_FREQUENCIES, parse_ical
 from .listing import refresh_listed
 from .models import Event, FeedSubscription
 from .queries import invalidate_filter_choices
-from .recurrence import rule_dates
+from .recurrence import parse_dates, rule_dates
 from .times import all_day_dates, local, midnight
 
 
@@ -69,6 +69,8 @@ EVENT_FIELDS = (
 )
 # Only the system (the feed import) sets where an event came from.
 SOURCE_FIELDS = ("source", "feed", "source_uid", "removed_at")
+# The fields of an event that make a series; a date of a series has none of its own.
+REPETITION_FIELDS = {"rrule", "rdates", "exdates"}
 # Changes to these fields can make an event the duplicate of another one, or no longer.
 MATCH_FIELDS = {
     "title",
@@ -116,8 +118,9 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
     unknown = set(values) - set(allowed)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values = {name: clean_text(value) if isinstance(value, str) else value for name, value in values.items()}
     if "description" in values:
-        values = {**values, "description": clean_html(values["description"] or "")}
+        values["description"] = clean_html(values["description"] or "")
     changes: dict[str, list[str]] = {}
     for field, value in values.items():
         old = getattr(event, field)
@@ -238,7 +241,13 @@ def update_event(
         organizers = list(organizers)
         old = set(event.organizers.values_list("pk", flat=True))
         _check_organizers(actor, old, {org.pk for org in organizers})
+    if event.series_id is not None and set(fields) & REPETITION_FIELDS:
+        if any(fields[name] != getattr(event, name) for name in set(fields) & REPETITION_FIELDS):
+            raise EventError(_("A date of a series repeats with its series: change the repetition there."))
+        fields = {name: value for name, value in fields.items() if name not in REPETITION_FIELDS}
     changes = _apply(event, fields, EVENT_FIELDS + SOURCE_FIELDS)
+    if event.series_id is not None and event.source == Event.Source.ENTERED and changes:
+        event.detached = True  # edited on its own: the series keeps this date as it is now
     _save_validated(event)
     _set_relations(event, organizers, topics, changes)
     if changes.keys() & MATCH_FIELDS and not _imported(actor, event):
@@ -259,14 +268,31 @@ def update_event(
 
 @transaction.atomic
 def delete_event(event: Event, *, actor: Any) -> None:
-    """Gone for good. Events from a feed come back on the next fetch: unpublish those instead."""
+    """Gone for good. Events from a feed come back on the next fetch: unpublish those instead.
+
+    A date of an entered series is left out of its series (an EXDATE), or the rule would bring it back
+    the next time the series is expanded.
+    """
     _ensure_can_manage(actor, event)
     log_action("event.deleted", actor=actor, obj=event, organization=_log_organization(event))
+    if event.series_id is not None and event.source == Event.Source.ENTERED:
+        _leave_out_of_series(event)
     duplicates = list(event.duplicates.all())
     event.delete()
     for duplicate in duplicates:  # the group of a deleted canonical event forms again around a new one
         duplicate.refresh_from_db(fields=["duplicate_of"])
         dedup.refresh_duplicates(duplicate)
+
+
+def _leave_out_of_series(occurrence: Event) -> None:
+    """Add the occurrence's original date (its RECURRENCE-ID) to its series' left-out dates (Berlin time)."""
+    series = Event.objects.select_for_update().get(pk=occurrence.series_id)
+    key = occurrence.source_uid  # 20270107T170000Z for a timed series, 20270107 for an all-day one
+    if "T" in key:
+        original = dt.datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        key = f"{local(original):%Y%m%dT%H%M%S}"
+    series.exdates = parse_dates(f"{series.exdates} {key}").stored()
+    series.save(update_fields=["exdates", "updated_at"])
 
 
 # The bulk path of the feed import ---------------------------------------------------------------------
@@ -293,7 +319,7 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
-    values = dict(fields)
+    values = {name: clean_text(value) if isinstance(value, str) else value for name, value in fields.items()}
     if "description" in values:
         values["description"] = _clean_description(values["description"] or "")
     times = SimpleNamespace(start=values.get("start"), end=values.get("end"), all_day=values.get("all_day"))
@@ -618,7 +644,8 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
 
     New occurrences are created, existing ones (by RECURRENCE-ID) updated to the event's fields, those the
     rule no longer has deleted (they are derived rows; the past ones outside the horizon stay as a record).
-    The system acts: whoever may change the event has changed its rule.
+    An occurrence edited on its own (`detached`) keeps its fields, organisers and topics while the rule
+    still has its date. The system acts: whoever may change the event has changed its rule.
     """
     if event.series_id is not None or event.pk is None:
         return 0
@@ -635,12 +662,11 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
                 series=event, source=Event.Source.ENTERED, source_uid=key, start=start, end=end
             )
             new.append(occurrence)
-        elif all(getattr(occurrence, n) == v for n, v in values.items()) and (
-            occurrence.start,
-            occurrence.end,
-            occurrence.search_text,
-        ) == (start, end, event.search_text):
-            continue
+        elif occurrence.detached or (
+            all(getattr(occurrence, n) == v for n, v in values.items())
+            and (occurrence.start, occurrence.end, occurrence.search_text) == (start, end, event.search_text)
+        ):
+            continue  # edited on its own, or already as the series says
         else:
             occurrence.start, occurrence.end, occurrence.updated_at = start, end, saved_at
             changed.append(occurrence)
@@ -654,7 +680,9 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
     fields = [*_OCCURRENCE_FIELDS, "start", "end", "search_text", "updated_at"]
     Event.objects.bulk_update(changed, fields, batch_size=_BATCH)
     # Organisers and topics as the event has them, in four statements for the whole series.
-    occurrences = [o.pk for o in [*new, *existing.values()] if o.pk is not None and o.pk not in gone]
+    occurrences = [
+        o.pk for o in [*new, *existing.values()] if o.pk is not None and o.pk not in gone and not o.detached
+    ]
     for relation, column in ((Event.organizers, "organization_id"), (Event.topics, "topic_id")):
         Link = relation.through
         Link.objects.filter(event_id__in=occurrences).delete()

@@ -21,10 +21,12 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import SyndicationFeed
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from crosscluster.core.syndication import AtomFeed, RssFeed
 
 from . import publishing
 from .export import SCHEMA_STATUS, location_text
@@ -66,13 +68,13 @@ class _EventElements:
             handler.addQuickElement(name, value)
 
 
-class EventRssFeed(_EventElements, Rss201rev2Feed):
+class EventRssFeed(_EventElements, RssFeed):
     def rss_attributes(self) -> dict[str, str]:
         # On <rss>, where readers look for them (Django's root_attributes are those of <channel>).
         return {**super().rss_attributes(), **NAMESPACES}
 
 
-class EventAtomFeed(_EventElements, Atom1Feed):
+class EventAtomFeed(_EventElements, AtomFeed):
     def root_attributes(self) -> dict[str, str]:
         return {**super().root_attributes(), **NAMESPACES}
 

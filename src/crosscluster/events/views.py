@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 
+from crosscluster.core.bounds import limit_dates
+
 from . import queries
 from .export import event_ics, event_json_ld, json_ld_script, map_url, plain_description
 from .forms import EventFilterForm
@@ -50,7 +52,7 @@ class BoundedPaginator(Paginator):
 def _filter_form(request: HttpRequest, *, with_range: bool) -> EventFilterForm:
     form = EventFilterForm(request.GET, **queries.filter_choices(), with_range=with_range)
     form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
-    return form
+    return limit_dates(form)
 
 
 def _calendar_links() -> dict[str, tuple[int, int]]:
@@ -84,12 +86,10 @@ def _calendar_entries(form: EventFilterForm, first: dt.date, last: dt.date) -> l
 
 
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    try:
-        if year not in YEARS:
-            raise ValueError(year)
-        first = dt.date(year, month, 1)
-    except ValueError:
-        raise Http404 from None
+    # Checked before any date is made of them: `date(2026, 99999999999, 1)` overflows rather than failing.
+    if year not in YEARS or not 1 <= month <= 12:
+        raise Http404
+    first = dt.date(year, month, 1)
     next_first = (first + dt.timedelta(days=32)).replace(day=1)
     last = next_first - dt.timedelta(days=1)
     prev_first = (first - dt.timedelta(days=1)).replace(day=1)
@@ -117,11 +117,11 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 
 def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
+    if year not in YEARS or not 1 <= week <= 53:
+        raise Http404
     try:
-        if year not in YEARS:
-            raise ValueError(year)
         first = dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
+    except ValueError:  # week 53 of a year with 52
         raise Http404 from None
     last = first + dt.timedelta(days=6)
     form = _filter_form(request, with_range=False)

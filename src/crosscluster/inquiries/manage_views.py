@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crosscluster.core.manage import read_only
+from crosscluster.core.workers import background_health
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.models import Organization
 
@@ -404,4 +405,8 @@ def inquiry_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not is_coordinator(request.user):
         raise PermissionDenied
-    return render(request, "inquiries/manage/dashboard.html", {"figures": stats.dashboard()})
+    return render(
+        request,
+        "inquiries/manage/dashboard.html",
+        {"figures": stats.dashboard(), "background": background_health()},
+    )

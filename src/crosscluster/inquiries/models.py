@@ -94,6 +94,9 @@ class Inquiry(models.Model):
     consent_version = models.CharField(_("privacy notice version"), max_length=20)
     consent_given_at = models.DateTimeField(_("consent given"))
     status_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The one-time key of the form that sent it: a repeated POST (double click, retry) finds this inquiry
+    # instead of storing a second one. Random, nothing personal; empty for inquiries from elsewhere.
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     # The routing engine's suggestions when the company asked: [{"organization", "score", "reasons"}].
     suggestions = models.JSONField(default=list, blank=True)
     # Topics of the inquiry for statistics (kept after erasure): those of the organisations it went to.

@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,6 +34,14 @@ State = Inquiry.State
 
 class InquiryError(Exception):
     """A step the inquiry's state does not allow; the message is translated and meant for the user."""
+
+
+class AlreadySubmitted(Exception):
+    """The form with this submission key was sent before: the inquiry is stored already (and mailed)."""
+
+    def __init__(self, inquiry: Inquiry) -> None:
+        super().__init__(f"already submitted as {inquiry.reference}")
+        self.inquiry = inquiry
 
 
 # Recipients -------------------------------------------------------------------------------------------
@@ -170,10 +178,18 @@ def create_inquiry(
     language: str = "de",
     organization: Organization | None = None,
     suggestions: Sequence[dict[str, Any]] = (),
+    submission_key: str | None = None,
 ) -> tuple[Inquiry, str]:
-    """Store the inquiry first, then queue the mails; returns it and the secret for its status link."""
+    """Store the inquiry first, then queue the mails; returns it and the secret for its status link.
+
+    `submission_key` makes the submission idempotent: a second call with the same key (the form posted
+    twice) raises `AlreadySubmitted` and stores and mails nothing, also when both calls run at once (the
+    key is unique in the database; the later insert fails and is recognised).
+    """
     if not consent:
         raise InquiryError(_("Please agree to the privacy notice so that we may process your inquiry."))
+    if submission_key:
+        _refuse_repeated(submission_key)
     now = timezone.now()
     inquiry = Inquiry(
         region=region,
@@ -188,9 +204,16 @@ def create_inquiry(
         consent_version=settings.INQUIRY_CONSENT_VERSION,
         consent_given_at=now,
         suggestions=list(suggestions),
+        submission_key=submission_key or None,
     )
     token = inquiry.new_status_token()
-    inquiry.save()
+    try:
+        with transaction.atomic():  # a savepoint: the failed insert of a repeated key leaves no trace
+            inquiry.save()
+    except IntegrityError:
+        if submission_key:
+            _refuse_repeated(submission_key)
+        raise
     if organization is not None:
         _require_target(inquiry, organization)
         _hand_to(inquiry, organization, now)
@@ -202,6 +225,12 @@ def create_inquiry(
     else:
         _notify_staff(inquiry, "inquiries/mail/for_coordination", coordination_emails())
     return inquiry, token
+
+
+def _refuse_repeated(submission_key: str) -> None:
+    stored = Inquiry.objects.filter(submission_key=submission_key).first()
+    if stored is not None:
+        raise AlreadySubmitted(stored)
 
 
 @transaction.atomic

@@ -5,11 +5,18 @@ typed and asks the routing engine for suggestions; the second sends the inquiry 
 or to the coordination office. The suggestions shown travel signed in the form, so the inquiry stores exactly
 what the company saw and chose from.
 
+Sending is idempotent: every form carries a one-time `submission` key (made when the form is first shown,
+kept through every step and error). The inquiry stores it, unique, so the second step posted twice (a
+double click, the browser's "resend", a retry after a timeout) finds the stored inquiry and shows the
+thank-you page again instead of storing and mailing it twice.
+
 The status token appears in as few places as possible: the mail, the status URL and, for the thank-you page
 after the redirect, the session. Pages that show it never name it in a Referer (`core.responses`).
 """
 
 import logging
+import re
+import secrets
 from typing import Any
 
 from django.apps import apps
@@ -24,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from crosscluster.accounts import throttling as accounts_throttling
 from crosscluster.core.responses import private_page
 from crosscluster.directory import queries
 from crosscluster.directory.models import Organization, Region, Topic
@@ -39,6 +47,8 @@ SUGGESTIONS_SALT = "crosscluster.inquiries.suggestions"
 SUGGESTIONS_MAX_AGE = 24 * 60 * 60
 SUGGESTIONS_COUNT = 5
 THANKS_SESSION_KEY = "inquiries:thanks"
+SUBMISSION_FIELD = "submission"
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # An anonymous visitor's session exists only for the thank-you page; it expires soon after.
 THANKS_SESSION_SECONDS = 60 * 60
 
@@ -55,12 +65,18 @@ def routing_suggest(text: str, *, region: Region, top: int) -> Any:
     return suggest(text, region=region, top=top)
 
 
-def _ask_routing(text: str, region: Region) -> dict[str, Any]:
+def _ask_routing(request: HttpRequest, text: str, region: Region) -> dict[str, Any]:
     """The suggestions to show and store: {"confident", "items": [{"organization", "score", "reasons"}]}.
 
     Without an answer from the engine nobody is suggested and the coordination office decides: a broken
-    engine must never keep a company from asking.
+    engine must never keep a company from asking. So does a client that asked more often than routing
+    queries allow (`accounts.throttling.admit_routing`, shared with POST /api/v1/route): it can still send
+    its inquiry, but costs no more CPU.
     """
+    address = throttling.client_address(request)
+    if not accounts_throttling.admit_routing(address).allowed:
+        logger.warning("inquiry form: routing queries of %s over the limit; no suggestions", address)
+        return {"confident": False, "items": []}
     try:
         result = routing_suggest(text, region=region, top=SUGGESTIONS_COUNT)
     except Exception:
@@ -135,11 +151,29 @@ def _limit_message(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def _posted_submission_key(request: HttpRequest) -> str:
+    """The form's one-time key as posted, or "" when there is none (or it was not made by us)."""
+    key = request.POST.get(SUBMISSION_FIELD, "")
+    return key if SUBMISSION_KEY.fullmatch(key) else ""
+
+
+def _already_sent(request: HttpRequest, inquiry: Inquiry) -> HttpResponse:
+    """The form was sent before: the thank-you page (with its details if this session sent it)."""
+    logger.info("inquiry form: %s posted again; nothing stored", inquiry.reference)
+    return redirect("inquiries:thanks")
+
+
 @require_http_methods(["GET", "POST"])
 def inquiry_form(request: HttpRequest) -> HttpResponse:
     preselected, topic = _preselected(request)
     region = preselected.region if preselected is not None else queries.default_region()
-    context: dict[str, Any] = {"preselected": preselected, "topic": topic, "region": region}
+    submission_key = _posted_submission_key(request) if request.method == "POST" else ""
+    context: dict[str, Any] = {
+        "preselected": preselected,
+        "topic": topic,
+        "region": region,
+        "submission": submission_key or secrets.token_urlsafe(24),
+    }
     if request.method != "POST":
         # `?text=` from the search ("turn this into an inquiry") starts the description; nothing is sent yet.
         initial = {"text": request.GET.get("text", "").strip()[:TEXT_MAX_LENGTH]}
@@ -150,7 +184,8 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
         logger.info("inquiry form: honeypot filled; nothing stored")
         return redirect("inquiries:thanks")
 
-    sending = request.POST.get("step") == "send"
+    # Without its one-time key a form cannot be sent (only shown again, with a key).
+    sending = request.POST.get("step") == "send" and bool(submission_key)
     suggestions = None
     if sending:
         try:
@@ -169,7 +204,7 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
         text = form.cleaned_data["text"]
         suggestions = {
             "region": region.pk,
-            **_ask_routing(f"{topic.name}\n{text}" if topic else text, region),
+            **_ask_routing(request, f"{topic.name}\n{text}" if topic else text, region),
         }
         sending = False
     recipients, initial = _recipients(suggestions, region, preselected)
@@ -190,11 +225,14 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
     if form.errors:
         return render(request, "inquiries/form.html", context)
 
+    repeated = Inquiry.objects.filter(submission_key=submission_key).first()
+    if repeated is not None:  # before the rate limit: a double click is not a second inquiry
+        return _already_sent(request, repeated)
     data = form.cleaned_data
     address = throttling.client_address(request)
-    wait = throttling.seconds_limited(data["email"], address)
-    if wait:
-        form.add_error(None, ValidationError(_limit_message(wait), code="throttled"))
+    admission = throttling.admit_submission(data["email"], address)
+    if not admission.allowed:
+        form.add_error(None, ValidationError(_limit_message(admission.wait), code="throttled"))
         return render(request, "inquiries/form.html", context, status=429)
     chosen = form.chosen()
     try:
@@ -211,11 +249,15 @@ def inquiry_form(request: HttpRequest) -> HttpResponse:
             language=translation.get_language(),
             organization=chosen.organization if chosen else None,
             suggestions=suggestions["items"],
+            submission_key=submission_key,
         )
+    except services.AlreadySubmitted as repeated_meanwhile:  # both posts arrived at once
+        admission.give_back()
+        return _already_sent(request, repeated_meanwhile.inquiry)
     except services.InquiryError as error:
+        admission.give_back()  # nothing was sent
         form.add_error(None, str(error))
         return render(request, "inquiries/form.html", context)
-    throttling.record_submission(data["email"], address)
     request.session[THANKS_SESSION_KEY] = {"inquiry": inquiry.pk, "token": token}
     if not request.user.is_authenticated:
         request.session.set_expiry(THANKS_SESSION_SECONDS)

@@ -25,6 +25,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
@@ -92,6 +93,8 @@ def _apply(notice: Notice, values: dict[str, Any]) -> dict[str, list[str]]:
     for field, value in values.items():
         if field == "valid_from" and value is None:
             value = timezone.now()
+        if isinstance(value, str):
+            value = clean_text(value)
         old = getattr(notice, field)
         if old != value:
             changes[field] = [str(old), str(value)]
@@ -241,7 +244,7 @@ def check_pdf(file: Any) -> None:
 def add_attachment(notice: Notice, *, actor: Any, file: Any, title: str = "") -> NoticeAttachment:
     _ensure_can_edit(actor, notice)
     check_pdf(file)
-    title = title.strip() or PurePath(file.name).stem[:200]
+    title = clean_text(title).strip() or clean_text(PurePath(file.name).stem)[:200]
     position = (notice.attachments.aggregate(last=Max("position"))["last"] or 0) + 1
     attachment = NoticeAttachment(notice=notice, title=title, position=position)
     attachment.file.save(PurePath(file.name).name, file, save=False)

@@ -5,8 +5,9 @@ import datetime as dt
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+
+from crosscluster.core.syndication import AtomFeed, RssFeed
 
 from . import queries
 from .models import Notice
@@ -16,6 +17,7 @@ FEED_SIZE = 50
 
 
 class NoticesFeed(Feed):
+    feed_type = RssFeed
     description_template = "news/_feed_item.html"
 
     def get_object(self, request: HttpRequest) -> HttpRequest:
@@ -52,7 +54,7 @@ class NoticesFeed(Feed):
 
 
 class NoticesAtomFeed(NoticesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def subtitle(self, request: HttpRequest) -> str:
         return self.description(request)

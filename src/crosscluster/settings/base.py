@@ -6,6 +6,7 @@ Development defaults need nothing installed: SQLite under `var/`, mail to the co
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, parse_email_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "crosscluster.api",
     "crosscluster.analytics",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -46,8 +48,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every page (error pages too) gets the policy and its nonce.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL bytes (400) and bodies over the limit (413) are refused before anything reads the request.
+    "crosscluster.core.middleware.refuse_unreadable_requests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -163,14 +169,52 @@ EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Crosscluster <noreply@crosscluster.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An attempt to send a mail of the outbox claims it for this long (core.mail): longer than the slowest SMTP
+# conversation (each step waits EMAIL_TIMEOUT at most). A claim that runs out without a result means the
+# sender died; the mail is then sent again, with the same Message-ID.
+MAIL_CLAIM_SECONDS = env_int("MAIL_CLAIM_SECONDS", 300)
+# After the server accepted a mail (recorded as sent), the worker waits this long at most for the answer to
+# its goodbye (QUIT), not EMAIL_TIMEOUT: a server slow to say goodbye must not hold the worker.
+MAIL_QUIT_WAIT_SECONDS = env_int("MAIL_QUIT_WAIT_SECONDS", 1)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Workers (`crosscluster db_worker`, core.workers) report every TASKS_HEARTBEAT_SECONDS; one silent for
+# TASKS_WORKER_LEASE_SECONDS is dead, and its running task is queued again, up to TASKS_MAX_ATTEMPTS runs in
+# all (then it is marked failed). A task running longer than TASKS_STUCK_MINUTES is shown as stuck.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 10)
+TASKS_WORKER_LEASE_SECONDS = env_int("TASKS_WORKER_LEASE_SECONDS", 120)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+TASKS_STUCK_MINUTES = env_int("TASKS_STUCK_MINUTES", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp; docs/operations.md). Scripts and styles from our own origin only, and
+# the few inline ones (the widget's style sheet) with the nonce of the response; nothing else runs. Videos
+# from elsewhere play only after the visitor's click (core/video-consent.js): YouTube's and Vimeo's players
+# in a frame, media files from any HTTPS host. No page may be framed, but the widget (see below).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "media-src": [SELF, "https:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The Netzwerktimer widget (/veranstaltungen/widget/) is made to be framed by the members' own sites: any
+# site by default, or only these origins (e.g. `https://www.polymer-netz.de,https://energie.example.org`).
+WIDGET_FRAME_ANCESTORS = env_list("WIDGET_FRAME_ANCESTORS", ["*"])
 
 # Inquiries: first response due within this many working days (weekends and the region's public holidays do
 # not count); the coordination office is alerted at twice the time. Closed inquiries lose their personal data
@@ -213,6 +257,10 @@ ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
 # The search embeds every query and the router every inquiry: app servers load the encoder (about a second)
 # when the process starts (wsgi.py), so that no request waits for it.
 ROUTING_PRELOAD_ENCODER = env_bool("ROUTING_PRELOAD_ENCODER", True)
+# Routing queries (POST /api/v1/route and the inquiry form's "find who fits") per client address within the
+# window; each costs about 0.1 s of CPU and anybody may ask (accounts.throttling).
+ROUTING_LIMIT_PER_CLIENT = env_int("ROUTING_LIMIT_PER_CLIENT", 30)
+ROUTING_LIMIT_WINDOW_SECONDS = env_int("ROUTING_LIMIT_WINDOW_SECONDS", 10 * 60)
 
 LOGGING = {
     "version": 1,
@@ -229,6 +277,8 @@ FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 10 * 1024 * 1024)
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 # `crosscluster import-feeds` fetches an active feed again once its last fetch is this many minutes old.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
+# A feed that failed waits twice as long after each failure in a row, but never longer than this (a day).
+FEEDS_MAX_RETRY_MINUTES = env_int("FEEDS_MAX_RETRY_MINUTES", 24 * 60)
 
 # Weekly digest (see docs/digest.md): sent once a week from this weekday (0 = Monday) and hour on (display
 # time zone) with the new notices and the events of the next DIGEST_EVENT_DAYS days; subscriptions not

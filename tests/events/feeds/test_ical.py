@@ -25,8 +25,8 @@ def by_uid(parsed):
 def test_parse_ical_defaults_missing_ends(corpus):
     events = by_uid(parse_ical(corpus("missing_dtend.ics"), **HORIZON))
 
-    timed = events["timed-no-end@polymer"]
-    assert (timed.start, timed.end, timed.all_day) == (at(2026, 12, 3, 13), at(2026, 12, 3, 14), False)
+    timed = events["timed-no-end@polymer"]  # RFC 5545 3.6.1: a DATE-TIME start alone ends when it begins
+    assert (timed.start, timed.end, timed.all_day) == (at(2026, 12, 3, 13), at(2026, 12, 3, 13), False)
     allday = events["allday-no-end@polymer"]
     assert (allday.start, allday.end, allday.all_day) == (at(2026, 12, 9, 23), at(2026, 12, 10, 23), True)
     assert events["duration@polymer"].end == at(2026, 12, 15, 11, 30)
@@ -155,7 +155,7 @@ def test_parse_ical_skips_broken_events_with_uid_and_line(corpus):
 
     assert [event.title for event in parsed.events] == ["Gut", "Ohne UID", "Rückwärts"]
     assert parsed.events[1].uid.startswith("no-uid-")
-    assert parsed.events[2].end == at(2026, 12, 4, 11)
+    assert parsed.events[2].end == at(2026, 12, 4, 10)  # the end is dropped: no length, as without DTEND
     assert [(w.uid, w.line) for w in parsed.warnings] == [
         ("never-closed", 19),
         ("bad-start", 4),
@@ -259,7 +259,8 @@ def test_parse_ical_shortens_over_long_folded_lines():
     assert "was shortened" in parsed.warnings[0].message
 
 
-def test_parse_ical_reads_only_the_first_of_two_events_with_one_uid():
+def test_parse_ical_keeps_equally_new_events_of_one_uid_apart_by_their_start():
+    """A writer that reuses a UID for distinct events (no SEQUENCE or DTSTAMP tells them apart) loses none."""
     data = (
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
         b"BEGIN:VEVENT\r\nUID:twice\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Erster\r\nEND:VEVENT\r\n"
@@ -269,8 +270,29 @@ def test_parse_ical_reads_only_the_first_of_two_events_with_one_uid():
 
     parsed = parse_ical(data, **HORIZON)
 
-    assert [(event.title, event.recurrence_id) for event in parsed.events] == [("Erster", "")]
+    assert [(event.title, event.recurrence_id) for event in parsed.events] == [
+        ("Erster", "20261201T100000Z"),
+        ("Zweiter", "20261202T100000Z"),
+    ]
     assert [(w.uid, w.line) for w in parsed.warnings] == [("twice", 8)]
+
+
+def test_parse_ical_reads_the_newest_of_two_versions_of_an_event():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        b"BEGIN:VEVENT\r\nUID:twice\r\nDTSTAMP:20261102T090000Z\r\nDTSTART:20261201T100000Z\r\n"
+        b"SUMMARY:Neu\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:twice\r\nDTSTAMP:20261101T090000Z\r\nDTSTART:20261202T100000Z\r\n"
+        b"SUMMARY:Alt\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert [(event.title, event.start, event.recurrence_id) for event in parsed.events] == [
+        ("Neu", at(2026, 12, 1, 10), "")
+    ]
+    assert [(w.uid, w.line) for w in parsed.warnings] == [("twice", 3)]
 
 
 def test_parse_ical_expands_rdates_and_keeps_all_day_keys():
@@ -320,3 +342,24 @@ def test_parse_ical_skips_events_with_broken_rules():
     ]
     assert "RRULE cannot be read" in parsed.warnings[0].message
     assert "EXDATE cannot be read" in parsed.warnings[1].message
+
+
+def test_parse_ical_ends_content_lines_at_cr_and_lf_only():
+    """VT (Word's line break), FF, FS, GS, RS, NEL, U+2028 and U+2029 are text inside a value."""
+    separators = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    data = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:word@example.org\r\n"
+        "DTSTART:20260910T090000Z\r\nDTEND:20260910T100000Z\r\n"
+        f"SUMMARY:Erste{separators}Zeile\r\nDESCRIPTION:A{separators}B\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\nUID:lf@example.org\nDTSTART:20260911T090000Z\nSUMMARY:Nur LF\nEND:VEVENT\r"
+        "BEGIN:VEVENT\rUID:cr@example.org\rDTSTART:20260912T090000Z\rSUMMARY:Nur CR\rEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    ).encode()
+
+    parsed = parse_ical(data, **HORIZON)
+
+    assert parsed.warnings == []
+    events = by_uid(parsed)
+    assert set(events) == {"word@example.org", "lf@example.org", "cr@example.org"}
+    title = events["word@example.org"].title
+    assert title.startswith("Erste") and title.endswith("Zeile")

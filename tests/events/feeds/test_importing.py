@@ -61,16 +61,17 @@ def test_import_feed_creates_events_of_the_organisation(subscription, feed_serve
             dt.datetime(2026, 12, 10, 23, tzinfo=UTC),
             None,
         ),
+        # No DTEND: the occurrences end when they begin (RFC 5545 3.6.1).
         "weekly#20261130T170000Z": (
             "Treff",
             dt.datetime(2026, 11, 30, 17, tzinfo=UTC),
-            dt.datetime(2026, 11, 30, 18, tzinfo=UTC),
+            dt.datetime(2026, 11, 30, 17, tzinfo=UTC),
             None,
         ),
         "weekly#20261207T170000Z": (
             "Treff",
             dt.datetime(2026, 12, 7, 17, tzinfo=UTC),
-            dt.datetime(2026, 12, 7, 18, tzinfo=UTC),
+            dt.datetime(2026, 12, 7, 17, tzinfo=UTC),
             None,
         ),
     }
@@ -405,3 +406,21 @@ def test_import_transaction_settings_hold_for_that_transaction_only(transactiona
         assert (show("synchronous_commit"), show("max_parallel_workers_per_gather")) == ("off", "0")
     assert show("synchronous_commit") == "on"
     assert show("max_parallel_workers_per_gather") != "0"
+
+
+def test_import_feed_stores_uids_with_characters_a_database_refuses(subscription, feed_server):
+    """A NUL in a UID made PostgreSQL refuse the row; UIDs that differ only in such characters stay apart."""
+    events = [
+        (f"UID:talk{suffix}", "DTSTART:20261201T100000Z", "DTEND:20261201T110000Z", f"SUMMARY:Vortrag {n}")
+        for n, suffix in enumerate(["", "\x00", "\x00\x01", "\x0bx"])
+    ]
+    feed_server.serve("/cal.ics", ics(*events))
+
+    first = import_feed(subscription, now=NOW)
+    again = import_feed(subscription, now=NOW)
+
+    assert (first.status, first.created) == ("ok", 4)
+    assert (again.created, again.updated) == (0, 0)
+    keys = list(Event.objects.filter(feed=subscription).values_list("source_uid", flat=True))
+    assert len(set(keys)) == 4 and "talk" in keys
+    assert not any(character in key for key in keys for character in "\x00\x01\x0b")

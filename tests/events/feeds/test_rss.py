@@ -101,3 +101,57 @@ def test_parse_rss_reads_the_status_and_an_end_equal_to_the_start():
     ]
     frist = parsed.events[2]
     assert frist.start == frist.end == at(2026, 12, 3, 9)
+
+
+def test_parse_rss_removes_what_xml_forbids_from_every_text():
+    """Character references to control characters pass feedparser; the parser's text never has them."""
+    parsed = parse_rss(
+        b'<?xml version="1.0"?><rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/">'
+        b"<channel><title>T&#1;</title><item><guid>a&#0;b&#1;</guid><title>Ro&#1;bot&#11;tag&#x7f;</title>"
+        b"<description>Mit&#2; Vorf&#xfc;hrung</description><category>Ro&#3;boter</category>"
+        b"<ev:startdate>2026-12-01T10:00:00+01:00</ev:startdate><ev:location>Je&#4;na</ev:location>"
+        b"</item></channel></rss>"
+    )
+
+    (event,) = parsed.events
+    assert (parsed.name, event.uid, event.title, event.location, event.categories) == (
+        "T",
+        "ab",
+        "Robot tag",
+        "Jena",
+        ["Roboter"],
+    )
+    assert event.description == "Mit Vorführung"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><export><items><item><name>A</name></item><item><name>B</name></item>'
+        b"</items></export>",
+        b'<?xml version="1.0"?><entries><entry><title>A</title></entry></entries>',
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://example.org/</loc></url></urlset>",
+    ],
+    ids=["items", "entries", "sitemap"],
+)
+def test_parse_rss_refuses_xml_that_is_not_a_feed(data):
+    """XML with <item> or <entry> elements is no feed without an <rss>, <feed> or RDF root: it used to
+    import as "ok, 0 events", each item skipped for want of a date (issue 12, point 11)."""
+    with pytest.raises(FeedError, match="not an RSS or Atom feed"):
+        parse_rss(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Leer</title></channel></rss>',
+        b'<?xml version="1.0"?><rss><channel><title>Ohne Version</title></channel></rss>',
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Leer</title></feed>',
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns="http://purl.org/rss/1.0/"><channel><title>RSS 1.0</title></channel></rdf:RDF>',
+    ],
+    ids=["rss-2.0", "rss-without-version", "atom", "rss-1.0"],
+)
+def test_parse_rss_accepts_empty_feeds(data):
+    assert parse_rss(data).events == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +42,11 @@ MAX_LOCATION = 300
 MAX_DESCRIPTION = 20000
 MAX_URL = 1000
 MAX_LINE = 64 * 1024
+# The length of an RSS item without an end. iCalendar has its own rule (RFC 5545 3.6.1): a DTSTART without
+# DTEND or DURATION lasts one day for a DATE value and no time at all for a DATE-TIME value.
 DEFAULT_DURATION = dt.timedelta(hours=1)
+ONE_DAY = dt.timedelta(days=1)
+NO_TIME = dt.timedelta(0)
 # Properties without which an event cannot be placed in time: a broken one makes the VEVENT unusable.
 ESSENTIAL = {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
 POSTPONED_WORDS = ("POSTPONED", "RESCHEDULED", "VERSCHOBEN")
@@ -74,16 +79,28 @@ class FeedEvent:
 
 @dataclass(frozen=True)
 class FeedWarning:
-    """Something in the feed was skipped or guessed; `line` is the line of its BEGIN:VEVENT (1-based)."""
+    """Something in the feed was skipped or guessed; `line` (1-based) is the line at fault, else the line of
+    the event's BEGIN:VEVENT."""
 
     message: str
     uid: str = ""
     line: int | None = None
+    title: str = ""  # the event's SUMMARY, when an event is skipped: managers know events by their titles
 
     def __str__(self) -> str:
+        uid = ""
+        if self.uid:
+            uid = (
+                _("UID %(uid)s (“%(title)s”)") % {"uid": self.uid, "title": self.title}
+                if self.title
+                else _("UID %(uid)s") % {"uid": self.uid}
+            )
         where = ", ".join(
             part
-            for part in (f"UID {self.uid}" if self.uid else "", f"line {self.line}" if self.line else "")
+            for part in (
+                uid,
+                _("line %(line)s") % {"line": self.line} if self.line else "",
+            )
             if part
         )
         return f"{where}: {self.message}" if where else self.message
@@ -94,6 +111,8 @@ class ParsedFeed:
     events: list[FeedEvent] = field(default_factory=list)
     warnings: list[FeedWarning] = field(default_factory=list)
     name: str = ""
+    # UIDs of events that are in the feed but were skipped as unreadable: their stored occurrences are kept.
+    skipped_uids: set[str] = field(default_factory=set)
 
 
 def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -119,6 +138,7 @@ class _Block:
     name: str
     first: int  # index of the BEGIN line
     lines: list[str]
+    numbers: list[int]  # the index of each of `lines` in the file
     closed: bool = True
     shortened: bool = False
 
@@ -130,7 +150,9 @@ def _bounded_lines(text: str):
     seconds, and nothing past MAX_DESCRIPTION is kept anyway.
     """
     logical = 0
-    for index, line in enumerate(text.splitlines()):
+    # Content lines end with CRLF (RFC 5545; a lone LF or CR is tolerated). Not str.splitlines: it also
+    # breaks at VT, FF, FS, GS, RS, NEL, U+2028 and U+2029, which are text inside a value (Word's line break).
+    for index, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         if line[:1] in (" ", "\t"):
             if logical >= MAX_LINE:
                 yield index, None, True
@@ -171,6 +193,7 @@ def _scan(text: str) -> tuple[list[str], list[_Block]]:
                 depth = 0
             else:
                 current.lines.append(line)
+                current.numbers.append(index)
                 if upper.startswith("BEGIN:"):
                     depth += 1
                 elif upper.startswith("END:"):
@@ -182,12 +205,12 @@ def _scan(text: str) -> tuple[list[str], list[_Block]]:
                     # a stray END of something never begun stays in the block; icalendar then rejects it
                 continue
         if upper.startswith("BEGIN:VEVENT") or upper.startswith("BEGIN:VTIMEZONE"):
-            current = _Block(name=upper[6:].strip(), first=index, lines=[line])
+            current = _Block(name=upper[6:].strip(), first=index, lines=[line], numbers=[index])
         elif upper.startswith(("BEGIN:VCALENDAR", "END:VCALENDAR")):
             continue
         elif upper.startswith("BEGIN:"):
             # Another component (VTODO, VJOURNAL, VFREEBUSY): skipped as a block of its own.
-            current = _Block(name=upper[6:].strip(), first=index, lines=[line])
+            current = _Block(name=upper[6:].strip(), first=index, lines=[line], numbers=[index])
         else:
             header.append(line)
     if current is not None:
@@ -197,10 +220,43 @@ def _scan(text: str) -> tuple[list[str], list[_Block]]:
 
 
 def _block_uid(block: _Block) -> str:
+    """The block's UID, unfolded: Exchange's UIDs are longer than a line, and many share their first line."""
+    return _block_value(block, "UID:")
+
+
+def _block_title(block: _Block) -> str:
+    """The block's SUMMARY as text (for the warning about a block that does not parse)."""
     for line in block.lines:
-        if line[:4].upper() == "UID:":
-            return line[4:].strip()
+        if line[:8].upper() == "SUMMARY;" and ":" in line:
+            return " ".join(unescape_text(line.split(":", 1)[1]).split())[:MAX_TITLE]
+    return " ".join(unescape_text(_block_value(block, "SUMMARY:")).split())[:MAX_TITLE]
+
+
+def _block_value(block: _Block, start: str) -> str:
+    """The unfolded value of the block's property whose line begins with `start` (name and colon)."""
+    lines = block.lines
+    for position, line in enumerate(lines):
+        if line[: len(start)].upper() == start:
+            parts = [line[len(start) :]]
+            for continuation in lines[position + 1 :]:
+                if continuation[:1] not in (" ", "\t"):
+                    break
+                parts.append(continuation[1:])
+            return "".join(parts).strip()
     return ""
+
+
+# A content line: a name (letters, digits, "-"), then parameters or the value. Anything else in a block is a
+# line the parser cannot split: most often a continuation whose leading space an editor took away.
+_CONTENT_LINE = re.compile(r"[A-Za-z0-9-]+[;:]")
+
+
+def _unsplittable_line(block: _Block) -> tuple[int, str] | None:
+    """The number (1-based) and text of the block's first line that is no property and no continuation."""
+    for number, line in zip(block.numbers, block.lines, strict=False):
+        if line and line[:1] not in (" ", "\t") and not _CONTENT_LINE.match(line):
+            return number + 1, line
+    return None
 
 
 def _utc(value: dt.datetime | dt.date) -> dt.datetime:
@@ -217,6 +273,67 @@ def _key(value: dt.datetime | dt.date) -> str:
     return value.strftime("%Y%m%d")
 
 
+def _aware(value: Any, zone: dt.tzinfo) -> Any:
+    """A floating date-time in `zone`; dates, aware date-times and durations as they are."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    if isinstance(value, tuple):  # an RDATE period: (start, end or duration)
+        return tuple(_aware(part, zone) for part in value)
+    return value
+
+
+def _is_floating(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return any(_is_floating(part) for part in value)
+    return isinstance(value, dt.datetime) and value.tzinfo is None
+
+
+_FLOATING_CANDIDATES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _has_floating(properties: Properties) -> bool:
+    """Whether any time of the event is floating (cheap: most feeds have none, and this runs per event)."""
+    for name in _FLOATING_CANDIDATES:
+        prop = properties.get(name)
+        if prop is None:
+            continue
+        for item in prop if isinstance(prop, list) else [prop]:
+            values = [value.dt for value in item.dts] if hasattr(item, "dts") else [getattr(item, "dt", None)]
+            if any(_is_floating(value) for value in values):
+                return True
+    return False
+
+
+def _localize_floating(component: icalendar.cal.Component, zone: dt.tzinfo) -> None:
+    """Floating times (no TZID, no Z) of the VEVENT in `zone`, all of them alike.
+
+    A CMS may write a floating start with a UTC end; left floating, the two cannot even be compared, and the
+    expansion library would read a floating start in a zone of its own choosing. Reading every floating
+    time of the file in one zone keeps start, end, EXDATE, RDATE and RECURRENCE-ID consistent.
+    """
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = component.get(name)
+        if prop is None or isinstance(prop, list) or not _is_floating(getattr(prop, "dt", None)):
+            continue
+        localized = icalendar.vDDDTypes(_aware(prop.dt, zone))
+        for key, value in prop.params.items():
+            if key not in ("TZID", "VALUE"):
+                localized.params[key] = value  # RANGE=THISANDFUTURE stays
+        component[name] = localized
+    for name in ("EXDATE", "RDATE"):
+        props = component.get(name)
+        if props is None:
+            continue
+        many = isinstance(props, list)
+        changed = []
+        for prop in props if many else [props]:
+            values = [item.dt for item in getattr(prop, "dts", [])]
+            if any(_is_floating(value) for value in values):
+                prop = icalendar.prop.vDDDLists([_aware(value, zone) for value in values])
+            changed.append(prop)
+        component[name] = changed if many else changed[0]
+
+
 # The properties of a component as a plain dict, by name: icalendar keeps the names upper-case, and a dict
 # looks them up several times faster than the component's case-insensitive methods; reading an event
 # takes a few dozen lookups.
@@ -227,23 +344,50 @@ def _properties(component: icalendar.cal.Component) -> Properties:
     return dict(component.items())
 
 
+def _entities(text: str) -> str:
+    """HTML entities in plain text read as characters: CMS exports (TYPO3) write `&amp;` into SUMMARY."""
+    return html.unescape(text) if "&" in text else text
+
+
 def _text(properties: Properties, name: str, limit: int) -> str:
     value = properties.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
     if value is None:
         return ""
-    return " ".join(str(value).split())[:limit]
+    return " ".join(_entities(str(value)).split())[:limit]
+
+
+def _location(properties: Properties) -> str:
+    """LOCATION on one line: Apple writes an address as lines (`Zentrum\\nStraße 6\\n07745 Jena`)."""
+    value = properties.get("LOCATION")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None:
+        return ""
+    lines = [" ".join(line.split()) for line in _entities(str(value)).splitlines()]
+    return ", ".join(line for line in lines if line)[:MAX_LOCATION]
+
+
+# TEXT escapes (RFC 5545 3.3.11), undone in one pass so that each is undone exactly once: "\\n" is a
+# backslash and an "n", not a line break.
+_TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+def unescape_text(value: str) -> str:
+    """A TEXT value as written in the file, unescaped. icalendar does this for the properties it knows;
+    an X- property such as Outlook's X-ALT-DESC comes raw, with its `\\,` `\\;` `\\n`."""
+    return _TEXT_ESCAPE.sub(lambda match: "\n" if match.group(1) in "nN" else match.group(1), value)
 
 
 def _description(properties: Properties) -> str:
-    html = None
+    markup = None
     alts = properties.get("X-ALT-DESC")
     for alt in alts if isinstance(alts, list) else [alts]:
         if alt is not None and str(getattr(alt, "params", {}).get("FMTTYPE", "")).lower() == "text/html":
-            html = str(alt)
-    if html is not None:
-        return clean_description(html)
+            markup = unescape_text(str(alt))
+    if markup is not None:
+        return clean_description(markup)
     value = properties.get("DESCRIPTION")
     if isinstance(value, list):
         value = value[0] if value else None
@@ -258,7 +402,7 @@ def _description(properties: Properties) -> str:
 @for_short_texts()
 def _text_description(text: str) -> str:
     """A DESCRIPTION as sanitized HTML: HTML as it is, plain text with its paragraphs and line breaks."""
-    return clean_description(text if HTML_TAG.search(text) else linebreaks(escape(text)))
+    return clean_description(text if HTML_TAG.search(text) else linebreaks(escape(_entities(text))))
 
 
 @for_short_texts()
@@ -302,18 +446,63 @@ def _url(properties: Properties) -> str:
 
 
 class _Skip(Exception):
-    """This VEVENT cannot be used; the message says why."""
+    """This VEVENT cannot be used; the message says why, `line` where (else its BEGIN:VEVENT)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 # The start of an event and its end (None when it has none, only a DURATION), as `component.decoded` gives.
 Times = tuple[dt.date, dt.date | None]
 
 
-def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid: str, line: int) -> Times:
-    """Make a parsed VEVENT usable or raise _Skip: broken essentials, unknown zones, missing ends.
+def _set_time(component: icalendar.cal.Component, name: str, value: dt.date) -> None:
+    component[name] = icalendar.vDDDTypes(value)
+
+
+def _reconcile(component: icalendar.cal.Component, start: dt.date, end: dt.date) -> Times:
+    """Start and end of one kind: a DATE start with a DATE-TIME end (or the reverse) as the span it means.
+
+    - A DATE start with an end at midnight (in the end's own zone) is an all-day event up to that day
+      (exclusive, as a DATE end is): `DTSTART;VALUE=DATE:20230724` `DTEND:20230817T000000Z` is 24 July to
+      16 August.
+    - A DATE start with any other end begins at midnight of its day (Europe/Berlin) and ends at that time.
+    - A DATE end of a timed start is the midnight (Europe/Berlin) at which that day begins.
+    The component is changed too, so that the expansion of a series reads the same times.
+    """
+    if isinstance(start, dt.datetime) == isinstance(end, dt.datetime):
+        return start, end
+    if isinstance(end, dt.datetime):  # a DATE start
+        if end.time() == dt.time() and end.date() > start:
+            _set_time(component, "DTEND", end.date())
+            return start, end.date()
+        start = midnight(start)
+        _set_time(component, "DTSTART", start)
+        return start, end
+    end = midnight(end)
+    _set_time(component, "DTEND", end)
+    return start, end
+
+
+def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid: str, block: _Block) -> Times:
+    """Make a parsed VEVENT usable or raise _Skip: broken essentials, unknown zones, mixed kinds of time.
 
     Returns its start and end, read once here for `_occurrence`."""
+    line = block.first + 1
     for name, error in getattr(component, "errors", []):
+        if name is None:
+            # A line without a property name: icalendar cannot tell what it belongs to.
+            bad = _unsplittable_line(block)
+            number, text = bad if bad else (line, str(error))
+            raise _Skip(
+                _(
+                    "The line “%(text)s” cannot be read; a line that continues the one above must begin "
+                    "with a space."
+                )
+                % {"text": text[:80]},
+                number,
+            )
         if name.upper() in ESSENTIAL:
             raise _Skip(_("%(property)s cannot be read: %(error)s") % {"property": name, "error": error})
         warnings.append(
@@ -322,9 +511,6 @@ def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid:
     properties = _properties(component)
     if "DTSTART" not in properties:
         raise _Skip(_("The event has no start (DTSTART)."))
-    start = component.decoded("DTSTART")
-    if not isinstance(start, dt.date):
-        raise _Skip(_("The start (DTSTART) is not a date."))
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
         prop = properties.get(name)
         if prop is not None and "TZID" in prop.params and getattr(prop.dt, "tzinfo", True) is None:
@@ -337,6 +523,11 @@ def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid:
                 )
             )
             break
+    if _has_floating(properties):
+        _localize_floating(component, display_zone())
+    start = component.decoded("DTSTART")
+    if not isinstance(start, dt.date):
+        raise _Skip(_("The start (DTSTART) is not a date."))
     rrule = properties.get("RRULE")
     if rrule is not None:
         rules = rrule if isinstance(rrule, list) else [rrule]
@@ -346,22 +537,32 @@ def _check(component: icalendar.cal.Component, warnings: list[FeedWarning], uid:
     end = None
     if "DTEND" in properties:
         end = component.decoded("DTEND")
-        if type(end) is not type(start) or end < start:
+        if isinstance(end, dt.date):
+            start, end = _reconcile(component, start, end)
+        if not isinstance(end, dt.date) or end < start:
             warnings.append(
                 FeedWarning(_("The end lies before the start; the default length is used."), uid, line)
             )
             del component["DTEND"]
             end = None
     if end is None and "DURATION" not in properties:
-        all_day = not isinstance(start, dt.datetime)
-        component.add("DURATION", dt.timedelta(days=1) if all_day else DEFAULT_DURATION)
+        # RFC 5545 3.6.1: a DATE start lasts one day; a DATE-TIME start ends when it begins.
+        component.add("DURATION", ONE_DAY if not isinstance(start, dt.datetime) else NO_TIME)
     return start, end
 
 
 def _occurrence(
-    occurrence: icalendar.cal.Component, uid: str, recurring: bool, rrule: str, times: Times | None = None
+    occurrence: icalendar.cal.Component,
+    uid: str,
+    recurring: bool,
+    rrule: str,
+    times: Times | None = None,
+    moves: dict[str, dt.timedelta] | None = None,
 ) -> FeedEvent:
-    """The occurrence as a FeedEvent; `times` are its start and end if `_check` has read them already."""
+    """The occurrence as a FeedEvent; `times` are its start and end if `_check` has read them already.
+
+    `moves` holds, by RECURRENCE-ID key, how far a RANGE=THISANDFUTURE edit moved the occurrences after it.
+    """
     properties = _properties(occurrence)
     if times is None:
         start = occurrence.decoded("DTSTART")
@@ -370,14 +571,14 @@ def _occurrence(
         start, end = times
     all_day = not isinstance(start, dt.datetime)
     if end is None:
-        end = start + (occurrence.decoded("DURATION") if "DURATION" in properties else DEFAULT_DURATION)
+        default = ONE_DAY if all_day else NO_TIME
+        end = start + (occurrence.decoded("DURATION") if "DURATION" in properties else default)
     start_utc, end_utc = _utc(start), _utc(end)
-    if end_utc <= start_utc:
-        end_utc = start_utc + (dt.timedelta(days=1) if all_day else DEFAULT_DURATION)
+    if end_utc < start_utc or (all_day and end_utc == start_utc):
+        end_utc = start_utc + (ONE_DAY if all_day else NO_TIME)
     recurrence_id = ""
     if recurring:
-        original = occurrence.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in properties else start
-        recurrence_id = _key(original)
+        recurrence_id = _key(_original_start(occurrence, start, moves or {}))
     return FeedEvent(
         uid=uid,
         recurrence_id=recurrence_id,
@@ -386,12 +587,160 @@ def _occurrence(
         start=start_utc,
         end=end_utc,
         all_day=all_day,
-        location=_text(properties, "LOCATION", MAX_LOCATION),
+        location=_location(properties),
         url=_url(properties),
         status=_status(properties),
         rrule=rrule,
         categories=_categories(properties),
     )
+
+
+def _this_and_future(component: icalendar.cal.Component) -> bool:
+    prop = component.get("RECURRENCE-ID")
+    return prop is not None and str(prop.params.get("RANGE", "")).upper() == "THISANDFUTURE"
+
+
+def _original_start(
+    occurrence: icalendar.cal.Component, start: dt.date, moves: dict[str, dt.timedelta]
+) -> dt.date:
+    """The start the occurrence has in the series' rule: the key that tells it from the other occurrences.
+
+    recurring-ical-events gives every occurrence moved by a RANGE=THISANDFUTURE edit that edit's own
+    RECURRENCE-ID; the occurrence's own is its start moved back by as much as the edit moved its first one.
+    """
+    prop = occurrence.get("RECURRENCE-ID")
+    if prop is None:
+        return start
+    original = prop.dt
+    if _this_and_future(occurrence):
+        move = moves.get(_key(original))
+        if move is not None and type(start) is type(original):
+            return start - move
+    return original
+
+
+def _version(component: icalendar.cal.Component) -> tuple[int, str]:
+    """How new this version of an event is: its SEQUENCE, then its DTSTAMP (RFC 5545 3.8.7.4, 3.8.7.2)."""
+    try:
+        sequence = int(component.get("SEQUENCE", 0))
+    except (TypeError, ValueError):
+        sequence = 0
+    stamp = component.get("DTSTAMP")
+    try:
+        stamped = _key(stamp.dt) if stamp is not None else ""
+    except (AttributeError, TypeError, ValueError):
+        stamped = ""
+    return sequence, stamped
+
+
+def _newest(members: list[tuple[icalendar.cal.Component, int]]) -> tuple[icalendar.cal.Component, int]:
+    """The newest of several versions; of equally new ones the first (as recurring-ical-events does)."""
+    return max(members, key=lambda member: _version(member[0]))  # max keeps the first of equal keys
+
+
+Member = tuple[icalendar.cal.Component, int]  # a VEVENT and its line
+
+
+def _latest_versions(uid: str, members: list[Member], warnings: list[FeedWarning]) -> list[list[Member]]:
+    """The series of one UID to expand: the newest version of the master and of each override.
+
+    A calendar that re-exports edits may carry the same event twice (SEQUENCE 0 and 1): the newest wins.
+    Several events without rule under one UID, equally new but at different times, are distinct events
+    of a writer that reuses its UIDs: each is kept, as a series of its own, so none is lost.
+    """
+    masters = [member for member in members if "RECURRENCE-ID" not in member[0]]
+    overrides: dict[str, list[Member]] = defaultdict(list)
+    for member in members:
+        if "RECURRENCE-ID" in member[0]:
+            overrides[_key(member[0].decoded("RECURRENCE-ID"))].append(member)
+    chosen = [_newest(versions) for versions in overrides.values()]
+    for key, versions in overrides.items():
+        if len(versions) > 1:
+            warnings.append(
+                FeedWarning(
+                    _("The occurrence %(recurrence_id)s is in the file several times; the newest is read.")
+                    % {"recurrence_id": key},
+                    uid,
+                    versions[1][1],
+                )
+            )
+    if len(masters) <= 1:
+        return [masters + chosen]
+    newest = _newest(masters)
+    equally_new = [member for member in masters if _version(member[0]) == _version(newest[0])]
+    starts = {_key(member[0].decoded("DTSTART")) for member in equally_new}
+    if (
+        not chosen
+        and len(starts) == len(equally_new) == len(masters)
+        and not any("RRULE" in member[0] or "RDATE" in member[0] for member in masters)
+    ):
+        warnings.append(
+            FeedWarning(
+                _("Several events share this UID; each is read, told apart by its start."), uid, masters[1][1]
+            )
+        )
+        return [[member] for member in masters]
+    warnings.append(
+        FeedWarning(
+            _("The event is in the file several times; the newest version (line %(line)s) is read.")
+            % {"line": newest[1]},
+            uid,
+            newest[1],
+        )
+    )
+    return [[newest, *chosen]]
+
+
+def _expand(
+    uid: str,
+    members: list[Member],
+    checked: dict[int, Times],
+    distinct: bool,
+    horizon_start: dt.datetime,
+    horizon_end: dt.datetime,
+    warnings: list[FeedWarning],
+) -> list[FeedEvent]:
+    """The occurrences of one series (or one event) within the horizon."""
+    master = next((component for component, _line in members if "RECURRENCE-ID" not in component), None)
+    recurring = (
+        distinct
+        or any("RECURRENCE-ID" in component for component, _line in members)
+        or (master is not None and ("RRULE" in master or "RDATE" in master))
+    )
+    rrule = ""
+    if master is not None and "RRULE" in master:
+        rules = master["RRULE"] if isinstance(master["RRULE"], list) else [master["RRULE"]]
+        rrule = rules[0].to_ical().decode()
+    if not recurring or (distinct and master is not None and len(members) == 1):
+        # The common case needs no expansion library: one event, kept when it overlaps the horizon.
+        component = members[0][0]
+        feed_event = _occurrence(component, uid, recurring, "", checked[id(component)])
+        return [feed_event] if feed_event.end > horizon_start and feed_event.start < horizon_end else []
+    moves: dict[str, dt.timedelta] = {}
+    for component, _line in members:
+        if _this_and_future(component):
+            original, start = component.decoded("RECURRENCE-ID"), component.decoded("DTSTART")
+            if type(original) is type(start):
+                moves[_key(original)] = start - original
+    one = icalendar.Calendar()
+    for component, _line in members:
+        one.add_component(component)
+    # One `between` over the horizon: dateutil walks the rule once (`after` re-walks it per window).
+    occurrences = recurring_ical_events.of(one).between(horizon_start, horizon_end)
+    occurrences.sort(key=lambda occurrence: _utc(occurrence.decoded("DTSTART")))
+    if len(occurrences) > MAX_OCCURRENCES_PER_SERIES:
+        warnings.append(
+            FeedWarning(
+                _("More than %(max)s occurrences; the rest are left out.")
+                % {"max": MAX_OCCURRENCES_PER_SERIES},
+                uid,
+                members[0][1],
+            )
+        )
+    return [
+        _occurrence(occurrence, uid, recurring, rrule, moves=moves)
+        for occurrence in occurrences[:MAX_OCCURRENCES_PER_SERIES]
+    ]
 
 
 def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datetime) -> ParsedFeed:
@@ -404,6 +753,11 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
         result.warnings.append(
             FeedWarning(_("The file is not valid UTF-8; some characters were read as Latin-1."))
         )
+
+    def skip(message: str, uid: str, line: int | None, title: str) -> None:
+        result.warnings.append(FeedWarning(_("Skipped: %(error)s") % {"error": message}, uid, line, title))
+        if uid and not uid.startswith("no-uid-"):
+            result.skipped_uids.add(uid)
 
     header, blocks = _scan(text)
     good: list[tuple[_Block, str]] = []
@@ -420,6 +774,8 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
             result.warnings.append(
                 FeedWarning(_("The event is not closed by END:VEVENT; skipped."), uid, line)
             )
+            if uid:
+                result.skipped_uids.add(uid)
             continue
         if block.shortened:
             result.warnings.append(
@@ -444,9 +800,7 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
             try:
                 icalendar.Event.from_ical("\r\n".join(block.lines))
             except Exception as exc:  # icalendar raises ValueError and others on broken structure
-                result.warnings.append(
-                    FeedWarning(_("Skipped: %(error)s") % {"error": exc}, uid, block.first + 1)
-                )
+                skip(str(exc), uid, block.first + 1, _block_title(block))
             else:
                 parsable.append((block, uid))
         good = parsable
@@ -464,6 +818,7 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
     head = _properties(calendar)
     result.name = _text(head, "X-WR-CALNAME", MAX_TITLE) or _text(head, "NAME", MAX_TITLE)
     if "X-WR-TIMEZONE" in calendar:
+        # Google: floating and UTC times mean the calendar's zone (a weekly 10:00 stays 10:00 in summer).
         try:
             calendar = x_wr_timezone.to_standard(calendar)
         except Exception:
@@ -471,69 +826,44 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
                 FeedWarning(_("Unknown calendar time zone %(tzid)s.") % {"tzid": calendar["X-WR-TIMEZONE"]})
             )
 
-    series: dict[str, list[tuple[icalendar.cal.Component, int]]] = defaultdict(list)
+    series: dict[str, list[Member]] = defaultdict(list)
     checked: dict[int, Times] = {}  # by id() of the component
     events = [component for component in calendar.subcomponents if component.name == "VEVENT"]
-    for component, (block, uid) in zip(events, good, strict=False):
+    for component, (block, block_uid) in zip(events, good, strict=False):
         line = block.first + 1
+        uid = block_uid or " ".join(str(component.get("UID", "")).split())
         if not uid:
             uid = "no-uid-" + hashlib.sha256("\n".join(block.lines).encode()).hexdigest()[:24]
             result.warnings.append(
                 FeedWarning(_("The event has no UID; one was made from its content."), "", line)
             )
         try:
-            checked[id(component)] = _check(component, result.warnings, uid, line)
+            checked[id(component)] = _check(component, result.warnings, uid, block)
         except _Skip as exc:
-            result.warnings.append(FeedWarning(_("Skipped: %(error)s") % {"error": exc}, uid, line))
+            skip(str(exc), uid, exc.line or line, _text(_properties(component), "SUMMARY", MAX_TITLE))
+            continue
+        except Exception as exc:  # whatever else a broken event trips over stops only this event
+            skip(str(exc) or type(exc).__name__, uid, line, _block_title(block))
             continue
         series[uid].append((component, line))
 
     for uid, members in series.items():
-        masters = [component for component, _line in members if "RECURRENCE-ID" not in component]
-        if len(masters) > 1:
-            result.warnings.append(
-                FeedWarning(
-                    _("The UID is used by several events; only the first is read."), uid, members[1][1]
-                )
-            )
-            extra = {id(component) for component in masters[1:]}
-            members = [(component, line) for component, line in members if id(component) not in extra]
-        master = masters[0] if masters else None
-        recurring = any("RECURRENCE-ID" in component for component, _line in members) or (
-            master is not None and ("RRULE" in master or "RDATE" in master)
-        )
-        rrule = ""
-        if master is not None and "RRULE" in master:
-            rules = master["RRULE"] if isinstance(master["RRULE"], list) else [master["RRULE"]]
-            rrule = rules[0].to_ical().decode()
-        if not recurring and len(members) == 1:
-            # The common case needs no expansion library: one event, kept when it overlaps the horizon.
-            feed_event = _occurrence(members[0][0], uid, False, "", checked[id(members[0][0])])
-            if feed_event.end > horizon_start and feed_event.start < horizon_end:
-                result.events.append(feed_event)
-            continue
-        one = icalendar.Calendar()
-        for component, _line in members:
-            one.add_component(component)
-        try:
-            # One `between` over the horizon: dateutil walks the rule once (`after` re-walks it per window).
-            occurrences = recurring_ical_events.of(one).between(horizon_start, horizon_end)
-            occurrences.sort(key=lambda occurrence: _utc(occurrence.decoded("DTSTART")))
-            if len(occurrences) > MAX_OCCURRENCES_PER_SERIES:
-                result.warnings.append(
-                    FeedWarning(
-                        _("More than %(max)s occurrences; the rest are left out.")
-                        % {"max": MAX_OCCURRENCES_PER_SERIES},
+        versions = _latest_versions(uid, members, result.warnings) if len(members) > 1 else [members]
+        for chosen in versions:
+            try:
+                result.events.extend(
+                    _expand(
                         uid,
-                        members[0][1],
+                        chosen,
+                        checked,
+                        len(versions) > 1,
+                        horizon_start,
+                        horizon_end,
+                        result.warnings,
                     )
                 )
-            taken = [
-                _occurrence(occurrence, uid, recurring, rrule)
-                for occurrence in occurrences[:MAX_OCCURRENCES_PER_SERIES]
-            ]
-            result.events.extend(taken)
-        except Exception as exc:  # a series the expansion library cannot handle must not stop the others
-            result.warnings.append(FeedWarning(_("Skipped: %(error)s") % {"error": exc}, uid, members[0][1]))
+            except Exception as exc:  # a series the expansion library cannot handle must not stop the others
+                title = _text(_properties(chosen[0][0]), "SUMMARY", MAX_TITLE)
+                skip(str(exc) or type(exc).__name__, uid, chosen[0][1], title)
     result.events.sort(key=lambda event: (event.start, event.uid, event.recurrence_id))
     return result

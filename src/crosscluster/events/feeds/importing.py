@@ -4,20 +4,27 @@ Each occurrence is one `Event`, keyed by (feed, source_uid) where source_uid is 
 the occurrence's RECURRENCE-ID for occurrences of a series. Occurrences are stored expanded, so the stored
 event carries no RRULE of its own (the calendar must not expand it a second time).
 
-A failed fetch or an unreadable feed changes no event: the subscription is marked failing with the reason,
-and the events stay as they were until the feed can be read again.
+A failed fetch or an unreadable feed changes no event: the subscription is marked failing with the reason
+(and waits longer before the next try, see `subscriptions.due_feeds`), and the events stay as they were
+until the feed can be read again. Not even a bug of ours in reading a feed escapes: it is logged, and the
+subscription is marked failing like any unreadable feed. An event the parser had to skip keeps its stored
+occurrences; the warnings of the last import are kept on the subscription for its managers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import EventError, clean_feed_fields, sync_feed_events
@@ -31,6 +38,9 @@ from .rss import parse_rss
 HORIZON_BEFORE = dt.timedelta(days=1)
 HORIZON_AFTER = dt.timedelta(days=365)
 MAX_SOURCE_UID = 500
+MAX_WARNINGS = 50  # kept on the subscription and in the audit entry
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,11 +52,26 @@ class ImportResult:
     removed: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    # The import failed on an error of ours, not of the feed (logged; `import-feeds` exits with an error).
+    crashed: bool = False
 
 
 def source_uid(feed_event: FeedEvent) -> str:
     """The key of an occurrence within its feed; over-long UIDs are shortened with a hash to stay unique."""
-    key = feed_event.uid + (f"#{feed_event.recurrence_id}" if feed_event.recurrence_id else "")
+    return _source_key(feed_event.uid, feed_event.recurrence_id)
+
+
+def _storable_uid(uid: str) -> str:
+    """The UID without what text columns refuse (PostgreSQL: NUL) or XML forbids; a hash of the original
+    keeps two UIDs that differ only in such characters apart."""
+    cleaned = clean_text(uid)
+    if cleaned == uid:
+        return uid
+    return f"{cleaned}~{hashlib.sha256(uid.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
+def _source_key(uid: str, recurrence_id: str = "") -> str:
+    key = _storable_uid(uid) + (f"#{recurrence_id}" if recurrence_id else "")
     if len(key) > MAX_SOURCE_UID:
         key = key[: MAX_SOURCE_UID - 33] + "#" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return key
@@ -77,18 +102,49 @@ def detect_kind(body: bytes, kind: str) -> str:
     return kind
 
 
-def _fail(subscription: FeedSubscription, message: str, now: dt.datetime) -> ImportResult:
+def _fail(
+    subscription: FeedSubscription, message: str, now: dt.datetime, *, crashed: bool = False
+) -> ImportResult:
+    """Mark the subscription failing; one more failure in a row makes the next try wait longer."""
     subscription.last_status = FeedSubscription.Status.FAILING
     subscription.last_error = message
+    subscription.last_warnings = []
     subscription.last_fetched_at = now
-    subscription.save(update_fields=["last_status", "last_error", "last_fetched_at"])
+    subscription.failures = F("failures") + 1
+    subscription.save(
+        update_fields=["last_status", "last_error", "last_warnings", "last_fetched_at", "failures"]
+    )
+    subscription.refresh_from_db(fields=["failures"])
     log_action(
         "event.feed_failed",
         obj=subscription,
         organization=subscription.organization,
-        data={"error": message},
+        data={"error": message, "failures": subscription.failures},
     )
-    return ImportResult(status="failing", error=message)
+    return ImportResult(status="failing", error=message, crashed=crashed)
+
+
+def _crashed(subscription: FeedSubscription, now: dt.datetime, step: str) -> ImportResult:
+    """An error of ours while importing the feed: logged with its traceback, and the feed marked failing."""
+    logger.exception("feed %s (%s): %s failed", subscription.pk, subscription.url, step)
+    message = _(
+        "The feed could not be imported because of an error on our side; the operators can see it in the "
+        "log. The next try follows automatically."
+    )
+    with transaction.atomic():
+        return _fail(subscription, message, now, crashed=True)
+
+
+def _kept_keys(subscription: FeedSubscription, uids: set[str]) -> set[str]:
+    """The stored keys of the feed's events with these UIDs (a single event or occurrences of a series)."""
+    if not uids:
+        return set()
+    condition = Q()
+    for uid in uids:
+        # A long key keeps only its first characters in the clear (`_source_key`); they match all the same.
+        prefix = (_storable_uid(uid) + "#")[: MAX_SOURCE_UID - 33]
+        condition |= Q(source_uid=_source_key(uid)) | Q(source_uid__startswith=prefix)
+    return set(Event.objects.filter(condition, feed=subscription).values_list("source_uid", flat=True))
 
 
 def _tune_import_transaction() -> None:
@@ -117,10 +173,12 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             subscription.url, etag=subscription.etag or None, last_modified=subscription.last_modified or None
         )
         if fetched.status == "not_modified":
+            # The feed is as it was when last read: its warnings (`last_warnings`) still hold.
             subscription.last_status = FeedSubscription.Status.OK
             subscription.last_error = ""
             subscription.last_fetched_at = now
-            subscription.save(update_fields=["last_status", "last_error", "last_fetched_at"])
+            subscription.failures = 0
+            subscription.save(update_fields=["last_status", "last_error", "last_fetched_at", "failures"])
             return ImportResult(status="not_modified")
         kind = detect_kind(fetched.body, subscription.kind)
         if kind != subscription.kind:
@@ -134,6 +192,8 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
     except FeedError as exc:
         with transaction.atomic():
             return _fail(subscription, exc.message, now)
+    except Exception:
+        return _crashed(subscription, now, "reading")
 
     result = ImportResult(status="ok", warnings=[str(warning) for warning in parsed.warnings])
     wanted: dict[str, dict[str, object]] = {}
@@ -143,6 +203,11 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
         if feed_event.end <= horizon_start or feed_event.start >= horizon_end:
             continue  # RSS feeds have no horizon of their own
         if key in wanted or key in unreadable:
+            # The parser gives each occurrence its own key; should two still meet, neither is lost silently.
+            result.warnings.append(
+                _("UID %(uid)s: two events have the key %(key)s; only the first is imported.")
+                % {"uid": feed_event.uid, "key": key}
+            )
             continue
         try:
             wanted[key] = clean_feed_fields(_values(feed_event))
@@ -150,31 +215,47 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             # Skipped with a warning, but not taken as gone from the feed: a stored version stays.
             unreadable.add(key)
             result.warnings.append(f"UID {feed_event.uid}: {exc}")
-    with transaction.atomic():
-        _tune_import_transaction()
-        synced = sync_feed_events(
-            subscription, wanted, keep=unreadable, remove_ending_after=horizon_start, now=now
-        )
-        result.created, result.updated = synced.created, synced.updated
-        result.unchanged, result.removed = synced.unchanged, synced.removed
-        subscription.etag = (fetched.etag or "")[:300]
-        subscription.last_modified = (fetched.last_modified or "")[:100]
-        subscription.last_status = FeedSubscription.Status.OK
-        subscription.last_error = ""
-        subscription.last_fetched_at = now
-        subscription.save(
-            update_fields=["etag", "last_modified", "last_status", "last_error", "last_fetched_at"]
-        )
-        log_action(
-            "event.feed_imported",
-            obj=subscription,
-            organization=subscription.organization,
-            data={
-                "created": result.created,
-                "updated": result.updated,
-                "removed": result.removed,
-                "unchanged": result.unchanged,
-                "warnings": result.warnings[:50],
-            },
-        )
+    try:
+        with transaction.atomic():
+            _tune_import_transaction()
+            # An event the parser skipped is still in the feed: its stored occurrences stay.
+            unreadable |= _kept_keys(subscription, parsed.skipped_uids)
+            synced = sync_feed_events(
+                subscription, wanted, keep=unreadable, remove_ending_after=horizon_start, now=now
+            )
+            result.created, result.updated = synced.created, synced.updated
+            result.unchanged, result.removed = synced.unchanged, synced.removed
+            subscription.etag = (fetched.etag or "")[:300]
+            subscription.last_modified = (fetched.last_modified or "")[:100]
+            subscription.last_status = FeedSubscription.Status.OK
+            subscription.last_error = ""
+            subscription.last_warnings = result.warnings[:MAX_WARNINGS]
+            subscription.last_fetched_at = now
+            subscription.failures = 0
+            subscription.save(
+                update_fields=[
+                    "etag",
+                    "last_modified",
+                    "last_status",
+                    "last_error",
+                    "last_warnings",
+                    "last_fetched_at",
+                    "failures",
+                ]
+            )
+            log_action(
+                "event.feed_imported",
+                obj=subscription,
+                organization=subscription.organization,
+                data={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "removed": result.removed,
+                    "unchanged": result.unchanged,
+                    "warnings": result.warnings[:MAX_WARNINGS],
+                },
+            )
+    except Exception:
+        subscription.refresh_from_db()  # the fields set above were rolled back with the transaction
+        return _crashed(subscription, now, "storing")
     return result

@@ -26,6 +26,7 @@ import feedparser
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
+from crosscluster.core.sanitize import clean_text
 from crosscluster.events.times import display_zone, midnight
 
 from .errors import FeedError
@@ -72,14 +73,14 @@ def _utc(value: dt.datetime | dt.date) -> dt.datetime:
 
 
 def _text(value: object, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return " ".join(clean_text(str(value or "")).split())[:limit]
 
 
 def _description(entry: feedparser.FeedParserDict) -> str:
     detail = entry.get("content", [None])[0] or entry.get("summary_detail")
     if not detail or not detail.get("value"):
         return ""
-    value = detail["value"][:MAX_DESCRIPTION]
+    value = clean_text(detail["value"][:MAX_DESCRIPTION])
     return clean_description(value if "html" in (detail.get("type") or "") else linebreaks(escape(value)))
 
 
@@ -87,7 +88,10 @@ def parse_rss(data: bytes) -> ParsedFeed:
     """The items of an RSS or Atom feed that carry event dates; the others are reported as skipped."""
     # A stream, never bytes or str: feedparser would fetch a URL or open a local file given as text.
     parsed = feedparser.parse(io.BytesIO(data))
-    if not parsed.get("version") and not parsed.entries:
+    # The version names the root element feedparser found (rss20, atom10, rss10, ...). Without it, <item>
+    # or <entry> elements of any other XML would still be entries, each skipped for want of a date, and
+    # the file would import as a working feed with no events.
+    if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or _("no RSS or Atom elements")
         raise FeedError(_("This is not an RSS or Atom feed (%(reason)s).") % {"reason": reason})
     prefixes = {uri: prefix for prefix, uri in parsed.get("namespaces", {}).items()}
@@ -100,9 +104,11 @@ def parse_rss(data: bytes) -> ParsedFeed:
 
     for number, entry in enumerate(parsed.entries, start=1):
         title = _text(entry.get("title"), MAX_TITLE)
-        link = entry.get("link") or ""
+        link = clean_text(entry.get("link") or "")
         link = link[:MAX_URL] if link.lower().startswith(("http://", "https://")) else ""
-        uid = entry.get("id") or link or ("no-guid-" + hashlib.sha256(title.encode()).hexdigest()[:24])
+        # The key of the stored event: a NUL in it would make PostgreSQL refuse the whole import.
+        uid = clean_text(entry.get("id") or "") or link
+        uid = uid or ("no-guid-" + hashlib.sha256(title.encode()).hexdigest()[:24])
         where = _("Item %(number)s (%(title)s)") % {"number": number, "title": title or "—"}
         start_text = field(entry, EVENT_MODULE, "startdate") or field(entry, XCAL, "dtstart")
         end_text = field(entry, EVENT_MODULE, "enddate") or field(entry, XCAL, "dtend")

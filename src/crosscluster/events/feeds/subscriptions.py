@@ -46,6 +46,13 @@ def feeds_managed_by(user: Any) -> QuerySet[FeedSubscription]:
     return FeedSubscription.objects.filter(organization__in=organizations_managed_by(user))
 
 
+def feeds_with_problems(user: Any) -> QuerySet[FeedSubscription]:
+    """The user's active feeds whose last import failed or skipped something: the events page names them,
+    so a manager learns of a broken calendar where they work, not only on the feeds page."""
+    failing = Q(last_status=FeedSubscription.Status.FAILING)
+    return feeds_managed_by(user).filter(active=True).filter(failing | ~Q(last_warnings=[])).order_by("url")
+
+
 def with_event_counts(feeds: QuerySet[FeedSubscription]) -> QuerySet[FeedSubscription]:
     """Annotate `event_count`: the feed's events still in it (not marked removed)."""
     return feeds.annotate(event_count=Count("events", filter=Q(events__removed_at__isnull=True)))
@@ -185,13 +192,34 @@ def _enqueue_import(subscription_id: int) -> None:
     import_feed_now.enqueue(subscription_id)
 
 
+def retry_delay(failures: int) -> dt.timedelta:
+    """How long after its last fetch a feed is due again: `FEEDS_INTERVAL_MINUTES`, doubled for each failure
+    in a row (a server that is down is not asked every hour for days), at most `FEEDS_MAX_RETRY_MINUTES`."""
+    interval = settings.FEEDS_INTERVAL_MINUTES
+    longest = max(settings.FEEDS_MAX_RETRY_MINUTES, interval)
+    return dt.timedelta(minutes=min(interval * 2 ** min(failures, 30), longest))
+
+
+def next_fetch_at(subscription: FeedSubscription) -> dt.datetime | None:
+    """When the schedule fetches the feed next (None: at the next run, it has never been fetched)."""
+    if subscription.last_fetched_at is None:
+        return None
+    return subscription.last_fetched_at + retry_delay(subscription.failures)
+
+
 def due_feeds(now: dt.datetime | None = None) -> QuerySet[FeedSubscription]:
-    """Active subscriptions never fetched or fetched longer ago than `FEEDS_INTERVAL_MINUTES`."""
+    """Active subscriptions never fetched, or fetched at least `retry_delay(failures)` ago."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.FEEDS_INTERVAL_MINUTES)
+    due = Q(last_fetched_at__isnull=True)
+    failures = 0
+    # One condition per number of failures until the delay reaches its longest; more failures wait as long.
+    while retry_delay(failures) < retry_delay(failures + 1):
+        due |= Q(failures=failures, last_fetched_at__lte=now - retry_delay(failures))
+        failures += 1
+    due |= Q(failures__gte=failures, last_fetched_at__lte=now - retry_delay(failures))
     return (
         FeedSubscription.objects.filter(active=True)
-        .filter(Q(last_fetched_at__isnull=True) | Q(last_fetched_at__lte=cutoff))
+        .filter(due)
         .select_related("organization")
         .order_by(F("last_fetched_at").asc(nulls_first=True), "pk")
     )

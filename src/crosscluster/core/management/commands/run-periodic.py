@@ -19,6 +19,8 @@ JOBS = [
     "send-digest",  # the weekly digest, from DIGEST_WEEKDAY/DIGEST_HOUR on; resumes an interrupted run
     "erase-unconfirmed-subscriptions",  # data protection: digest subscriptions not confirmed in time
     "delete-expired-page-views",  # page-view counts older than PAGE_VIEW_RETENTION_DAYS
+    "delete-expired-throttle-slots",  # rate-limit places whose window has passed
+    "requeue-stale-tasks",  # RUNNING tasks whose worker died are queued again (core.workers)
 ]
 
 

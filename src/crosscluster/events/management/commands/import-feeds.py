@@ -1,8 +1,9 @@
 """Import every due feed subscription (schedule it through run-periodic, which runs every minute).
 
-A feed is due when it is active and its last fetch is older than `FEEDS_INTERVAL_MINUTES`. Each feed is
-imported on its own: a feed that cannot be read is marked failing by `import_feed`, and even an unexpected
-error in one feed is logged and the others are still imported.
+A feed is due when it is active and its last fetch is older than `FEEDS_INTERVAL_MINUTES` (doubled for each
+failure in a row). Each feed is imported on its own: a feed that cannot be read is marked failing by
+`import_feed`, and even an unexpected error in one feed is logged and the others are still imported; the
+command then exits with an error.
 """
 
 import logging
@@ -68,6 +69,8 @@ class Command(BaseCommand):
                 continue
             counts[result.status] += 1
             self.stdout.write(f"{prefix} feed {subscription.pk} {subscription.url}: {self._describe(result)}")
+            if result.crashed:  # shown as failing to its managers, but our error: the scheduler must see it
+                crashed += 1
         self.stdout.write(
             f"{prefix} {len(subscriptions)} feed(s): {counts['ok']} imported, {counts['not_modified']} "
             f"unchanged, {counts['failing']} failing, {crashed} error(s)"
