@@ -51,6 +51,10 @@ MIN_PART = 4
 MIN_HEAD = 5
 # Shorter stems are not searched for (`KI` is found through topic synonyms, which match whole words).
 MIN_TERM_LENGTH = 3
+# Longer "words" are codes, hashes or pasted data, not words: not indexed (and never split into parts).
+MAX_WORD_LENGTH = 64
+# Compounds are split into their possible back parts up to this length (German ones rarely reach it).
+MAX_COMPOUND_LENGTH = 40
 
 # Function words of German and English (after the Snowball projects' stop lists): they say nothing about a
 # need or a subject. Generic, not chosen from any query.
@@ -169,7 +173,7 @@ def term(word: str) -> str:
     '' for function words and stems shorter than `MIN_TERM_LENGTH` (they are not searched for).
     """
     folded = unicodedata.normalize("NFC", word).casefold()
-    if not folded or folded in STOPWORDS:
+    if not folded or folded in STOPWORDS or len(folded) > MAX_WORD_LENGTH:
         return ""
     if folded.isdigit():
         return folded
@@ -211,7 +215,7 @@ def heads(stored: str) -> tuple[str, ...]:
     Stored with a document, they let a word find the compounds it ends (`Beratung` finds
     `Fördermittelberatung`) without a dictionary; a match here counts less than the word itself.
     """
-    if stored.isdigit():
+    if stored.isdigit() or len(stored) > MAX_COMPOUND_LENGTH:
         return ()
     return tuple(stored[start:] for start in range(MIN_PART, len(stored) - MIN_HEAD + 1))
 
