@@ -1,15 +1,18 @@
 """Search benchmark: prints its figures (it is not a test). See docs/search.md for the latest ones.
 
 Builds its own data in a throwaway database: 2,000 organisations with 20,000 offers, 100,000 events (two
-years back, one ahead, as bench/events.py) and 5,000 notices (some expired, some not yet valid), all with
-their `search_text` computed as the apps do, and topics with synonyms. Then, with Django's test client and
-DEBUG off, the server time of search requests (the page `/suche/?q=` and `GET /api/v1/search?q=`) over
-realistic queries: keywords, word forms, compounds, typos, synonyms and a need in a sentence. Figures:
+years back, one ahead, as bench/events.py) and 5,000 notices (some expired, some not yet valid), and topics
+with synonyms; then writes every search document (`search-index`). The organisations' and offers' vectors
+are random unit vectors stored under the real encoder's name: their values do not change the work of a
+query, and computing 16,000 passage embeddings would take minutes. Queries are embedded by the real
+encoder. Then, with Django's test client and DEBUG off, the server time of search requests (the page
+`/suche/?q=` and `GET /api/v1/search?q=`) over realistic queries: keywords, word forms, compounds, typos,
+synonyms, English and a need in a sentence. Figures:
 
-- the cold start (the first search of a process builds the index) and each segment's build time;
-- p50/p95 per query kind and over all, with the change detector on its default interval (5 s) and on
-  every request (SEARCH_CHECK_SECONDS=0, the worst case), and the queries per request;
-- the first search after an event was edited (the event segment is rebuilt).
+- the cold start: the first search of a new process (which loads the encoder at start-up, as wsgi.py does);
+- p50/p95 per query kind and over all, and the queries per request; the first request of each query
+  (its embedding included) separately, as later ones reuse the encoder's cache of recent queries;
+- an event edited through the service: how long the change takes and that the next search finds it.
 
 SQLite by default; `--database-url postgres://postgres@127.0.0.1:5432/search_bench` runs on PostgreSQL
 (the database is dropped and created afresh).
@@ -24,12 +27,15 @@ import datetime as dt
 import gc
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+import numpy as np
 
 
 def _database_url() -> str:
@@ -60,7 +66,7 @@ def _fresh_postgres(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-if DATABASE_URL.startswith("postgres"):
+if DATABASE_URL.startswith("postgres") and "--cold-start" not in sys.argv:
     _fresh_postgres(DATABASE_URL)
 
 import django  # noqa: E402
@@ -74,12 +80,13 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from crosscluster.core.text import terms as stems  # noqa: E402
 from crosscluster.directory.models import Offer, Organization, Region, Topic  # noqa: E402
-from crosscluster.directory.search import stems  # noqa: E402
 from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event  # noqa: E402
 from crosscluster.news.models import Notice  # noqa: E402
-from crosscluster.search import services  # noqa: E402
+from crosscluster.search import documents, services  # noqa: E402
+from crosscluster.search.models import Document  # noqa: E402
 
 settings.DEBUG = False
 settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -163,6 +170,7 @@ QUERIES = {
     "typo": ["Fördermitel", "Digitalisirung", "Wasserstof", "Kreislaufwirtschat", "Energieefizienz"],
     "synonym": ["KI", "Industrie 4.0", "Recycling", "Zuschüsse"],
     "two words": ["Förderung Digitalisierung", "Workshop Wasserstoff", "Fachkräfte Weimar"],
+    "english": ["hydrogen", "skilled workers", "digitalisation"],
     "need": [
         "wir suchen Fördermittel für die Digitalisierung unserer Fertigung",
         "we need help with export to Poland",
@@ -327,6 +335,7 @@ def build_data(args: argparse.Namespace) -> None:
 def measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
     times, queries = [], 0
     for _ in range(requests):
+        connection.queries_log.clear()  # bounded: a full log would hide the count
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
@@ -338,89 +347,118 @@ def measure(client: Client, url: str, requests: int) -> tuple[list[float], int]:
 
 
 def rss_mb() -> float:
-    """This process's resident memory now (VmRSS), to show what the index adds to an app server."""
+    """This process's resident memory now (VmRSS)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def run(args: argparse.Namespace) -> None:
+def fill_vectors() -> None:
+    """Random unit vectors for every organisation and offer document, under the configured encoder's name."""
+    rng = np.random.default_rng(3)
+    name, dim = documents.encoder_name(), 384
+    rows = list(Document.objects.filter(kind__in=["organization", "offer"]).values_list("pk", flat=True))
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start : start + 2000]
+        vectors = rng.standard_normal((len(chunk), dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        with transaction.atomic():
+            Document.objects.bulk_update(
+                [
+                    Document(pk=pk, vector=vector.astype("<f2").tobytes(), vector_model=name)
+                    for pk, vector in zip(chunk, vectors, strict=True)
+                ],
+                ["vector", "vector_model"],
+                batch_size=1000,
+            )
+
+
+def cold_start() -> None:
+    """In a new process: Django, the encoder (as wsgi.py loads it), then the first search; print the times."""
+    started = time.perf_counter()
+    from crosscluster.routing.encoders import get_encoder
+
+    get_encoder()
+    loaded = time.perf_counter() - started
     client = Client()
-    services.clear_index_cache()
-    gc.collect()
-    memory_before = rss_mb()
     started = time.perf_counter()
-    client.get("/suche/?" + urlencode({"q": "Fördermittel"}))
-    cold = time.perf_counter() - started
-    gc.collect()
-    memory_after = rss_mb()
-    index = services.get_index()
-    sizes = {kind: len(segment) for kind, segment in index.segments.items()}
-    vocabulary = {kind: len(segment.terms) for kind, segment in index.segments.items()}
-    print(f"\nCold start (first search builds the index): {cold * 1000:,.0f} ms")
-    print(
-        f"  memory: the process grew by {memory_after - memory_before:,.0f} MB "
-        f"(resident {memory_before:,.0f} → {memory_after:,.0f} MB)"
-    )
-    for kind in services.KINDS:
-        print(
-            f"  {kind:<13} {sizes[kind]:>7,} documents  {vocabulary[kind]:>6,} terms  "
-            f"built in {index.build_seconds.get(kind, 0) * 1000:,.0f} ms"
-        )
+    response = client.get("/suche/?" + urlencode({"q": "Fördermittel"}))
+    first = time.perf_counter() - started
+    assert response.status_code == 200
+    started = time.perf_counter()
+    client.get("/api/v1/search?" + urlencode({"q": "Wasserstoff"}))
+    second = time.perf_counter() - started
+    print(f"{loaded * 1000:.0f} {first * 1000:.0f} {second * 1000:.0f}")
 
+
+def run(args: argparse.Namespace) -> None:
+    env = {**os.environ, "DATABASE_URL": DATABASE_URL}
+    output = subprocess.run(
+        [sys.executable, __file__, "--cold-start", "--database-url", DATABASE_URL],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.split()
+    loaded, first, second = (float(value) for value in output[-3:])
     print(
-        f"\nSearch requests, {args.requests} each per query, DEBUG=False, test client (target: p95 <= 100 ms)"
+        f"\nCold start, a new process: encoder loaded at start-up in {loaded:,.0f} ms; the first search "
+        f"(page) {first:,.0f} ms, the next (API, another query) {second:,.0f} ms"
     )
+    client = Client()
+    gc.collect()
+    print(
+        f"  resident memory of this process: {rss_mb():,.0f} MB (the search holds nothing between requests)"
+    )
+
+    print(f"\nSearch requests, {args.requests} each per query, DEBUG=False, test client")
     columns = f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}"
-    print(f"  {'query kind':<12} {'check':<10} {'endpoint':<6} {columns}")
+    print(f"  {'query kind':<12} {'endpoint':<6} {columns}")
     everything: dict[str, list[float]] = {}
-    for check in (5, 0):
-        settings.SEARCH_CHECK_SECONDS = check
-        for endpoint in ("page", "api"):
-            label = f"{endpoint}, check every {check} s" if check else f"{endpoint}, check every request"
-            everything[label] = []
-            for kind, queries in QUERIES.items():
-                times: list[float] = []
-                most = 0
-                for query in queries:
-                    path = "/suche/?" if endpoint == "page" else "/api/v1/search?"
-                    url = path + urlencode({"q": query})
-                    client.get(url)  # warm-up: templates, translations
-                    found, count = measure(client, url, args.requests)
-                    times += found
-                    most = max(most, count)
-                everything[label] += times
-                check_label = f"{check} s" if check else "always"
-                print(
-                    f"  {kind:<12} {check_label:<10} {endpoint:<6} {percentile(times, 0.5):>8.1f} "
-                    f"{percentile(times, 0.95):>8.1f} {max(times):>8.1f} {most:>8}"
-                )
-    print("\n  all queries together:")
-    for label, times in everything.items():
+    firsts: dict[str, list[float]] = {}
+    for endpoint in ("page", "api"):
+        everything[endpoint], firsts[endpoint] = [], []
+        for kind, queries in QUERIES.items():
+            times: list[float] = []
+            most = 0
+            for query in queries:
+                path = "/suche/?" if endpoint == "page" else "/api/v1/search?"
+                url = path + urlencode({"q": query})
+                found, count = measure(client, url, args.requests)
+                firsts[endpoint].append(found[0])
+                times += found
+                most = max(most, count)
+            everything[endpoint] += times
+            print(
+                f"  {kind:<12} {endpoint:<6} {percentile(times, 0.5):>8.1f} "
+                f"{percentile(times, 0.95):>8.1f} {max(times):>8.1f} {most:>8}"
+            )
+    target = 50 if connection.vendor == "postgresql" else 100
+    print(f"\n  all queries together (target: p95 <= {target} ms):")
+    for endpoint, times in everything.items():
         p95 = percentile(times, 0.95)
-        met = "met" if p95 <= 100 else "MISSED"
+        met = "met" if p95 <= target else "MISSED"
         p50 = percentile(times, 0.5)
-        print(f"  {label:<32} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({len(times)} requests) {met}")
+        first50, first95 = percentile(firsts[endpoint], 0.5), percentile(firsts[endpoint], 0.95)
+        print(f"  {endpoint:<5} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({len(times)} requests) {met}")
+        print(f"        first request of each query: p50 {first50:6.1f} ms  p95 {first95:6.1f} ms")
 
-    # One event edited (as the manager form or a feed import would): the event segment is rebuilt in the
-    # background while searches go on with the previous index.
-    settings.SEARCH_CHECK_SECONDS = 0
-    event = Event.objects.filter(end__gte=timezone.now()).order_by("pk").first()
-    event.title = event.title + " (verschoben)"
-    event.save()
-    old = services.get_index()
+    # One event edited through the service, as the manager form does: its document is written in the same
+    # transaction, and the next search (on any app server) finds it.
+    from crosscluster.events.services import update_event
+
+    event = Event.objects.filter(end__gte=timezone.now(), listed=True).order_by("pk").first()
     started = time.perf_counter()
-    client.get("/suche/?" + urlencode({"q": "Wasserstoff"}))
+    update_event(event, actor=None, title=event.title + " Zeppelinwerft")
+    edited = time.perf_counter() - started
+    started = time.perf_counter()
+    result = services.search("Zeppelinwerft", kinds=["event"])
     during = time.perf_counter() - started
-    while services.get_index() is old:
-        time.sleep(0.05)
-    rebuilt = time.perf_counter() - started
-    build = services.get_index().build_seconds
+    found = [item.pk for item in result.groups[0].items] == [event.pk]
     print(
-        f"\nAfter an event was edited: the next search took {during * 1000:,.0f} ms (previous index); "
-        f"the new one was in use after {rebuilt * 1000:,.0f} ms "
-        f"(rebuilt in the background: {', '.join(f'{k} {v * 1000:,.0f} ms' for k, v in build.items())})"
+        f"\nAn event edited through the service: {edited * 1000:,.0f} ms (its document written in the same "
+        f"transaction); the next search took {during * 1000:,.0f} ms and {'found' if found else 'MISSED'} it"
     )
     top = services.search("Fördermitel")
     print(
@@ -437,7 +475,11 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--cold-start", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold_start:
+        cold_start()
+        return
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -450,6 +492,16 @@ def main() -> None:
         f"Data: {Organization.objects.count():,} organisations, {Offer.objects.count():,} offers, "
         f"{Event.objects.count():,} events, {Notice.objects.count():,} notices "
         f"(inserted in {time.perf_counter() - t:.0f} s)"
+    )
+    t = time.perf_counter()
+    with transaction.atomic():
+        counts = documents.rebuild()
+    fill_vectors()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    print(
+        f"Search documents written (search-index): {Document.objects.count():,} in "
+        f"{time.perf_counter() - t:.0f} s ({counts})"
     )
     run(args)
     print(f"\nTotal {time.perf_counter() - started:.0f} s")

@@ -72,7 +72,7 @@ def test_search_api_answers_groups_with_counts_and_items(api_client, world):
             {
                 "kind": "event",
                 "label": "Events",
-                "count": 3,
+                "count": 2,
                 "more_url": "http://testserver/suche/?q=F%C3%B6rdermittel&kind=event",
                 "items": [
                     {
@@ -123,11 +123,13 @@ def test_search_api_suggests_and_links_the_inquiry_for_a_need(api_client, world)
 
 def test_search_api_pages_one_kind(api_client, world):
     body = api_client.get(
-        "/api/v1/search", {"q": "Fördermittel", "kind": "event", "limit": 2, "offset": 2}
+        "/api/v1/search", {"q": "Fördermittel", "kind": "event", "limit": 2, "offset": 2, "past": "true"}
     ).json()
     assert [group["kind"] for group in body["groups"]] == ["event"]
-    assert body["groups"][0]["count"] == 3
-    assert [item["title"] for item in body["groups"][0]["items"]] == ["Rückblick Fördermittel"]
+    assert body["groups"][0]["count"] == 4
+    assert body["groups"][0]["more_url"] == "http://testserver/suche/?q=F%C3%B6rdermittel&kind=event&past=1"
+    titles = [item["title"] for item in body["groups"][0]["items"]]
+    assert titles == ["Rückblick Fördermittel", "Alte Fördermittel-Messe"]
 
 
 def test_search_api_never_lists_unpublished_content(api_client, world):

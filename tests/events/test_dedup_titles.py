@@ -12,8 +12,10 @@ from difflib import SequenceMatcher
 import pytest
 from rapidfuzz.distance import LCSseq
 
+from crosscluster.core import text as text_module
+from crosscluster.core.text import fold
 from crosscluster.events import dedup
-from crosscluster.events.dedup import fold, title_similarity, tokens
+from crosscluster.events.dedup import title_similarity, tokens
 
 WORDS = [
     "Workshop",
@@ -145,7 +147,7 @@ def test_longest_common_subsequence_bounds_the_difflib_ratio():
 
 
 def _fold_slowly(text: str) -> str:
-    text = text.casefold().translate(dedup._FOLD)
+    text = text.casefold().translate(text_module._FOLD)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -162,5 +164,7 @@ def test_place_words_are_cached_per_place_and_the_same():
         venue, address, city, format = "Haus der Wirtschaft", "Hauptstraße 1", "Erfurt", "hybrid"
 
     words = dedup._place_words(Place())
-    assert words == {"haus", "wirtschaft", "hauptstrasse", "1", "erfurt", "online"} - set(dedup._STOPWORDS)
+    assert words == {"haus", "wirtschaft", "hauptstrasse", "1", "erfurt", "online"} - set(
+        text_module.FOLDED_STOPWORDS
+    )
     assert dedup._place_words(Place()) is words

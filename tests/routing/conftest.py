@@ -6,10 +6,10 @@ import hashlib
 import numpy as np
 import pytest
 
+from crosscluster.core.text import fold, words
 from crosscluster.directory.models import Offer, Organization
 from crosscluster.routing import services
 from crosscluster.routing.encoders import OnnxE5Encoder
-from crosscluster.routing.text import fold, words
 from tests.factories import OfferFactory, OrganizationFactory, RegionFactory, TopicFactory
 
 FAKE = "tests.routing.conftest.FakeEncoder"

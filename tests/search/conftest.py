@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from crosscluster.directory.search import refresh_search_text as refresh_organization
-from crosscluster.search import services
+from crosscluster.routing.services import ensure_embeddings
 from tests.factories import (
     EventFactory,
     NoticeFactory,
@@ -25,17 +25,14 @@ def fresh_index(settings):
 
 
 def isolated_index(settings):
-    """Every request checks for changes, and no test sees another test's index; routing is instant."""
-    settings.SEARCH_CHECK_SECONDS = 0
-    settings.SEARCH_REBUILD_IN_BACKGROUND = False
+    """Routing and the query's embedding are instant (the fake encoder); no test sees another's routing
+    index."""
     settings.ROUTING_ENCODER = FAKE_ENCODER
     settings.ROUTING_SYNC_EMBED_MAX = 10_000
     from crosscluster.routing import services as routing_services
 
-    services.clear_index_cache()
     routing_services.clear_index_cache()
     yield
-    services.clear_index_cache()
     routing_services.clear_index_cache()
 
 
@@ -130,6 +127,8 @@ def make_world():
         ),
         "hidden_organization": NoticeFactory(organization=hidden, title="Fördermittel geheim"),
     }
+    # As the embedding task does after commit: the organisations' and offers' vectors (hybrid ranking).
+    ensure_embeddings()
     return {
         "region": region,
         "digital": digital,

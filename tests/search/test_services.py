@@ -1,15 +1,15 @@
 """The search service: word forms, compounds, typos, synonyms, grouping, and only published content."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.utils import timezone
 
+from crosscluster.core.signals import texts_changed
+from crosscluster.core.text import looks_like_need
 from crosscluster.events.models import Event
 from crosscluster.search import services
-from crosscluster.search.index import Clause, match
-from crosscluster.search.query import looks_like_need
+from crosscluster.search.models import Document
 from tests.factories import EventFactory
 
 from .conftest import organization, titles
@@ -24,18 +24,27 @@ def group(result, kind):
 def test_search_groups_every_kind_in_order_with_counts(world):
     result = services.search("Fördermittel")
     assert [g.kind for g in result.groups] == ["organization", "offer", "event", "notice"]
-    assert [g.count for g in result.groups] == [1, 1, 3, 1]
+    assert [g.count for g in result.groups] == [1, 1, 2, 1]
     assert titles(result, "organization") == ["Digitalagentur Thüringen"]
     assert titles(result, "offer") == ["Fördermittelberatung"]
     assert titles(result, "notice") == ["Neue Fördermittel für die Digitalisierung"]
 
 
-def test_search_lists_upcoming_events_soonest_first_then_recent_past_ones(world):
+def test_search_lists_upcoming_events_soonest_first(world):
     result = services.search("Fördermittel")
     assert titles(result, "event") == [
         "Workshop Fördermittel für die Digitalisierung",
         "Fördermittel-Sprechstunde",
+    ]
+
+
+def test_search_lists_past_events_only_on_request_after_the_upcoming_ones_latest_first(world):
+    result = services.search("Fördermittel", past=True)
+    assert titles(result, "event") == [
+        "Workshop Fördermittel für die Digitalisierung",
+        "Fördermittel-Sprechstunde",
         "Rückblick Fördermittel",
+        "Alte Fördermittel-Messe",
     ]
 
 
@@ -48,7 +57,6 @@ def test_search_never_shows_unpublished_hidden_removed_expired_or_future_content
         "Fördermittel intern",
         "Fördermittel im Geheimnetz",
         "Fördermittel entfernt",
-        "Alte Fördermittel-Messe",
         "Fördermittel Entwurf",
         "Abgelaufene Fördermittel",
         "Künftige Fördermittel",
@@ -61,7 +69,7 @@ def test_search_understands_word_forms(world):
     # `Förderung` (stem `forder`) finds `Fördermittel` and `Förderprogrammen`.
     result = services.search("Förderung")
     assert titles(result, "offer") == ["Fördermittelberatung"]
-    assert group(result, "event").count == 3
+    assert group(result, "event").count == 2
 
 
 def test_search_finds_parts_of_compounds(world):
@@ -144,19 +152,26 @@ def test_search_of_stopwords_only_finds_nothing(world):
 
 
 def test_search_pages_one_kind(world):
-    first = services.search("Fördermittel", kinds=["event"], per_group=2)
-    second = services.search("Fördermittel", kinds=["event"], per_group=2, offset=2)
+    first = services.search("Fördermittel", kinds=["event"], per_group=2, past=True)
+    second = services.search("Fördermittel", kinds=["event"], per_group=2, offset=2, past=True)
+    beyond = services.search("Fördermittel", kinds=["event"], per_group=2, offset=10, past=True)
     assert [g.kind for g in first.groups] == ["event"]
-    assert first.groups[0].count == second.groups[0].count == 3
+    assert first.groups[0].count == second.groups[0].count == beyond.groups[0].count == 4
     assert len(first.groups[0].items) == 2
-    assert titles(second, "event") == ["Rückblick Fördermittel"]
+    assert titles(second, "event") == ["Rückblick Fördermittel", "Alte Fördermittel-Messe"]
+    assert beyond.groups[0].items == []
 
 
-# --- Freshness -------------------------------------------------------------------------------------------
+# --- Freshness: documents written in the transaction of the change ----------------------------------------
 
 
-def test_index_notices_events_stored_in_bulk_without_signals(world):
+def test_a_change_is_searchable_at_once_without_any_process_state(world):
     assert services.search("Wasserstoff").total == 0
+    EventFactory(title="Wasserstofftag", organizers=[world["agency"]])
+    assert titles(services.search("Wasserstoff"), "event") == ["Wasserstofftag"]
+
+
+def test_bulk_paths_write_documents_by_announcing_the_change(world):
     now = timezone.now()
     [event] = Event.objects.bulk_create(
         [
@@ -164,65 +179,37 @@ def test_index_notices_events_stored_in_bulk_without_signals(world):
                 title="Wasserstofftag",
                 start=now + dt.timedelta(days=3),
                 end=now + dt.timedelta(days=3, hours=2),
-                search_text="wasserstofftag",
             )
         ]
     )
     event.organizers.set([world["agency"]])
+    assert services.search("Wasserstoff").total == 0  # written past the services, not announced yet
+    texts_changed.send(sender=Event, ids=[event.pk])
     assert titles(services.search("Wasserstoff"), "event") == ["Wasserstofftag"]
 
 
-def test_index_follows_unpublishing_an_organisation(world):
+def test_documents_are_rolled_back_with_the_change(world):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        EventFactory(title="Wasserstofftag", organizers=[world["agency"]])
+        assert Document.objects.filter(kind="event", title__contains="wasserstofftag").exists()
+        raise RuntimeError
+    assert not Document.objects.filter(kind="event", title__contains="wasserstofftag").exists()
+
+
+def test_search_follows_unpublishing_an_organisation_without_rewriting_documents(world):
     assert services.search("Bilderkennung").total == 2  # the organisation and its offer
     world["lab"].published = False
     world["lab"].save()
     assert services.search("Bilderkennung").total == 0
 
 
-def test_index_is_not_rebuilt_within_the_check_interval(world, settings, django_assert_num_queries):
-    settings.SEARCH_CHECK_SECONDS = 3600
-    services.search("Fördermittel")
-    EventFactory(title="Wasserstofftag", organizers=[world["agency"]])
-    with django_assert_num_queries(0):
-        result = services.search("Wasserstoff")
-    assert result.total == 0
-    services.clear_index_cache()
-    assert services.search("Wasserstoff").total == 1
-
-
-def test_index_rebuilds_in_the_background_and_serves_the_old_one_meanwhile(world, settings, monkeypatch):
-    settings.SEARCH_REBUILD_IN_BACKGROUND = True
-    started = []
-
-    class Deferred:
-        """Records the rebuild instead of running it, so the test sees what searches get meanwhile."""
-
-        def __init__(self, target, args, **kwargs):
-            self.run = lambda: target(*args)
-
-        def start(self):
-            started.append(self)
-
-    monkeypatch.setattr(services.threading, "Thread", Deferred)
-    old = services.get_index()  # the first one is built at once
-    EventFactory(title="Wasserstofftag", organizers=[world["agency"]])
-    assert services.search("Wasserstoff").total == 0  # the old index, while the new one is built
-    assert services.search("Wasserstoff").total == 0
-    assert len(started) == 1  # one rebuild at a time
-    with mock.patch.object(services.connections, "close_all"):  # keep the test's connection
-        started[0].run()
-    assert services.get_index() is not old
-    assert titles(services.search("Wasserstoff"), "event") == ["Wasserstofftag"]
-
-
-def test_events_leave_the_results_by_time_alone(world, settings):
-    settings.SEARCH_CHECK_SECONDS = 3600
-    segment = services.get_index().segments["event"]
-    clauses = [Clause(words=("Fördermittel",), alternatives=[("fordermittel",)])]
-    assert match(segment, clauses, timezone.now().timestamp()).count == 3
-    # 25 days on, the event of ten days ago has been over for 35 days: no longer found, without a rebuild.
-    later = timezone.now() + dt.timedelta(days=25)
-    assert match(segment, clauses, later.timestamp()).count == 2
+def test_events_leave_the_results_when_they_are_over(world, time_machine):
+    assert group(services.search("Fördermittel"), "event").count == 2
+    time_machine.move_to(timezone.now() + dt.timedelta(days=40), tick=False)
+    assert group(services.search("Fördermittel"), "event").count == 0
+    assert group(services.search("Fördermittel", past=True), "event").count == 4
 
 
 # --- Needs ----------------------------------------------------------------------------------------------
@@ -246,3 +233,16 @@ def test_search_of_a_need_finds_by_most_words(world):
     result = services.search("wir suchen Fördermittel für die Digitalisierung unserer Fertigung")
     assert result.need is True
     assert "Fördermittelberatung" in titles(result, "offer")
+
+
+def test_a_bulk_block_announces_its_changes_once_at_its_end(world):
+    from crosscluster.core.signals import texts_changed_once
+    from crosscluster.directory.search import refresh_search_text
+
+    agency = world["agency"]
+    agency.name = "Wasserstoffagentur"
+    agency.save()
+    with texts_changed_once():
+        refresh_search_text(agency)
+        assert services.search("Wasserstoffagentur").total == 0  # collected, not written yet
+    assert titles(services.search("Wasserstoffagentur"), "organization") == ["Wasserstoffagentur"]

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_results_page_shows_groups_with_counts_and_links(client, world):
     html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
     assert '<h2 id="group-organization">Organisationen <span class="count">(1)</span></h2>' in html
-    assert '<h2 id="group-event">Veranstaltungen <span class="count">(3)</span></h2>' in html
+    assert '<h2 id="group-event">Veranstaltungen <span class="count">(2)</span></h2>' in html
     assert "Digitalagentur Thüringen" in html
     assert "/hinweise/" in html
     assert "Geheimnetz" not in html
@@ -19,7 +19,7 @@ def test_results_page_shows_groups_with_counts_and_links(client, world):
 
 def test_results_page_links_all_results_of_a_kind_when_there_are_more(client, world):
     html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
-    assert "kind=event" not in html  # 3 events fit on the overview
+    assert "kind=event" not in html  # 2 events fit on the overview
     for number in range(6):
         organization(region=world["region"], slug=f"foerder-{number}", name=f"Fördermittelnetz {number}")
     html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
@@ -72,8 +72,9 @@ def test_results_page_offers_an_inquiry_for_a_need(client, world):
 
 def test_results_page_of_keywords_skips_routing(client, world, django_assert_num_queries):
     client.get("/suche/", {"q": "Fördermittel"})  # builds the index
-    # Stamps, then one read per kind with results; the routing engine is not asked.
-    with django_assert_num_queries(5):
+    # Topics (synonyms), the vocabulary; per kind the ranking and the rows shown, for organisations and
+    # offers also their vectors. The routing engine is not asked.
+    with django_assert_num_queries(12):
         html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
     assert "data-suggestions-src" not in html
 
@@ -124,3 +125,13 @@ def test_results_page_shows_only_published_content_whatever_the_role(client, wor
     ]:
         assert hidden not in html
     assert "Nichts gefunden" in html
+
+
+def test_results_page_shows_past_events_only_on_request(client, world):
+    html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
+    assert "Rückblick Fördermittel" not in html
+    link = '<a href="/suche/?q=F%C3%B6rdermittel&amp;past=1">Vergangene Veranstaltungen einbeziehen</a>'
+    assert link in html
+    html = client.get("/suche/", {"q": "Fördermittel", "past": "1"}).content.decode()
+    assert "Rückblick Fördermittel" in html
+    assert '<a href="/suche/?q=F%C3%B6rdermittel">Nur kommende Veranstaltungen</a>' in html

@@ -1,12 +1,11 @@
 """Offers: what organisations provide, readable across the directory and changed by their managers."""
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from crosscluster.directory import services
 from crosscluster.directory.models import Offer
-from crosscluster.directory.search import build_search_text, filter_by_text, stems
+from crosscluster.directory.search import filter_by_text
 
 from .auth import actor, bearer_token
 from .pagination import Page, PageParams, paginate
@@ -14,27 +13,6 @@ from .querysets import get_offer, get_organization, public_offers, topics_by_slu
 from .schemas import OfferCreate, OfferFilters, OfferList, OfferOut, OfferUpdate, problems
 
 router = Router(tags=["Offers"])
-
-
-def filter_offers_by_text(queryset: QuerySet[Offer], query: str) -> QuerySet[Offer]:
-    """Offers whose own title or description contains every word of the query in some form.
-
-    Only organisations store search stems. Their text includes their offers' words, so it narrows the
-    candidates in the database; the offers' own stems are then compared here, by the same rule as
-    `filter_by_text`.
-    """
-    query_stems = list(dict.fromkeys(stems(query)))
-    if not query_stems:
-        return queryset
-    candidates = filter_by_text(queryset, query, field="organization__search_text").values_list(
-        "pk", "title", "description"
-    )
-    matching = [
-        pk
-        for pk, title, description in candidates
-        if all(stem in build_search_text([title, description]) for stem in query_stems)
-    ]
-    return queryset.filter(pk__in=matching)
 
 
 @router.get(
@@ -52,7 +30,7 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilters], page: Query[
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.q:
-        queryset = filter_offers_by_text(queryset, filters.q)
+        queryset = filter_by_text(queryset, filters.q, kind="offer")
     return paginate(queryset, page)
 
 

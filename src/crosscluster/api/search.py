@@ -37,6 +37,7 @@ class SearchParams(ClientSchema):
     kind: SearchKind | None = Field(None, description="Only this kind of result (then page with `offset`).")
     limit: int = Field(services.PER_GROUP, ge=1, le=services.PER_GROUP_MAX, description="Items per group.")
     offset: int = Field(0, ge=0, le=100_000, description="Items of each group to skip.")
+    past: bool = Field(False, description="Include past events (after the upcoming ones).")
 
 
 class SearchItemOut(Schema):
@@ -113,7 +114,7 @@ def _item(request: HttpRequest, kind: str, row: Any) -> dict[str, Any]:
     operation_id="search",
     summary="Search everything",
     description=(
-        "Organisations, offers, events (upcoming and of the last 30 days) and current notices, grouped by "
+        "Organisations, offers, upcoming events (with `past`, past ones too) and current notices, grouped by "
         "kind in this order, each with its count and the best `limit` items. Only published content."
     ),
 )
@@ -124,6 +125,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
             kinds=[params.kind] if params.kind else services.KINDS,
             per_group=params.limit,
             offset=params.offset,
+            past=params.past,
         )
     except services.SearchError as error:
         raise ValidationError([{"loc": ("query", "q"), "msg": str(error), "type": "too_long"}]) from None
@@ -133,7 +135,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
                 "kind": group.kind,
                 "label": group.label,
                 "count": group.count,
-                "more_url": request.build_absolute_uri(kind_url(result.query, group.kind)),
+                "more_url": request.build_absolute_uri(kind_url(result.query, group.kind, result.past)),
                 "items": [_item(request, group.kind, row) for row in group.items],
             }
             for group in result.groups

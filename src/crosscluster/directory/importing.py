@@ -25,6 +25,7 @@ from django.db.models import Prefetch
 
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import texts_changed_once
 
 from .access import is_coordinator
 from .models import Contact, Offer, Organization, Region, Topic, Video
@@ -663,8 +664,11 @@ def _apply(directory: DirectoryData, actor: Any) -> ImportReport:
         log_action(AUDIT_ACTION, actor=actor, obj=organization, organization=organization, data=data)
     writer.flush()
 
-    for organization in Organization.objects.filter(pk__in=changed_pks).prefetch_related("topics", "offers"):
-        refresh_search_text(organization)
+    with texts_changed_once():  # the search documents of all changed organisations in a few batches
+        for organization in Organization.objects.filter(pk__in=changed_pks).prefetch_related(
+            "topics", "offers"
+        ):
+            refresh_search_text(organization)
     return report
 
 

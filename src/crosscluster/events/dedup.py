@@ -25,8 +25,6 @@ entered one over a feed one (a network's manager keeps it up to date by hand), t
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -47,8 +45,8 @@ from rapidfuzz.distance import LCSseq
 from crosscluster.core.mail import queue_mail
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.core.services import log_action
+from crosscluster.core.text import folded_words
 from crosscluster.directory.access import is_coordinator
-from crosscluster.directory.search import STOPWORDS
 
 from .access import can_manage_event
 from .listing import refresh_listed
@@ -62,22 +60,10 @@ START_TOLERANCE = dt.timedelta(minutes=30)
 # A safety bound on one group; real groups have two or three events.
 MAX_GROUP = 20
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_WORD = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    text = text.casefold().translate(_FOLD)
-    if text.isascii():  # nothing to decompose: most titles and places, once the umlauts are folded
-        return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-_STOPWORDS = frozenset(fold(word) for word in STOPWORDS)
-
 
 def tokens(text: str) -> list[str]:
-    return [word for word in _WORD.findall(fold(text)) if word not in _STOPWORDS]
+    """The words of a title or a place as compared: folded, function words dropped (core.text)."""
+    return folded_words(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,7 @@ def filter_events(
     if free_only:
         events = events.filter(is_free=True)
     if text:
-        events = filter_by_text(events, text)
+        events = filter_by_text(events, text, kind="event")
     return events
 
 

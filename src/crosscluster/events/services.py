@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import build_search_text
@@ -186,6 +187,7 @@ def refresh_search_text(event: Event) -> None:
     if text != event.search_text:
         event.search_text = text
         Event.objects.filter(pk=event.pk).update(search_text=text)
+    texts_changed.send(sender=Event, ids=[event.pk])
 
 
 def _imported(actor: Any, event: Event) -> bool:
@@ -524,6 +526,7 @@ def sync_feed_events(
         Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
     _create_feed_events(subscription, organization, new)
     result.created = len(new)
+    texts_changed.send(sender=Event, ids=[*(e.pk for e in new), *(e.pk for e in research)])
     kept = set(wanted) | set(keep)
     gone = [
         event.pk
@@ -688,6 +691,7 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
             [Link(event_id=pk, **{column: value}) for pk in occurrences for value in ids], batch_size=_BATCH
         )
     refresh_listed(occurrences)  # their organisers were written by bulk statements
+    texts_changed.send(sender=Event, ids=occurrences)
     if new or changed or gone:
         dedup.refresh_events([o for o in [*new, *changed] if o.pk is not None])
         invalidate_filter_choices()

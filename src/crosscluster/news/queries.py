@@ -35,7 +35,7 @@ def filter_notices(
     elif office_only:
         notices = notices.filter(organization__isnull=True)
     if text:
-        notices = filter_by_text(notices, text)
+        notices = filter_by_text(notices, text, kind="notice")
     return with_relations(notices.order_by("-pinned", "-valid_from", "-pk"))
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Region, Topic
 from crosscluster.directory.queries import default_region
@@ -131,6 +132,7 @@ def refresh_search_text(notice: Notice) -> None:
     if text != notice.search_text:
         notice.search_text = text
         Notice.objects.filter(pk=notice.pk).update(search_text=text)
+    texts_changed.send(sender=Notice, ids=[notice.pk])
 
 
 def _set_topics(notice: Notice, topics: Iterable[Topic] | None, changes: dict[str, Any]) -> None:

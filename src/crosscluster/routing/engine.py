@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .text import Analyzer, fold, words
+from crosscluster.core.text import Analyzer, fold, words
 
 # Passage fields, in the order reasons prefer them.
 OFFER, TOPIC, NAME, SUMMARY, DESCRIPTION, EVIDENCE = (

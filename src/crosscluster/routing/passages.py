@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from crosscluster.core.text import sentences
+
 from .engine import DESCRIPTION, NAME, OFFER, SUMMARY, TOPIC
-from .text import sentences
 
 
 @dataclass(frozen=True)

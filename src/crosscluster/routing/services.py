@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import texts_changed
+from crosscluster.core.text import clean_query
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
 from .models import Embedding, Evidence, IndexVersion
 from .passages import organization_passages
-from .text import clean_query
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +90,17 @@ def index_version() -> int:
 # --- What the index is made of ---------------------------------------------------------------------------
 
 
-def _ordered_topics(through: Any, owner: str) -> dict[int, list[tuple[str, list[str]]]]:
-    """Owner id → its topics as (name, synonyms), in the taxonomy's order."""
+def _ordered_topics(
+    through: Any, owner: str, ids: set[int] | None = None
+) -> dict[int, list[tuple[str, list[str]]]]:
+    """Owner id → its topics as (name, synonyms), in the taxonomy's order (of the organisations `ids`, or
+    of all: a few organisations, as the search documents of one save need, read only theirs)."""
     topics: dict[int, list[tuple[str, list[str]]]] = {}
-    rows = through.objects.order_by("topic__position", "topic__name", "pk").values_list(
-        owner, "topic__name", "topic__synonyms"
-    )
+    rows = through.objects.order_by("topic__position", "topic__name", "pk")
+    if ids is not None and len(ids) < 500:
+        organization = owner.removesuffix("_id")
+        rows = rows.filter(**{f"{organization}__in": ids})
+    rows = rows.values_list(owner, "topic__name", "topic__synonyms")
     for owner_id, name, synonyms in rows:
         topics.setdefault(owner_id, []).append((name, Topic(synonyms=synonyms).synonym_list()))
     return topics
@@ -108,8 +114,8 @@ def directory_passages(
         organizations = Organization.objects.filter(published=True).order_by("pk")
     orgs = list(organizations)
     ids = {org.pk for org in orgs}
-    org_topics = _ordered_topics(Organization.topics.through, "organization_id")
-    offer_topics = _ordered_topics(Offer.topics.through, "offer__organization_id")
+    org_topics = _ordered_topics(Organization.topics.through, "organization_id", ids)
+    offer_topics = _ordered_topics(Offer.topics.through, "offer__organization_id", ids)
     offers: dict[int, list[tuple[str, str]]] = {}
     rows = Offer.objects.filter(organization__in=ids) if len(ids) < 500 else Offer.objects.all()
     for organization_id, title, description in rows.order_by("organization_id", "position", "pk").values_list(
@@ -200,7 +206,8 @@ def ensure_embeddings(
     encoder = encoder or get_encoder()
     queryset = Organization.objects.order_by("pk")
     if organization_ids is not None:
-        queryset = queryset.filter(pk__in=list(organization_ids))
+        organization_ids = list(organization_ids)
+        queryset = queryset.filter(pk__in=organization_ids)
     _entries, passages = directory_passages(queryset)
     texts = {text_hash(p.text): p.text for p in passages}
     have = _stored_hashes(encoder, set(texts))
@@ -215,6 +222,10 @@ def ensure_embeddings(
     computed = len(missing) + len(evidence)
     if computed:
         bump_index_version()
+    if missing:
+        # The search documents carry the organisations' and offers' vectors: rewrite them with the new ones.
+        ids = list(queryset.values_list("pk", flat=True)) if organization_ids is None else organization_ids
+        texts_changed.send(sender=Organization, ids=list(ids))
         logger.info("routing: computed %d embeddings with %s", computed, encoder.name)
     return computed
 

@@ -1,17 +1,17 @@
 """One search over organisations, offers, events and notices. See docs/search.md.
 
-- `search(text, kinds=…, per_group=…, offset=…)` answers a query with groups by kind, a "did you mean" and
-  whether the query reads like a need (then the page offers the inquiry form and the routing engine).
-- The index (`search.index`) lives in each process, built from the stored `search_text` columns. A cheap
-  change detector (one query: counts and latest `updated_at` per model, the routing engine's version stamp,
-  the unpublished organisations, merged duplicates) runs at most every `SEARCH_CHECK_SECONDS` and rebuilds
-  the segments whose data changed (in a background thread once the process has an index), so bulk feed
-  imports, the admin and the API are all noticed without signals.
-- Only published content: segments are built through the apps' choke points (`published_organizations`,
+- `search(text, kinds=…, per_group=…, offset=…, past=…)` answers a query with groups by kind, a "did you
+  mean" and whether the query reads like a need (then the page offers the inquiry form and the routing
+  engine's suggestions).
+- The database's full-text engine finds and scores the documents (backends.py); nothing is held in the
+  process, so every app server sees a change the moment it is committed and needs no warm-up.
+- Organisations and offers are ranked hybrid: the lexical score and the cosine of the query's embedding
+  with their stored vectors (the routing engine's encoder and embeddings), each standardised over the
+  candidates and added, as the router fuses its rankers. Events and notices: lexical, then upcoming first
+  and soonest (events), urgent and newest (notices).
+- Only published content: each kind is searched through its choke point (`published_organizations`,
   `published_offers`, `events.access.public_events`, `news.access.public_notices`), and the rows shown are
-  read through the same choke points again, so a change between two checks never shows anything hidden.
-
-The same code runs on SQLite and PostgreSQL: the database only answers plain reads.
+  read through the same choke point.
 """
 
 from __future__ import annotations
@@ -19,35 +19,45 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
-import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, connections
-from django.db.models import Min
+import numpy as np
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crosscluster.core.text import (
+    MIN_PART,
+    clean_query,
+    closest,
+    compound_candidates,
+    looks_like_need,
+    max_typos,
+    split_compound,
+)
 from crosscluster.directory import queries as directory_queries
-from crosscluster.directory.models import Offer, Organization, Topic
-from crosscluster.directory.search import MIN_STEM_LENGTH, STOPWORDS, stem
+from crosscluster.directory.models import Organization, Topic
 from crosscluster.events.access import public_events
-from crosscluster.events.models import Event
 from crosscluster.news.access import public_notices
-from crosscluster.news.models import Notice
-from crosscluster.routing.models import IndexVersion
 
-from . import query as query_module
-from .index import Correction, Doc, Segment, correct, match
-from .query import QUERY_MAX_LENGTH, TOKEN, SynonymGroup, Token, looks_like_need, synonym_group, tokens
+from .backends import Backend, Row, get_backend
+from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name, unpack
+from .query import (
+    QUERY_MAX_LENGTH,
+    Alternative,
+    Clause,
+    SynonymGroup,
+    Token,
+    clauses,
+    probe,
+    synonym_group,
+    tokens,
+)
 
 logger = logging.getLogger(__name__)
 
-ORGANIZATION, OFFER, EVENT, NOTICE = "organization", "offer", "event", "notice"
 KINDS = (ORGANIZATION, OFFER, EVENT, NOTICE)
 KIND_LABELS = {
     ORGANIZATION: _("Organisations"),
@@ -55,10 +65,32 @@ KIND_LABELS = {
     EVENT: _("Events"),
     NOTICE: _("Notices"),
 }
-# Events stay findable this long after their end (marked as past), so a talk of last week is found.
-EVENTS_PAST_DAYS = 30
 PER_GROUP = 5
 PER_GROUP_MAX = 50
+
+# Hybrid ranking: weights of the standardised lexical and dense scores (see docs/search.md). Keywords name
+# what they look for, so the words count as much as the meaning; a need in a sentence is ranked as the
+# router ranks it (dense + 0.3 lexical), and any of its words is enough to be a candidate.
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+NEED_LEXICAL_WEIGHT = 0.3
+# An offer's organisation's fit counts too, a little: among equal offers, those of the fitting organisation.
+ORGANIZATION_WEIGHT = 0.5
+# Organisations found by meaning alone (no word in common: an English query, a paraphrase) are shown when
+# they stand out: at most `DENSE_ONLY_MAX`, each at least `DENSE_ONLY_Z` (z units) above the mean, and the
+# last of them `DENSE_ONLY_GAP` ahead of the next. Gibberish and off-topic questions have no such group.
+DENSE_ONLY_Z = 2.0
+DENSE_ONLY_GAP = 0.4
+DENSE_ONLY_MAX = 3
+# Offers of such organisations are shown when this close (cosine) to the best of them.
+DENSE_OFFER_MARGIN = 0.01
+# An organisation's meaning is its profile (the centroid of its texts) and its best offer, as the router
+# scores fields: the offers of this many organisations (the closest by profile, the best lexical) count.
+DENSE_OFFER_ORGANIZATIONS = 20
+# Offers ranked by the hybrid score: the best of the lexical matches (by score and their organisation's fit).
+OFFER_POOL = 300
+# Corrections tried per mistyped word.
+MAX_CORRECTIONS = 5
 
 
 class SearchError(Exception):
@@ -88,141 +120,17 @@ class SearchResult:
     # Words of the query matched by their nearest spelling, as (typed, known) pairs.
     corrections: list[tuple[str, str]] = field(default_factory=list)
     need: bool = False
+    past: bool = False
 
     @property
     def total(self) -> int:
         return sum(group.count for group in self.groups)
 
 
-# --- Building segments from the database ------------------------------------------------------------------
+# --- From the query to clauses ------------------------------------------------------------------------------
 
 
-def _epoch(value: dt.datetime | None, default: float) -> float:
-    return value.timestamp() if value is not None else default
-
-
-class _Analyzer:
-    """Stems of many texts, fast: each distinct word is stemmed once per build (as `directory.search.stems`
-    does), and the spellings of title words are counted for "did you mean"."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str] = {}
-        self.seen: Counter[str] = Counter()
-
-    def stems(self, text: str, *, remember: bool = False) -> list[str]:
-        words = TOKEN.findall(text)
-        if remember:
-            self.seen.update(words)
-        cache, result = self.cache, []
-        for word in words:
-            word_stem = cache.get(word)
-            if word_stem is None:
-                folded = word.casefold()
-                # Numbers have no word forms: not worth the stemmer's time.
-                word_stem = folded if folded.isdigit() else "" if folded in STOPWORDS else stem(folded)
-                word_stem = cache[word] = word_stem if len(word_stem) >= MIN_STEM_LENGTH else ""
-            if word_stem:
-                result.append(word_stem)
-        return result
-
-    def surface(self) -> dict[str, str]:
-        """The most frequent spelling of each stem as written in titles and names."""
-        best: dict[str, tuple[int, str]] = {}
-        for word, count in self.seen.items():
-            word_stem = self.cache.get(word)
-            if word_stem and (word_stem not in best or count > best[word_stem][0]):
-                best[word_stem] = (count, word)
-        return {word_stem: word for word_stem, (_count, word) in best.items()}
-
-
-def _name_order(names: Sequence[str]) -> list[float]:
-    ranks = {name: float(i) for i, name in enumerate(sorted(set(names)))}
-    return [ranks[name] for name in names]
-
-
-def build_organizations() -> Segment:
-    analyzer = _Analyzer()
-    rows = list(
-        directory_queries.published_organizations().values_list("pk", "name", "summary", "search_text")
-    )
-    order = _name_order([name.casefold() for _pk, name, _s, _t in rows])
-    docs = []
-    for (pk, name, summary, search_text), position in zip(rows, order, strict=True):
-        title = analyzer.stems(name, remember=True)
-        analyzer.stems(summary, remember=True)
-        docs.append(Doc(pk, search_text.split(), title, position))
-    return Segment(ORGANIZATION, docs, analyzer.surface())
-
-
-def build_offers() -> Segment:
-    analyzer = _Analyzer()
-    topic_names: dict[int, list[str]] = {}
-    for offer_id, name in Offer.topics.through.objects.filter(
-        offer__organization__published=True
-    ).values_list("offer_id", "topic__name"):
-        topic_names.setdefault(offer_id, []).append(name)
-    rows = list(
-        directory_queries.published_offers().values_list(
-            "pk", "title", "description", "organization__name", "position"
-        )
-    )
-    order = _name_order([f"{org.casefold()}\x00{position:09d}" for _pk, _t, _d, org, position in rows])
-    docs = []
-    for (pk, title, description, organization, _position), position in zip(rows, order, strict=True):
-        title_stems = analyzer.stems(title, remember=True)
-        text = set(title_stems).union(analyzer.stems(description), analyzer.stems(organization))
-        for name in topic_names.get(pk, ()):
-            text.update(analyzer.stems(name))
-        docs.append(Doc(pk, sorted(text), title_stems, position))
-    return Segment(OFFER, docs, analyzer.surface())
-
-
-def build_events(now: dt.datetime) -> Segment:
-    """Public events not over for more than `EVENTS_PAST_DAYS`; they leave the results by time alone."""
-    analyzer = _Analyzer()
-    past = dt.timedelta(days=EVENTS_PAST_DAYS)
-    rows = (
-        public_events()
-        .filter(end__gte=now - past)
-        .values_list("pk", "title", "search_text", "start", "end")
-        .iterator(chunk_size=5000)
-    )
-    docs = [
-        Doc(
-            pk,
-            search_text.split(),
-            analyzer.stems(title, remember=True),
-            start.timestamp(),
-            visible_until=(end + past).timestamp(),
-            ends=end.timestamp(),
-        )
-        for pk, title, search_text, start, end in rows
-    ]
-    return Segment(EVENT, docs, analyzer.surface())
-
-
-def build_notices(now: dt.datetime) -> tuple[Segment, float]:
-    """Notices public now, and the moment the set changes by time alone (a notice becoming valid)."""
-    analyzer = _Analyzer()
-    rows = public_notices(now).values_list(
-        "pk", "title", "search_text", "valid_from", "valid_until", "pinned"
-    )
-    docs = [
-        # Pinned (urgent) notices first, then the newest.
-        Doc(
-            pk,
-            search_text.split(),
-            analyzer.stems(title, remember=True),
-            -valid_from.timestamp() - (1e11 if pinned else 0.0),
-            visible_until=_epoch(valid_until, math.inf),
-        )
-        for pk, title, search_text, valid_from, valid_until, pinned in rows
-    ]
-    upcoming = Notice.objects.filter(published=True, valid_from__gt=now).aggregate(first=Min("valid_from"))
-    return Segment(NOTICE, docs, analyzer.surface()), _epoch(upcoming["first"], math.inf)
-
-
-def build_synonyms() -> list[SynonymGroup]:
+def synonym_groups() -> list[SynonymGroup]:
     groups = []
     for topic in Topic.objects.only("pk", "name", "synonyms").order_by("pk"):
         group = synonym_group([topic.name, *topic.synonym_list()])
@@ -231,164 +139,262 @@ def build_synonyms() -> list[SynonymGroup]:
     return groups
 
 
-# --- The change detector ----------------------------------------------------------------------------------
+def resolve(backend: Backend, parsed: list[Clause]) -> tuple[list[Clause], list[tuple[Clause, str, str]]]:
+    """Ask the vocabulary about each typed word: add the known parts of a compound as an alternative, and
+    replace a word no document knows by its nearest known spellings (a typo), returned as corrections
+    (clause, term, known spelling)."""
+    typed = [clause for clause in parsed if clause.typed]
+    exact: set[str] = {term for clause in parsed for term in clause.terms}
+    for clause in typed:
+        if len(clause.typed) >= 2 * MIN_PART:
+            exact |= compound_candidates(clause.typed)
+    prefixes = [clause.typed for clause in typed if probe(clause.typed).prefix]
+    known = backend.known_terms(sorted(exact), prefixes)
+    unknown = []
+    for clause in typed:
+        if clause.typed in known or any(t in known for t in clause.terms - {clause.typed}):
+            continue
+        # A compound no document has as such (`Wasserstoffspeicher`): its known parts, both required.
+        split = split_compound(clause.typed, known) if len(clause.typed) >= 2 * MIN_PART else None
+        if split:
+            clause.alternatives.append(Alternative(tuple(probe(part) for part in split)))
+        else:
+            unknown.append(clause)
+    if unknown:
+        heads = backend.heads_known([clause.typed for clause in unknown if len(clause.typed) >= 5])
+        unknown = [clause for clause in unknown if clause.typed not in heads]
+    corrections = []
+    for clause in unknown:
+        if not max_typos(clause.typed):
+            continue
+        candidates = dict(backend.typo_candidates(clause.typed))
+        nearest, _distance = closest(clause.typed, list(candidates))
+        if not nearest:
+            continue
+        nearest = nearest[:MAX_CORRECTIONS]
+        clause.alternatives = [Alternative((probe(found),)) for found in nearest]
+        corrections.append((clause, nearest[0], candidates[nearest[0]]))
+    return parsed, corrections
 
 
-def _stamp_sql() -> str:
-    """One query of scalar subqueries, each answered from an index (see migrations/0001 for the events').
-
-    Table and column names are our own, quoted; nothing comes from outside.
-    """
-    q = connection.ops.quote_name
-    org, event, notice = (q(m._meta.db_table) for m in (Organization, Event, Notice))
-    version = q(IndexVersion._meta.db_table)
-    updated, published, pk, duplicate = q("updated_at"), q("published"), q("id"), q("duplicate_of_id")
-    hidden = f"FROM {org} WHERE {published} = %s"
-    duplicates = f"FROM {event} WHERE {duplicate} IS NOT NULL"
-    parts = [
-        (f"MAX({q('version')})", f"FROM {version}"),
-        ("COUNT(*)", f"FROM {org}"),
-        (f"MAX({updated})", f"FROM {org}"),
-        ("COUNT(*)", hidden),
-        (f"SUM({pk})", hidden),
-        ("COUNT(*)", f"FROM {event}"),
-        (f"MAX({updated})", f"FROM {event}"),
-        ("COUNT(*)", duplicates),
-        (f"SUM({duplicate})", duplicates),
-        ("COUNT(*)", f"FROM {notice}"),
-        (f"MAX({updated})", f"FROM {notice}"),
-    ]
-    return " ".join(
-        ["SELECT", ", ".join(" ".join(["(SELECT", value, source]) + ")" for value, source in parts)]
-    )
+# --- Ranking each kind ------------------------------------------------------------------------------------
 
 
-def read_stamps() -> dict[str, tuple[Any, ...]]:
-    """What each segment depends on, in one query; a segment is rebuilt when its part differs."""
-    with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql(), [False, False])
-        (
-            version,
-            o_n,
-            o_changed,
-            o_hidden,
-            o_hidden_ids,
-            e_n,
-            e_changed,
-            e_dup,
-            e_dup_ids,
-            n_n,
-            n_changed,
-        ) = cursor.fetchone()
-    hidden = (o_hidden, o_hidden_ids)
-    directory = (version, o_n, str(o_changed), *hidden)
-    return {
-        ORGANIZATION: directory,
-        OFFER: directory,
-        EVENT: (e_n, str(e_changed), e_dup, e_dup_ids, *hidden),
-        NOTICE: (n_n, str(n_changed), *hidden),
-    }
+def _z(values: np.ndarray) -> np.ndarray:
+    std = float(values.std()) if len(values) else 0.0
+    if not math.isfinite(std) or std < 1e-9:
+        return np.zeros_like(values)
+    return (values - values.mean()) / std
 
 
-# --- The per-process index ------------------------------------------------------------------------------
+class _Dense:
+    """The query's embedding, computed once per search and only when some document has a vector."""
+
+    def __init__(self, text: str) -> None:
+        self.text = clean_query(text)
+        self.model = encoder_name()
+        self._vector: np.ndarray | None = None
+        self._failed = False
+
+    def vector(self) -> np.ndarray | None:
+        if self._vector is None and not self._failed:
+            from crosscluster.routing.encoders import get_encoder
+
+            try:
+                self._vector = get_encoder().encode_queries([self.text])[0].astype(np.float32)
+            except Exception:
+                logger.exception("search: the query could not be embedded; ranking lexically")
+                self._failed = True
+        return self._vector
 
 
 @dataclass
-class SearchIndex:
-    segments: dict[str, Segment]
-    synonyms: list[SynonymGroup]
-    stamps: dict[str, tuple[Any, ...]]
-    # When the notices segment must be rebuilt although nothing was edited (a notice becomes valid).
-    notices_expire: float = math.inf
-    build_seconds: dict[str, float] = field(default_factory=dict)
+class Ranked:
+    ids: list[int]
+    count: int
+    # Organisations only: id -> standardised fused score, those found by meaning alone, and the cosine of
+    # the offers whose vectors were read (offer id -> (organisation id, cosine)).
+    fit: dict[int, float] = field(default_factory=dict)
+    dense_only: list[int] = field(default_factory=list)
+    offers: dict[int, tuple[int, float]] = field(default_factory=dict)
 
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {"index": None, "checked": -math.inf, "building": False}
+def _need_all(parsed: Sequence[Clause], need: bool) -> bool:
+    """Keywords (up to three) must all match; a need or a longer query any of its words (ranked by how many
+    and how rare, by the database's rank function)."""
+    return not need and len(parsed) <= 3
 
 
-def clear_index_cache() -> None:
-    with _lock:
-        _state["index"] = None
-        _state["checked"] = -math.inf
-        _state["building"] = False
+def _table(model: type) -> str:
+    return model._meta.db_table
 
 
-def _rebuild(old: SearchIndex | None, stamps: dict[str, tuple[Any, ...]], now: dt.datetime) -> SearchIndex:
-    segments = dict(old.segments) if old else {}
-    synonyms = old.synonyms if old else []
-    expire = old.notices_expire if old else math.inf
-    seconds: dict[str, float] = {}
-    for kind in KINDS:
-        stale = old is None or old.stamps.get(kind) != stamps[kind]
-        if kind == NOTICE and now.timestamp() >= expire:
-            stale = True
-        if not stale:
-            continue
-        started = time.perf_counter()
-        if kind == ORGANIZATION:
-            segments[kind] = build_organizations()
-            synonyms = build_synonyms()
-        elif kind == OFFER:
-            segments[kind] = build_offers()
-        elif kind == EVENT:
-            segments[kind] = build_events(now)
-        else:
-            segments[kind], expire = build_notices(now)
-        seconds[kind] = time.perf_counter() - started
-    return SearchIndex(segments, synonyms, stamps, expire, seconds)
+def rank_organizations(
+    backend: Backend, parsed: list[Clause], dense: _Dense, *, need: bool = False
+) -> Ranked:
+    visible = directory_queries.published_organizations()
+    rows = backend.rank(ORGANIZATION, parsed, visible=visible, need_all=_need_all(parsed, need))
+    lexical = {row.object_id: row.score for row in rows}
+    stored = backend.vectors(ORGANIZATION, table=_table(Organization), visible=visible, model=dense.model)
+    vector = dense.vector() if stored else None
+    if vector is None:
+        return Ranked([row.object_id for row in rows], len(rows))
+    ids = list(dict.fromkeys([pk for pk, _data in stored] + list(lexical)))
+    position = {pk: i for i, pk in enumerate(ids)}
+    similarity = np.full(len(ids), np.nan, dtype=np.float32)
+    # One matrix product over all profiles (float16 as stored; equal-length vectors of one encoder).
+    profiles = np.frombuffer(b"".join(data for _pk, data in stored), dtype="<f2").reshape(len(stored), -1)
+    similarity[[position[pk] for pk, _data in stored]] = profiles.astype(np.float32) @ vector
+    similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
+    lexical_scores = np.array([lexical.get(pk, 0.0) for pk in ids], dtype=np.float32)
+    # The best offer of the organisations in question (closest profiles, best lexical matches).
+    near = [ids[i] for i in np.argsort(-similarity, kind="stable")[:DENSE_OFFER_ORGANIZATIONS]]
+    near += [row.object_id for row in rows[:DENSE_OFFER_ORGANIZATIONS]]
+    offers: dict[int, tuple[int, float]] = {}
+    best_offer = np.full(len(ids), np.nan, dtype=np.float32)
+    for offer, organization, data in backend.offer_vectors(sorted(set(near)), dense.model):
+        cosine = float(unpack(data) @ vector)
+        offers[offer] = (organization, cosine)
+        i = position.get(organization)
+        if i is not None and not cosine <= best_offer[i]:
+            best_offer[i] = cosine
+    dense_score = _z(similarity)
+    if np.isfinite(best_offer).any():
+        best_offer = np.where(np.isfinite(best_offer), best_offer, np.nanmin(best_offer))
+        dense_score = dense_score + _z(best_offer)
+    dense_z = _z(dense_score)
+    fused = (NEED_LEXICAL_WEIGHT if need else LEXICAL_WEIGHT) * _z(lexical_scores) + DENSE_WEIGHT * dense_z
+    order = np.argsort(-dense_z, kind="stable")
+    standing = [i for i in order[:DENSE_ONLY_MAX] if dense_z[i] >= DENSE_ONLY_Z]
+    following = float(dense_z[order[len(standing)]]) if len(order) > len(standing) else -math.inf
+    if standing and float(dense_z[standing[-1]]) - following < DENSE_ONLY_GAP:
+        standing = []
+    by_meaning = [ids[i] for i in standing if ids[i] not in lexical]
+    shown = [position[pk] for pk in [*lexical, *by_meaning]]
+    # Ties (the same words matched) are broken by meaning, never by the alphabet.
+    shown.sort(key=lambda i: (-round(float(fused[i]), 6), -float(dense_z[i]), ids[i]))
+    fit = {pk: float(fused[position[pk]]) for pk in ids}
+    return Ranked([ids[i] for i in shown], len(shown), fit, by_meaning, offers)
 
 
-def _rebuild_in_background(old: SearchIndex, stamps: dict[str, tuple[Any, ...]], now: dt.datetime) -> None:
-    try:
-        index = _rebuild(old, stamps, now)
-        with _lock:
-            if _state["index"] is old:
-                _state["index"] = index
-    except Exception:
-        logger.exception("search: rebuilding the index failed; the previous one stays in use")
-    finally:
-        _state["building"] = False
-        connections.close_all()  # this thread's own connections
+def rank_offers(
+    backend: Backend,
+    parsed: list[Clause],
+    dense: _Dense,
+    organizations: Ranked,
+    limit: int,
+    *,
+    need: bool = False,
+) -> Ranked:
+    best = sorted(organizations.fit, key=lambda pk: -organizations.fit[pk])[:30]
+    order, order_params = "", []
+    if best:
+        order = (
+            "CASE x.x0 " + " ".join(f"WHEN %s THEN {i}" for i in range(len(best))) + f" ELSE {len(best)} END"
+        )
+        order_params = best
+    rows = backend.rank(
+        OFFER,
+        parsed,
+        visible=directory_queries.published_offers(),
+        need_all=_need_all(parsed, need),
+        fields=["organization_id"],
+        order=f"x.in_title DESC, {order + ', ' if order else ''}x.score DESC",
+        order_params=order_params,
+        limit=max(OFFER_POOL, limit),
+    )
+    count = rows[0].total if rows else 0
+    vector = dense.vector() if organizations.fit else None
+    if vector is None:
+        return Ranked([row.object_id for row in rows], count)
+    # Offers of organisations found by meaning alone: their vectors were read with the organisations'.
+    found = {row.object_id for row in rows}
+    meaning = set(organizations.dense_only)
+    by_meaning = [
+        Row(pk, 0.0, False, (organization,), 0)
+        for pk, (organization, _cosine) in organizations.offers.items()
+        if organization in meaning and pk not in found
+    ]
+    pool = [*rows, *by_meaning]
+    cosines = {pk: cosine for pk, (_organization, cosine) in organizations.offers.items()}
+    missing = [row.object_id for row in pool if row.object_id not in cosines]
+    for pk, data in backend.vectors_of(OFFER, missing, dense.model).items():
+        cosines[pk] = float(unpack(data) @ vector)
+    similarity = np.array([cosines.get(row.object_id, np.nan) for row in pool], dtype=np.float32)
+    if not np.isfinite(similarity).any():
+        return Ranked([row.object_id for row in rows], count)
+    similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
+    keep = list(range(len(rows)))
+    if by_meaning:
+        start = len(rows)
+        best_similarity = float(similarity[start:].max())
+        keep += [
+            start + i
+            for i in range(len(by_meaning))
+            if similarity[start + i] >= best_similarity - DENSE_OFFER_MARGIN
+        ]
+    lexical = np.array([row.score for row in pool], dtype=np.float32)
+    fit = np.array([organizations.fit.get(row.extra[0], 0.0) for row in pool], dtype=np.float32)
+    fused = LEXICAL_WEIGHT * _z(lexical) + DENSE_WEIGHT * _z(similarity) + ORGANIZATION_WEIGHT * fit
+    keep.sort(key=lambda i: (-round(float(fused[i]), 6), -float(similarity[i]), pool[i].object_id))
+    return Ranked([pool[i].object_id for i in keep], count + len(keep) - len(rows))
 
 
-def get_index() -> SearchIndex:
-    """This process's index; the database is asked for changes at most every `SEARCH_CHECK_SECONDS`.
+def rank_events(
+    backend: Backend,
+    parsed: list[Clause],
+    *,
+    now: dt.datetime,
+    past: bool,
+    limit: int,
+    offset: int,
+    need: bool = False,
+) -> tuple[list[int], int]:
+    """Upcoming events first (soonest first), then, when asked for, past ones (latest first)."""
+    visible: QuerySet = public_events()
+    if not past:
+        visible = visible.filter(end__gte=now)
+    rows = backend.rank(
+        EVENT,
+        parsed,
+        visible=visible,
+        need_all=_need_all(parsed, need),
+        fields=["start", "end"],
+        scored=False,
+        order=(
+            "CASE WHEN x.x1 >= %s THEN 0 ELSE 1 END, x.in_title DESC, CASE WHEN x.x1 >= %s THEN x.x0 END,"
+            " x.x0 DESC"
+        ),
+        order_params=[now, now],
+        limit=limit,
+        offset=offset,
+    )
+    return [row.object_id for row in rows], (rows[0].total if rows else 0)
 
-    The first search of a process builds the index. Later changes are built in a background thread
-    (`SEARCH_REBUILD_IN_BACKGROUND`) while searches go on with the previous index, so a feed import never
-    makes a search wait for a rebuild of 100,000 events.
-    """
-    index = _state["index"]
-    if index is not None and time.monotonic() - _state["checked"] < settings.SEARCH_CHECK_SECONDS:
-        return index
-    with _lock:
-        index = _state["index"]
-        if index is not None and time.monotonic() - _state["checked"] < settings.SEARCH_CHECK_SECONDS:
-            return index
-        # Stamps are read before the data: a change during the build triggers the next rebuild.
-        stamps = read_stamps()
-        now = timezone.now()
-        if index is None:
-            index = _state["index"] = _rebuild(None, stamps, now)
-        elif index.stamps != stamps or now.timestamp() >= index.notices_expire:
-            if not settings.SEARCH_REBUILD_IN_BACKGROUND:
-                index = _state["index"] = _rebuild(index, stamps, now)
-            elif not _state["building"]:
-                _state["building"] = True
-                threading.Thread(
-                    target=_rebuild_in_background, args=(index, stamps, now), name="search-index", daemon=True
-                ).start()
-        _state["checked"] = time.monotonic()
-    return index
+
+def rank_notices(
+    backend: Backend, parsed: list[Clause], *, now: dt.datetime, limit: int, offset: int, need: bool = False
+) -> tuple[list[int], int]:
+    """Urgent (pinned) notices first, then the newest."""
+    rows = backend.rank(
+        NOTICE,
+        parsed,
+        visible=public_notices(now),
+        need_all=_need_all(parsed, need),
+        fields=["pinned", "valid_from"],
+        scored=False,
+        order="x.in_title DESC, x.x0 DESC, x.x1 DESC",
+        limit=limit,
+        offset=offset,
+    )
+    return [row.object_id for row in rows], (rows[0].total if rows else 0)
 
 
 # --- Reading the rows shown ------------------------------------------------------------------------------
 
 
-def _fetch(kind: str, pks: list[int]) -> list[Any]:
-    """The rows to show, through each kind's choke point, in the ranked order; rows hidden since the index
-    was built are left out."""
+def _fetch(kind: str, pks: list[int], now: dt.datetime) -> list[Any]:
+    """The rows to show, through each kind's choke point, in the ranked order."""
     if not pks:
         return []
     if kind == ORGANIZATION:
@@ -396,10 +402,9 @@ def _fetch(kind: str, pks: list[int]) -> list[Any]:
     elif kind == OFFER:
         rows = directory_queries.published_offers().filter(pk__in=pks).select_related("organization")
     elif kind == EVENT:
-        now = timezone.now()
-        rows = public_events().filter(pk__in=pks, end__gte=now - dt.timedelta(days=EVENTS_PAST_DAYS))
+        rows = public_events().filter(pk__in=pks)
     else:
-        rows = public_notices().filter(pk__in=pks).select_related("organization")
+        rows = public_notices(now).filter(pk__in=pks).select_related("organization")
     found = {row.pk: row for row in rows}
     return [found[pk] for pk in pks if pk in found]
 
@@ -408,26 +413,18 @@ def _fetch(kind: str, pks: list[int]) -> list[Any]:
 
 
 def _suggestion(
-    query: str,
-    query_tokens: Sequence[Token],
-    index: SearchIndex,
-    corrections: dict[str, tuple[Correction, str]],
+    query: str, query_tokens: Sequence[Token], corrections: list[tuple[Clause, str, str]]
 ) -> tuple[str, list[tuple[str, str]]]:
-    """The query with each corrected word replaced by the best-known spelling of its nearest term."""
-    replaced = query
-    pairs = []
-    for token in query_tokens:
-        if token.stem not in corrections:
+    """The query with each corrected word replaced by the known spelling of its nearest term."""
+    replaced, pairs = query, []
+    for clause, _term, known in corrections:
+        typed = clause.words[0]
+        if known.casefold() == typed.casefold():
             continue
-        correction, kind = corrections[token.stem]
-        term = correction.terms[0]
-        known = index.segments[kind].surface.get(term) or term
-        if known.casefold() == token.folded:
-            continue
-        if token.text[:1].isupper() and known[:1].islower():
+        if typed[:1].isupper() and known[:1].islower():
             known = known[:1].upper() + known[1:]
-        pairs.append((token.text, known))
-        replaced = replaced.replace(token.text, known, 1)
+        pairs.append((typed, known))
+        replaced = replaced.replace(typed, known, 1)
     return (replaced if pairs else ""), pairs
 
 
@@ -437,38 +434,57 @@ def search(
     kinds: Sequence[str] = KINDS,
     per_group: int = PER_GROUP,
     offset: int = 0,
+    past: bool = False,
 ) -> SearchResult:
     """Search every kind (or `kinds`) for `text`: for each kind the count and `per_group` rows from `offset`.
 
-    Raises SearchError for a query longer than `QUERY_MAX_LENGTH`.
+    Events are those not over yet, and with `past` also past ones (after the upcoming ones). Raises
+    SearchError for a query longer than `QUERY_MAX_LENGTH`.
     """
     text = " ".join(text.split())
     if len(text) > QUERY_MAX_LENGTH:
         raise SearchError(
             _("The search text may have at most %(count)d characters.") % {"count": QUERY_MAX_LENGTH}
         )
-    result = SearchResult(query=text, need=looks_like_need(text))
+    result = SearchResult(query=text, need=looks_like_need(text), past=past)
     query_tokens = tokens(text)
     if not query_tokens:
         return result
-    index = get_index()
-    clauses = query_module.clauses(query_tokens, index.synonyms)
-    now = time.time()
+    parsed = clauses(query_tokens, synonym_groups())
+    if not parsed:
+        return result
+    backend = get_backend()
+    parsed, corrections = resolve(backend, parsed)
+    result.suggestion, result.corrections = _suggestion(text, query_tokens, corrections)
     per_group = max(1, min(int(per_group), PER_GROUP_MAX))
     offset = max(0, int(offset))
-    clauses, corrections = correct(index.segments.values(), clauses)
-    matches = [match(index.segments[kind], clauses, now) for kind in kinds]
-    result.suggestion, result.corrections = _suggestion(text, query_tokens, index, corrections)
-    for segment_match in matches:
-        segment = index.segments[segment_match.kind]
-        positions = segment_match.ranked[offset : offset + per_group]
-        pks = [int(pk) for pk in segment.ids[positions]]
+    now = timezone.now()
+    dense = _Dense(text)
+    organizations: Ranked | None = None
+    need = result.need
+    for kind in kinds:
+        if kind in (ORGANIZATION, OFFER):
+            if organizations is None:
+                organizations = rank_organizations(backend, parsed, dense, need=need)
+            ranked = organizations
+            if kind == OFFER:
+                ranked = rank_offers(backend, parsed, dense, organizations, offset + per_group, need=need)
+            pks, count = ranked.ids[offset : offset + per_group], ranked.count
+        elif kind == EVENT:
+            ranking = {"now": now, "past": past, "need": need}
+            pks, count = rank_events(backend, parsed, limit=per_group, offset=offset, **ranking)
+            if not pks and offset:
+                count = rank_events(backend, parsed, limit=1, offset=0, **ranking)[1]
+        else:
+            pks, count = rank_notices(backend, parsed, now=now, limit=per_group, offset=offset, need=need)
+            if not pks and offset:
+                count = rank_notices(backend, parsed, now=now, limit=1, offset=0, need=need)[1]
         result.groups.append(
             Group(
-                kind=segment_match.kind,
-                label=str(KIND_LABELS[segment_match.kind]),
-                count=segment_match.count,
-                items=_fetch(segment_match.kind, pks),
+                kind=kind,
+                label=str(KIND_LABELS[kind]),
+                count=count,
+                items=_fetch(kind, pks, now),
                 offset=offset,
             )
         )

@@ -1,6 +1,7 @@
 """The search page: every kind grouped (or one kind, paged), and for a need the way into an inquiry.
 
-`?q=` the query, `?kind=` one kind with pages (`?page=`). A request with the `HX-Request` header (htmx, or
+`?q=` the query, `?kind=` one kind with pages (`?page=`), `?past=1` past events too (after the upcoming
+ones). A request with the `HX-Request` header (htmx, or
 search.js) gets only the `_results.html` fragment that the full page includes. The routing engine's
 suggestions come from their own URL, so a keyword search never waits for the query embedding.
 """
@@ -41,8 +42,15 @@ def inquiry_url(text: str) -> str:
     return f"{reverse('inquiries:create')}?{urlencode({'text': text})}"
 
 
-def kind_url(query: str, kind: str) -> str:
-    return f"{reverse('search:results')}?{urlencode({'q': query, 'kind': kind})}"
+def kind_url(query: str, kind: str, past: bool = False) -> str:
+    params = {"q": query, "kind": kind, **({"past": "1"} if past else {})}
+    return f"{reverse('search:results')}?{urlencode(params)}"
+
+
+def past_url(query: str, kind: str, past: bool) -> str:
+    """The same search with past events included (or left out again)."""
+    params = {"q": query, **({"kind": kind} if kind else {}), **({"past": "1"} if past else {})}
+    return f"{reverse('search:results')}?{urlencode(params)}"
 
 
 def results(request: HttpRequest) -> HttpResponse:
@@ -50,6 +58,7 @@ def results(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in services.KINDS:
         kind = ""
+    past = request.GET.get("past") == "1"
     context: dict[str, Any] = {
         "query": query,
         "kind": kind,
@@ -63,23 +72,27 @@ def results(request: HttpRequest) -> HttpResponse:
                 page_number = request.GET.get("page", "1")
                 page_number = int(page_number) if page_number.isdigit() else 1
                 offset = (max(1, page_number) - 1) * PAGE_SIZE
-                result = services.search(query, kinds=[kind], per_group=PAGE_SIZE, offset=offset)
+                result = services.search(query, kinds=[kind], per_group=PAGE_SIZE, offset=offset, past=past)
                 group = result.groups[0]
                 if group.count and offset >= group.count:  # a page past the end: the last one
                     page_number = (group.count - 1) // PAGE_SIZE + 1
                     offset = (page_number - 1) * PAGE_SIZE
-                    result = services.search(query, kinds=[kind], per_group=PAGE_SIZE, offset=offset)
+                    result = services.search(
+                        query, kinds=[kind], per_group=PAGE_SIZE, offset=offset, past=past
+                    )
                 # The paginator only counts; the rows of the page come from the search.
                 context["page"] = Paginator(range(result.groups[0].count), PAGE_SIZE).get_page(page_number)
             else:
-                result = services.search(query)
+                result = services.search(query, past=past)
         except services.SearchError as error:
             context["error"] = str(error)
             status = 400
         else:
             for group in result.groups:
-                group.more_url = kind_url(query, group.kind)
+                group.more_url = kind_url(query, group.kind, past)
             context["result"] = result
+            if not kind or kind == services.EVENT:
+                context["past_url"] = past_url(query, kind, not past)
             if result.suggestion:
                 context["suggestion_url"] = (
                     f"{reverse('search:results')}?{urlencode({'q': result.suggestion})}"

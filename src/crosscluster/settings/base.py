@@ -259,16 +259,13 @@ ROUTING_LEARN_FROM_HISTORY = env_bool("ROUTING_LEARN_FROM_HISTORY", True)
 # At query time, up to this many missing embeddings are computed on the spot; more are left to the worker,
 # and results are flagged `degraded` until it is done.
 ROUTING_SYNC_EMBED_MAX = env_int("ROUTING_SYNC_EMBED_MAX", 16)
+# The search embeds every query and the router every inquiry: app servers load the encoder (about a second)
+# when the process starts (wsgi.py), so that no request waits for it.
+ROUTING_PRELOAD_ENCODER = env_bool("ROUTING_PRELOAD_ENCODER", True)
 # Routing queries (POST /api/v1/route and the inquiry form's "find who fits") per client address within the
 # window; each costs about 0.1 s of CPU and anybody may ask (accounts.throttling).
 ROUTING_LIMIT_PER_CLIENT = env_int("ROUTING_LIMIT_PER_CLIENT", 30)
 ROUTING_LIMIT_WINDOW_SECONDS = env_int("ROUTING_LIMIT_WINDOW_SECONDS", 10 * 60)
-
-# The search's per-process index asks the database for changes at most this often (seconds); see
-# docs/search.md.
-SEARCH_CHECK_SECONDS = env_int("SEARCH_CHECK_SECONDS", 5)
-# Rebuild a stale index in a background thread while searches use the previous one (tests: off).
-SEARCH_REBUILD_IN_BACKGROUND = env_bool("SEARCH_REBUILD_IN_BACKGROUND", True)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,3 @@ STORAGES = {
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECRET_KEY = "test-only-key"
 TIME_ZONE = "Pacific/Auckland"
-# The search sees every change at once and rebuilds in the request, so tests never race a rebuild thread.
-SEARCH_CHECK_SECONDS = 0
-SEARCH_REBUILD_IN_BACKGROUND = False

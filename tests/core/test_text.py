@@ -1,6 +1,6 @@
 """Text analysis of the lexical ranker: umlaut spellings, stems, compound parts, cleaning, sentences."""
 
-from crosscluster.routing.text import Analyzer, clean_query, fold, sentences, words
+from crosscluster.core.text import Analyzer, clean_query, fold, sentences, words
 
 
 def test_fold_spells_out_umlauts_and_sharp_s():
@@ -38,3 +38,12 @@ def test_sentences_split_descriptions_and_cut_long_ones():
 
     assert parts[:2] == ["Erster Satz.", "Zweiter Satz!"]
     assert all(len(part) <= 100 for part in parts)
+
+
+def test_search_terms_leave_out_codes_and_bound_compound_parts():
+    from crosscluster.core.text import MAX_COMPOUND_LENGTH, heads, terms
+
+    blob = "QmFzZTY0" * 2000  # pasted data without spaces: not a word
+    assert terms(f"Förderung {blob}") == ["forder"]
+    assert heads("fordermittelberat")[-1] == "berat"
+    assert heads("x" * (MAX_COMPOUND_LENGTH + 1)) == ()

@@ -1,0 +1,297 @@
+"""Writing the search documents: one row per organisation, offer, event and notice (see models.py).
+
+The apps' services announce every change of searchable text with `core.signals.texts_changed` — the single
+saves through their `refresh_search_text`, the bulk paths (feed import, series expansion, directory import)
+once per batch — inside the transaction of the change; `on_texts_changed` writes the documents of those
+objects right there, so a change is searchable on every app server the moment it is committed, and a
+rolled-back change leaves no document behind. `rebuild()` (the `search-index` command) writes them all.
+
+Documents are written for every object, published or not: what the public may see is decided when
+searching, by joining each kind's choke point (see backends.py), so publishing or unpublishing an
+organisation, merging duplicate events or a notice's validity need no rewrite.
+
+Vectors come from the routing engine's stored embeddings (routing.Embedding, by the hash of the passage
+text): an offer's own, an organisation's the centroid of its passages, as the router's profile view. When
+the embedding task has stored new ones it announces the organisations, and their documents are rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch
+from django.dispatch import receiver
+from django.utils.html import strip_tags
+from django.utils.module_loading import import_string
+
+from crosscluster.core.signals import texts_changed
+from crosscluster.core.text import heads, search_terms
+from crosscluster.directory.models import Offer, Organization
+from crosscluster.events.models import Event
+from crosscluster.news.models import Notice
+
+from .models import Document, Term
+
+logger = logging.getLogger(__name__)
+
+ORGANIZATION, OFFER, EVENT, NOTICE = (kind.value for kind in Document.Kind)
+CHUNK = 500
+
+
+class _Texts:
+    """Terms of the texts of a batch: each distinct text analysed once, the terms' spellings collected."""
+
+    def __init__(self) -> None:
+        self.spellings: dict[str, str] = {}
+
+    def terms(self, parts: Iterable[str]) -> list[str]:
+        found: dict[str, None] = {}
+        for part in parts:
+            for term, word in search_terms(part or ""):
+                found[term] = None
+                self.spellings.setdefault(term, word)
+        return list(found)
+
+    def document(self, kind: str, pk: int, title: Iterable[str], body: Iterable[str]) -> Document:
+        title_terms = self.terms(title)
+        body_terms = [term for term in self.terms(body) if term not in set(title_terms)]
+        parts = dict.fromkeys(head for term in [*title_terms, *body_terms] for head in heads(term))
+        return Document(
+            kind=kind,
+            object_id=pk,
+            title=" ".join(title_terms),
+            body=" ".join(body_terms),
+            parts=" ".join(part for part in parts if part not in title_terms and part not in body_terms),
+        )
+
+
+def encoder_name() -> str:
+    """The name the routing engine stores its vectors under, without loading the model."""
+    return import_string(settings.ROUTING_ENCODER).name
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stored_vectors(name: str, texts: Iterable[str]) -> dict[str, np.ndarray]:
+    """Text → stored embedding (float32) of the routing encoder `name`, for the texts that have one."""
+    from crosscluster.routing.models import Embedding
+
+    by_hash = {_text_hash(text): text for text in texts}
+    found: dict[str, np.ndarray] = {}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), CHUNK):
+        rows = Embedding.objects.filter(model=name, text_hash__in=hashes[start : start + CHUNK]).values_list(
+            "text_hash", "vector"
+        )
+        for digest, data in rows:
+            found[by_hash[digest]] = np.frombuffer(bytes(data), dtype="<f4")
+    return found
+
+
+def _pack(vector: np.ndarray | None) -> bytes | None:
+    if vector is None:
+        return None
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype("<f2").tobytes() if norm > 0 else None
+
+
+def unpack(data: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<f2").astype(np.float32)
+
+
+def _write(kind: str, ids: Sequence[int], documents: list[Document], texts: _Texts) -> None:
+    """Replace the documents of `ids` (those without a new document are removed) and record new terms."""
+    for start in range(0, len(ids), CHUNK):
+        Document.objects.filter(kind=kind, object_id__in=ids[start : start + CHUNK]).delete()
+    Document.objects.bulk_create(documents, batch_size=CHUNK)
+    used = {term for document in documents for term in f"{document.title} {document.body}".split()}
+    Term.objects.bulk_create(
+        [Term(term=term[:100], surface=texts.spellings.get(term, term)[:100]) for term in sorted(used)],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def index_organizations(ids: Iterable[int] | None = None) -> int:
+    """Write the documents of these organisations (all when None) and of their offers."""
+    from crosscluster.routing.passages import offer_text
+    from crosscluster.routing.services import directory_passages
+
+    queryset = Organization.objects.order_by("pk")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    all_ids = list(queryset.values_list("pk", flat=True))
+    name = encoder_name()
+    for start in range(0, len(all_ids), CHUNK):
+        chunk = all_ids[start : start + CHUNK]
+        organizations = list(
+            Organization.objects.filter(pk__in=chunk)
+            .order_by("pk")
+            .prefetch_related("topics", Prefetch("offers", queryset=Offer.objects.prefetch_related("topics")))
+        )
+        entries, passages = directory_passages(organizations)
+        vectors = _stored_vectors(name, {p.text for p in passages})
+        centroids: dict[int, np.ndarray] = {}
+        for passage in passages:
+            vector = vectors.get(passage.text)
+            if vector is not None:
+                pk = entries[passage.org].pk
+                centroids[pk] = centroids[pk] + vector if pk in centroids else vector.copy()
+        texts = _Texts()
+        documents, offer_documents, offer_ids = [], [], []
+        for organization in organizations:
+            offers = list(organization.offers.all())
+            topics = [topic.name for topic in organization.topics.all()]
+            offer_topics = [topic.name for offer in offers for topic in offer.topics.all()]
+            document = texts.document(
+                ORGANIZATION,
+                organization.pk,
+                [organization.name],
+                [
+                    organization.city,
+                    organization.summary,
+                    organization.description,
+                    *topics,
+                    *offer_topics,
+                    *(f"{offer.title} {offer.description}" for offer in offers),
+                ],
+            )
+            document.vector, document.vector_model = _pack(centroids.get(organization.pk)), name
+            documents.append(document)
+            for offer in offers:
+                document = texts.document(
+                    OFFER, offer.pk, [offer.title], [offer.description, *(t.name for t in offer.topics.all())]
+                )
+                vector = vectors.get(offer_text(offer.title, offer.description))
+                document.vector, document.vector_model = _pack(vector), name
+                offer_documents.append(document)
+                offer_ids.append(offer.pk)
+        _write(ORGANIZATION, chunk, documents, texts)
+        _write(OFFER, offer_ids, offer_documents, texts)
+    return len(all_ids)
+
+
+def index_events(ids: Iterable[int] | None = None) -> int:
+    """Write the documents of these events (all when None): title; description, place, topics, organisers."""
+    queryset = Event.objects.order_by("pk")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    all_ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(all_ids), CHUNK * 4):
+        chunk = all_ids[start : start + CHUNK * 4]
+        events = (
+            Event.objects.filter(pk__in=chunk)
+            .order_by()
+            .only("pk", "title", "description", "venue", "city")
+            .prefetch_related(
+                Prefetch("organizers", queryset=Organization.objects.only("pk", "name")), "topics"
+            )
+        )
+        texts = _Texts()
+        documents = [
+            texts.document(
+                EVENT,
+                event.pk,
+                [event.title],
+                [
+                    strip_tags(event.description),
+                    event.venue,
+                    event.city,
+                    *(topic.name for topic in event.topics.all()),
+                    *(organizer.name for organizer in event.organizers.all()),
+                ],
+            )
+            for event in events
+        ]
+        _write(EVENT, chunk, documents, texts)
+    return len(all_ids)
+
+
+def index_notices(ids: Iterable[int] | None = None) -> int:
+    """Write the documents of these notices (all when None): title; text, topics, publisher."""
+    queryset = Notice.objects.order_by("pk")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    all_ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(all_ids), CHUNK):
+        chunk = all_ids[start : start + CHUNK]
+        notices = (
+            Notice.objects.filter(pk__in=chunk).select_related("organization").prefetch_related("topics")
+        )
+        texts = _Texts()
+        documents = [
+            texts.document(
+                NOTICE,
+                notice.pk,
+                [notice.title],
+                [
+                    strip_tags(notice.body_html),
+                    *(topic.name for topic in notice.topics.all()),
+                    notice.organization.name if notice.organization else "",
+                ],
+            )
+            for notice in notices
+        ]
+        _write(NOTICE, chunk, documents, texts)
+    return len(all_ids)
+
+
+INDEXERS = {Organization: index_organizations, Event: index_events, Notice: index_notices}
+
+
+@receiver(texts_changed, dispatch_uid="search.texts_changed")
+def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> None:
+    """Write the documents of the objects whose text changed, in the transaction of the change."""
+    indexer = INDEXERS.get(sender)
+    ids = [pk for pk in ids if pk is not None]
+    if indexer is not None and ids:
+        indexer(ids)
+
+
+def prune() -> int:
+    """Remove documents whose object is gone, and terms no document has any more; returns the rows removed."""
+    removed = 0
+    for kind, model in ((ORGANIZATION, Organization), (OFFER, Offer), (EVENT, Event), (NOTICE, Notice)):
+        stale = Document.objects.filter(kind=kind).exclude(object_id__in=model.objects.values("pk"))
+        removed += stale.delete()[0]
+    used: set[str] = set()
+    for title, body in Document.objects.values_list("title", "body").iterator(chunk_size=2000):
+        used.update(title.split())
+        used.update(body.split())
+    stale_terms = [pk for pk, term in Term.objects.values_list("pk", "term") if term not in used]
+    for start in range(0, len(stale_terms), CHUNK):
+        removed += Term.objects.filter(pk__in=stale_terms[start : start + CHUNK]).delete()[0]
+    return removed
+
+
+def rebuild() -> dict[str, int]:
+    """Write every document anew (after an upgrade, a change of the analysis or a bulk import past the
+    services); returns how many objects of each kind."""
+    counts = {
+        "organization": index_organizations(),
+        "event": index_events(),
+        "notice": index_notices(),
+    }
+    counts["removed"] = prune()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for kind in (ORGANIZATION, OFFER, EVENT, NOTICE):
+                cursor.execute(f"INSERT INTO search_fts_{kind}(search_fts_{kind}) VALUES ('optimize')")  # noqa: S608
+    return counts
+
+
+def fill_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """After the migration that created the table, write the documents of existing content (once)."""
+    if Document.objects.using(using).exists():
+        return
+    if Organization.objects.using(using).exists() or Event.objects.using(using).exists():
+        counts = rebuild()
+        logger.info("search: wrote the documents of existing content: %s", counts)
