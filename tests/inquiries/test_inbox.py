@@ -278,7 +278,7 @@ def test_inquiry_page_shows_text_company_suggestions_and_deadline(
         region,
         phone="+49 3641 55555",
         suggestions=[
-            {"organization": other_organization.slug, "score": 0.91, "reasons": ["Recycling"]},
+            {"organization": other_organization.slug, "score": 0.91, "fit": "good", "reasons": ["Recycling"]},
             {"organization": organization.slug, "score": 0.5, "reasons": "Kunststoffe"},
             {"organization": "geloescht", "score": 0.2, "reasons": []},
         ],
@@ -305,6 +305,8 @@ def test_inquiry_page_shows_text_company_suggestions_and_deadline(
         (organization, "polymer-netz", ["Kunststoffe"]),
         (None, "geloescht", []),
     ]
+    assert "(passt gut)" in html  # the fit in words; a suggestion stored before fits existed shows none
+    assert "Punktzahl" not in html and "0,91" not in html and "0,50" not in html
     inquiry.refresh_from_db()
     due = inquiry.due_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))  # shown in Berlin time
     assert f'datetime="{due.isoformat()}"' in html

@@ -26,7 +26,7 @@ def test_route_command_prints_a_ranked_table_with_reasons(directory):
 
     lines = output.splitlines()
     assert lines[0].startswith("1. Kammer für Außenhandel (aussenhandel)  ")
-    assert "     - Angebot: Exportdokumente" in lines  # the site language, German
+    assert "     - Angebot „Exportdokumente“" in lines  # the site language, German
     assert sum(line[0].isdigit() for line in lines if line) == 2
 
 
@@ -105,7 +105,7 @@ def test_route_endpoint_returns_confidence_and_ranked_results(api_client, direct
     first = payload["results"][0]
     assert set(first) == {"organization", "score", "reasons"}
     assert isinstance(first["score"], float)
-    assert "Offer: Exportdokumente" in first["reasons"]
+    assert "Offer “Exportdokumente”" in first["reasons"]
 
 
 def test_route_endpoint_defaults_to_five_results_of_every_region(api_client, directory):
@@ -118,7 +118,7 @@ def test_route_endpoint_defaults_to_five_results_of_every_region(api_client, dir
 def test_route_endpoint_answers_in_the_clients_language(directory):
     response = post(Client(headers={"Accept-Language": "de"}), {"text": NEED, "top": 1})
 
-    assert "Angebot: Exportdokumente" in response.json()["results"][0]["reasons"]
+    assert "Angebot „Exportdokumente“" in response.json()["results"][0]["reasons"]
 
 
 def test_route_endpoint_unknown_region_is_a_404_problem(api_client, directory):
