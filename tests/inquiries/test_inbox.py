@@ -250,8 +250,9 @@ def test_inbox_erased_inquiry_shows_no_company(client, coordinator, organization
     assert "Muster GmbH" not in response.content.decode()
 
 
-# Pinned query counts: session, user, counts per state, page count, page rows, choices of the filter selects.
-@pytest.mark.parametrize(("role", "queries"), [("manager", 6), ("coordinator", 7)])
+# Pinned query counts: session, user, counts per state, page count, page rows, choices of the filter selects,
+# the navigation's counts (accounts.todo.nav_counts).
+@pytest.mark.parametrize(("role", "queries"), [("manager", 7), ("coordinator", 8)])
 @pytest.mark.parametrize("size", [1, 12])
 def test_inbox_query_count_does_not_grow_with_the_list(
     client, request, django_assert_num_queries, organization, other_organization, role, queries, size
@@ -400,8 +401,9 @@ def test_inquiry_page_of_an_erased_inquiry_shows_no_personal_data(client, region
     assert 'class="notice"' in html
 
 
-# Pinned: session, user, inquiry, involved, topics, organisations of the region, responsibility, history (2).
-@pytest.mark.parametrize(("role", "queries"), [("manager", 9), ("coordinator", 8)])
+# Pinned: session, user, inquiry, involved, topics, organisations of the region, responsibility, history (2),
+# the navigation's counts (accounts.todo.nav_counts).
+@pytest.mark.parametrize(("role", "queries"), [("manager", 10), ("coordinator", 9)])
 def test_inquiry_page_query_count(
     client,
     request,
