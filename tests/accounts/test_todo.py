@@ -145,10 +145,10 @@ def test_navigation_shows_the_counts_with_words_for_screen_readers(client, manag
     nav = html.split('<ul class="manage-nav">')[1].split("</ul>")[0]
     assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", nav)).count("2 zu erledigen") == 2  # home and inquiries
     assert (
-        'Anfragen <span class="badge badge-urgent"><span class="visually-hidden">(</span>2'
+        'Anfragen<span class="badge badge-urgent"><span class="visually-hidden"> (</span>2'
         '<span class="visually-hidden"> zu erledigen, 1 überfällig)</span></span>'
     ) in nav
-    assert 'Veranstaltungen <span class="badge' not in nav  # nothing there: no badge
+    assert 'Veranstaltungen<span class="badge' not in nav  # nothing there: no badge
 
 
 def test_office_tools_are_cards_not_a_link_list(client, coordinator, organization):
