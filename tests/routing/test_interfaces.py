@@ -35,7 +35,7 @@ def test_route_command_json_has_the_results_in_rank_order(directory):
 
     assert set(payload) == {"confident", "degraded", "results"}
     assert payload["confident"] is True
-    assert [set(item) for item in payload["results"]] == [{"organization", "score", "reasons"}] * 3
+    assert [set(item) for item in payload["results"]] == [{"organization", "score", "fit", "reasons"}] * 3
     assert payload["results"][0]["organization"] == "aussenhandel"
     scores = [item["score"] for item in payload["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -57,7 +57,7 @@ def test_route_command_batch_writes_one_json_line_per_input_line(directory, tmp_
     assert results[0]["results"][0]["organization"] == "aussenhandel"
     assert results[1]["results"][0]["organization"] == "energieagentur"
     assert all(len(result["results"]) == 2 for result in results)
-    assert set(results[0]["results"][0]) == {"organization", "score", "reasons"}
+    assert set(results[0]["results"][0]) == {"organization", "score", "fit", "reasons"}
 
 
 def test_route_command_batch_reports_a_bad_line(directory, tmp_path):
