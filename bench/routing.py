@@ -336,7 +336,7 @@ def calibrate(directory: Path, queries_path: Path) -> None:
         print(f"  promise on the held-out half: {precision:.1%} right ({promise}): {verdict}")
     if os.environ.get("BENCH_DUMP"):
         for row in first + second:
-            items = " ".join(f"{z:+.2f}{'*' if right else ''}" for z, right, _fit in row["items"])
+            items = " ".join(f"{z:+.3f}{'*' if right else ''}" for z, right, _fit in row["items"])
             print(f"    {row['id']} conf={row['confident']!s:<5} margin={row['margin']:.2f}  {items}")
 
 
