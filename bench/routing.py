@@ -12,7 +12,8 @@ With --calibrate it does only the calibration of the fit in words ("passt sehr g
 routes the public set, splits it into its two halves (the first `t-001`…`t-040`, the engine's development
 half, the second held out), chooses the thresholds on the first half, and prints for both halves how often
 each label is given and how often the suggestion so labelled is right, for the thresholds in
-`routing.services.FIT_THRESHOLDS` and for the ones the calibration chooses.
+`routing.services.FIT_THRESHOLDS` and for the ones the calibration chooses. With BENCH_DUMP=1 it also prints
+each inquiry's margin and its suggestions' z-scores (* marks the expected organisation).
 
 Usage: .venv/bin/python bench/routing.py [--directory FILE] [--queries FILE] [--organizations N] [--calibrate]
 """
