@@ -298,8 +298,8 @@ def test_offer_list_query_count_is_fixed(manager_client, organization, topic, dj
     for number in range(5):
         OfferFactory(organization=organization, title=f"Angebot {number}", topics=[topic])
 
-    # session, user, organisation, offers, their topics
-    with django_assert_num_queries(5):
+    # session, user, organisation, offers, their topics, the navigation's counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(6):
         response = manager_client.get(url("offer-list", organization))
 
     assert len(response.context["items"]) == 6
@@ -518,8 +518,8 @@ def test_history_query_count_is_fixed(manager_client, manager, organization, dja
     for number in range(10):
         log_action("directory.offer.updated", actor=manager, obj=organization, organization=organization)
 
-    # session, user, organisation, count for the paginator, entries with their actors
-    with django_assert_num_queries(5):
+    # session, user, organisation, count for the paginator, entries with their actors, the navigation's counts
+    with django_assert_num_queries(6):
         response = manager_client.get(url("organization-history", organization))
 
     assert len(response.context["rows"]) == 10
