@@ -7,12 +7,12 @@ Two generated iCalendar feeds, each served from a loopback HTTP server and impor
           few hundred places): before, the duplicate check compared all pairs (over 300 s, 3.5 GB);
   hourly  ~50 KB, 300 open-ended hourly series: before, about 1 s per series and 300,000 events to store.
 
-Each case runs in a fresh process (so the peak RSS is its own), once with the default caps and once with
-the caps lifted (`--lifted`: events and occurrences unlimited, processing time 600 s) to show the cost of
-the import itself. Printed: wall time, peak RSS (`resource.getrusage`), the import's status, counts and
-error. Targets: each well under 60 s and 500 MB.
+Each case runs in a fresh process (so the peak RSS is its own): both with the default caps, and the big one
+once more with the caps lifted (`--lifted`: events and occurrences unlimited, processing time 600 s) to show
+the cost of importing all of it, the duplicate check included. Printed: wall time, peak RSS
+(`resource.getrusage`), the import's status, counts and error. Targets: each well under 60 s and 500 MB.
 
-Usage: .venv/bin/python bench/feed_limits.py            (all four runs)
+Usage: .venv/bin/python bench/feed_limits.py            (the three runs above)
        .venv/bin/python bench/feed_limits.py --case big [--lifted]
 """
 
@@ -170,9 +170,11 @@ def run_case(case: str, lifted: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     httpd.shutdown()
     stored = Event.objects.filter(feed=subscription).count()
+    # getattr: the script also runs against the code before the caps (for the figures "before").
     caps = (
-        f"events {settings.FEEDS_MAX_EVENTS or '-'}, occurrences {settings.FEEDS_MAX_OCCURRENCES or '-'}, "
-        f"processing {settings.FEEDS_MAX_PROCESSING_SECONDS} s"
+        f"events {getattr(settings, 'FEEDS_MAX_EVENTS', 0) or '-'}, "
+        f"occurrences {getattr(settings, 'FEEDS_MAX_OCCURRENCES', 0) or '-'}, "
+        f"processing {getattr(settings, 'FEEDS_MAX_PROCESSING_SECONDS', '-')} s"
     )
     print(f"{case} ({len(body) / 1e6:.2f} MB), caps: {caps}")
     print(f"  wall {wall:.1f} s, peak RSS {peak / 1024:.0f} MB (before the import {before / 1024:.0f} MB)")
@@ -192,10 +194,11 @@ def main() -> None:
     if args.case:
         run_case(args.case, args.lifted)
         return
-    for case in ("big", "hourly"):
-        for lifted in (False, True):
-            command = [sys.executable, __file__, "--case", case, *(["--lifted"] if lifted else [])]
-            subprocess.run(command, check=True)
+    # The hourly feed with the caps lifted is the behaviour before them (300,000 events stored, minutes):
+    # run it alone with `--case hourly --lifted`.
+    for case, lifted in (("big", False), ("big", True), ("hourly", False)):
+        command = [sys.executable, __file__, "--case", case, *(["--lifted"] if lifted else [])]
+        subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":
