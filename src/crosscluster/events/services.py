@@ -12,7 +12,7 @@ else added stay untouched.
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -471,8 +471,12 @@ def sync_feed_events(
     keep: Iterable[str] = (),
     remove_ending_after: dt.datetime,
     now: dt.datetime | None = None,
+    check: Callable[[], None] | None = None,
 ) -> FeedSync:
     """Make the feed's stored events match `wanted` ({source_uid: fields from `clean_feed_fields`}).
+
+    `check` is called between steps and while duplicates are grouped; it raises to stop (the import's
+    processing time, `feeds.limits`), and the caller's transaction then rolls everything back.
 
     New UIDs are created (organised by the feed's organisation), changed ones updated in the changed
     fields only, a removed event that is back is restored, and stored events missing from `wanted` and
@@ -481,6 +485,7 @@ def sync_feed_events(
     a handful of queries per feed, whatever its size. The system acts (`actor=None`).
     """
     now = now or timezone.now()
+    check = check or (lambda: None)
     saved_at = timezone.now()  # `updated_at` as `auto_now` would set it (bulk_update does not)
     result = FeedSync()
     # Unordered: ordered by start, SQLite would walk the whole start index instead of the feed's index.
@@ -489,7 +494,9 @@ def sync_feed_events(
     new: list[_NewEvent] = []
     changed: dict[tuple[str, ...], list[Event]] = {}
     research: list[Event] = []
-    for key, values in wanted.items():
+    for number, (key, values) in enumerate(wanted.items()):
+        if number % 256 == 0:
+            check()
         event = existing.get(key)
         if event is None:
             new.append(_NewEvent(key, values, _search_text_of(values, [organization.name], [])))
@@ -521,10 +528,13 @@ def sync_feed_events(
         for event in research:
             fields = {name: getattr(event, name) for name in _SEARCH_PARTS}
             event.search_text = _search_text_of(fields, *names.get(event.pk, ([], [])))
+    check()
     for fields, events in changed.items():
         extra = ["search_text"] if _SEARCH_FIELDS & set(fields) else []
         Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
+    check()
     _create_feed_events(subscription, organization, new)
+    check()
     result.created = len(new)
     texts_changed.send(sender=Event, ids=[*(e.pk for e in new), *(e.pk for e in research)])
     kept = set(wanted) | set(keep)
@@ -537,7 +547,7 @@ def sync_feed_events(
         Event.objects.filter(pk__in=gone[i : i + _BATCH]).update(removed_at=now, updated_at=saved_at)
     result.removed = len(gone)
     if result.created or result.updated or result.removed:
-        dedup.refresh_feed_duplicates(subscription, since=remove_ending_after)
+        dedup.refresh_feed_duplicates(subscription, since=remove_ending_after, check=check)
         # New events were written with their flag, and dedup refreshed those it moved into groups.
         refresh_listed([*(e.pk for es in changed.values() for e in es), *gone])
         invalidate_filter_choices()

@@ -275,11 +275,21 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Feed import of the Netzwerktimer (see docs/feeds.md): timeout of each connect and read, the largest body
-# read, and whether feeds may live on private, loopback or link-local addresses (never in production: SSRF).
+# Feed import of the Netzwerktimer (see docs/feeds.md): the total time of one fetch (lookup, connect, TLS,
+# headers and body of every redirect), the largest body read, and whether feeds may live on private,
+# loopback or link-local addresses (never in production: SSRF).
 FEEDS_TIMEOUT_SECONDS = env_int("FEEDS_TIMEOUT_SECONDS", 15)
 FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 10 * 1024 * 1024)
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
+# Caps of one feed's import (events.feeds.limits): events in the import window, dates expanded from its
+# recurring events (0: no cap), and the time to read and store it (wall clock, after the fetch; > 0).
+# A feed over a cap fails with a message for its managers and keeps its events as they were.
+FEEDS_MAX_EVENTS = env_int("FEEDS_MAX_EVENTS", 10_000)
+FEEDS_MAX_OCCURRENCES = env_int("FEEDS_MAX_OCCURRENCES", 10_000)
+FEEDS_MAX_PROCESSING_SECONDS = max(1, env_int("FEEDS_MAX_PROCESSING_SECONDS", 60))
+# One run of `import-feeds` starts no further feed after this many seconds (the rest stay due for the next
+# run), so a round of `run-periodic` is not held up by many slow feeds.
+FEEDS_RUN_SECONDS = env_int("FEEDS_RUN_SECONDS", 120)
 # `crosscluster import-feeds` fetches an active feed again once its last fetch is this many minutes old.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
 # A feed that failed waits twice as long after each failure in a row, but never longer than this (a day).
