@@ -1,0 +1,79 @@
+"""Texts in German and English: the directory's, the events' and the notices'.
+
+django-modeltranslation adds a `<field>_de` and a `<field>_en` column for each field named in an app's
+`translation.py` (directory, events, news). `obj.<field>` reads the text of the active language and falls back
+to German when the English one is missing; forms, the import format and the API name the columns directly.
+
+German is the language of record: it is required where a text is, and what the site shows when English is
+missing. Such a German text on an English page must say so (`lang="de"`, for screen readers and translation
+tools), so pages read translated texts through `localized`, which also tells the language of the text:
+`{% lang_attr org "name" %}` writes ` lang="de"` on the element when it falls back, and
+`{% localized org "name" %}` writes the text, in a `<span lang="de">` when it falls back.
+
+Lists are ordered by the German text in every language (see `order_by_german`): an English page sorting by the
+English names would put every organisation without one first, in no order.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+
+GERMAN = "de"
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text and the language it is in; `fallback` when that is not the page's language."""
+
+    text: str
+    lang: str
+    fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def page_language() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def localized(obj, field: str, language: str | None = None) -> Localized:
+    """The text of `field` in `language` (default: the active one), else the German text."""
+    language = language or page_language()
+    for lang in dict.fromkeys((language, GERMAN)):
+        text = getattr(obj, f"{field}_{lang}", None)
+        if text:
+            return Localized(text, lang, lang != language)
+    return Localized("", language, False)
+
+
+def texts(obj, field: str) -> dict[str, str]:
+    """Every language's text of `field`, empty ones included: {"de": …, "en": …}."""
+    return {lang: getattr(obj, f"{field}_{lang}", None) or "" for lang in LANGUAGES}
+
+
+def all_texts(obj, field: str) -> str:
+    """The German text and, where present, the English one, for search and routing."""
+    return "\n".join(text for text in texts(obj, field).values() if text)
+
+
+def order_by_german() -> None:
+    """Make modeltranslation order by the German column whatever the active language.
+
+    Filters still follow the active language as modeltranslation does; ordering (`order_by("name")`, a model's
+    `Meta.ordering`, `organization__name`) is rewritten here to `name_de`. Called once from CoreConfig.ready.
+    """
+    from modeltranslation import manager
+
+    if getattr(manager.rewrite_order_lookup_key, "german", False):
+        return
+    original = manager.rewrite_order_lookup_key
+
+    def rewrite_order_lookup_key(model, lookup_key):
+        with translation.override(GERMAN):
+            return original(model, lookup_key)
+
+    rewrite_order_lookup_key.german = True
+    manager.rewrite_order_lookup_key = rewrite_order_lookup_key
