@@ -59,6 +59,35 @@ def all_texts(obj, field: str) -> str:
     return "\n".join(text for text in texts(obj, field).values() if text)
 
 
+def with_english(german: str | None, *english: str | None) -> str:
+    """A German text followed by the English texts that are given, for search and routing."""
+    return "\n".join(text for text in (german, *english) if text)
+
+
+def translated_fields(model) -> tuple[str, ...]:
+    """The plain names of a model's translated texts, e.g. ("name", "summary", "description")."""
+    from modeltranslation.translator import NotRegistered, translator
+
+    try:
+        return tuple(translator.get_options_for_model(model).get_field_names())
+    except NotRegistered:
+        return ()
+
+
+def column(model, field: str) -> str:
+    """The attribute to read or write for `field`: a translated text's plain name means its German column.
+
+    `obj.name = …` would write the active language's column (modeltranslation), so services that take
+    `name` (the import, the API) write `name_de` instead, whatever language the request is in.
+    """
+    return f"{field}_{GERMAN}" if field in translated_fields(model) else field
+
+
+def english(fields) -> tuple[str, ...]:
+    """The English columns of the given translated fields: ("name",) -> ("name_en",)."""
+    return tuple(f"{field}_en" for field in fields)
+
+
 def order_by_german() -> None:
     """Make modeltranslation order by the German column whatever the active language.
 

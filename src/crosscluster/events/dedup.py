@@ -248,7 +248,7 @@ def canonical_of(events: Iterable[Event]) -> Event:
 # The fields that grouping reads; candidates are loaded with only these.
 _FIELDS = (
     "id",
-    "title",
+    "title_de",  # the German title, whatever language is active (core/bilingual.py)
     "start",
     "all_day",
     "venue",

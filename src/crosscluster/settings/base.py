@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, parse_email_url
@@ -151,6 +152,10 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 # German is required where a text is, English optional; a missing English text shows the German one.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
+# Form labels and the admin: "Name (German)", "Name (English)".
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = lambda verbose_name, lang: format_lazy(  # noqa: E731
+    "{} ({})", verbose_name, dict(LANGUAGES)[lang]
+)
 TIME_ZONE = "Europe/Berlin"
 # Pages always show times in the region's zone, whatever the server's TIME_ZONE is.
 DISPLAY_TIME_ZONE = env_str("DISPLAY_TIME_ZONE", "Europe/Berlin")
