@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from .bilingual import order_by_german
+        from .bilingual import lookups_in_german
 
-        order_by_german()
+        lookups_in_german()

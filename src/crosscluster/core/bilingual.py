@@ -10,8 +10,8 @@ tools), so pages read translated texts through `localized`, which also tells the
 `{% lang_attr org "name" %}` writes ` lang="de"` on the element when it falls back, and
 `{% localized org "name" %}` writes the text, in a `<span lang="de">` when it falls back.
 
-Lists are ordered by the German text in every language (see `order_by_german`): an English page sorting by the
-English names would put every organisation without one first, in no order.
+In queries a translated field's plain name means its German column in every language (`lookups_in_german`):
+`order_by("name")` sorts by the German names, `filter(name=…)` and `Model(name=…)` use German, on any page.
 """
 
 from dataclasses import dataclass
@@ -88,21 +88,25 @@ def english(fields) -> tuple[str, ...]:
     return tuple(f"{field}_en" for field in fields)
 
 
-def order_by_german() -> None:
-    """Make modeltranslation order by the German column whatever the active language.
+def lookups_in_german() -> None:
+    """Make modeltranslation read a translated field's plain name in queries as its German column.
 
-    Filters still follow the active language as modeltranslation does; ordering (`order_by("name")`, a model's
-    `Meta.ordering`, `organization__name`) is rewritten here to `name_de`. Called once from CoreConfig.ready.
+    modeltranslation rewrites `filter(name=…)`, `order_by("name")`, `update(name=…)` and `Model(name=…)` to
+    the active language's column, without fallback: on an English page, `order_by("name")` would sort every
+    organisation without an English name first, in no order, and a filter would miss German-only rows. Here
+    the plain name always means the German column (the language of record); reading `obj.name` still gives
+    the active language's text with the German fallback. Called once from CoreConfig.ready.
     """
-    from modeltranslation import manager
+    from modeltranslation import manager, translator
 
-    if getattr(manager.rewrite_order_lookup_key, "german", False):
+    if getattr(manager.rewrite_lookup_key, "german", False):
         return
-    original = manager.rewrite_order_lookup_key
+    original = manager.rewrite_lookup_key
 
-    def rewrite_order_lookup_key(model, lookup_key):
+    def rewrite_lookup_key(model, lookup_key):
         with translation.override(GERMAN):
             return original(model, lookup_key)
 
-    rewrite_order_lookup_key.german = True
-    manager.rewrite_order_lookup_key = rewrite_order_lookup_key
+    rewrite_lookup_key.german = True
+    manager.rewrite_lookup_key = rewrite_lookup_key
+    translator.rewrite_lookup_key = rewrite_lookup_key
