@@ -19,9 +19,9 @@ PDF = b"%PDF-1.7\n%%EOF\n"
 
 def notice_data(organization, **overrides):
     return {
-        "title": "Neuer Hinweis",
+        "title_de": "Neuer Hinweis",
         "publisher": str(organization.pk),
-        "body": "Text mit **Hervorhebung**",
+        "body_de": "Text mit **Hervorhebung**",
         "valid_from": "2026-01-05T08:00",
         "valid_until": "",
         "published": "on",
@@ -171,7 +171,7 @@ def test_manage_notice_create_shows_errors_in_a_summary(client, manager, organiz
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="message message-error error-summary" role="alert"' in html
-    assert "title" in response.context["form"].errors
+    assert "title_de" in response.context["form"].errors
     assert not Notice.objects.exists()
 
 

@@ -83,6 +83,12 @@ def column(model, field: str) -> str:
     return f"{field}_{GERMAN}" if field in translated_fields(model) else field
 
 
+def plain_name(model, field: str) -> str:
+    """`name` for `name_de`, as the audit log names a change of the German text; any other name as it is."""
+    base = field.removesuffix(f"_{GERMAN}")
+    return base if base != field and base in translated_fields(model) else field
+
+
 def english(fields) -> tuple[str, ...]:
     """The English columns of the given translated fields: ("name",) -> ("name_en",)."""
     return tuple(f"{field}_en" for field in fields)

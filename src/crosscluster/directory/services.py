@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from crosscluster.core.bilingual import column, english
+from crosscluster.core.bilingual import column, english, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 
@@ -59,7 +59,7 @@ def _apply(instance: Any, allowed: Iterable[str], values: dict[str, Any]) -> dic
         attribute = column(type(instance), field)
         old = getattr(instance, attribute)
         if (old or "") != value if isinstance(value, str) else old != value:
-            changes[field] = [str(old or ""), str(value)]
+            changes[plain_name(type(instance), field)] = [str(old or ""), str(value)]
             setattr(instance, attribute, value)
     return changes
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from crosscluster.core.bilingual import all_texts, translated_fields
+from crosscluster.core.bilingual import all_texts, plain_name, translated_fields
 from crosscluster.core.bilingual import column as text_column
 from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html, clean_text
@@ -51,7 +51,9 @@ class EventError(Exception):
 EVENT_FIELDS = (
     "title",
     "description",
-    # The plain names are the German texts (core/bilingual.py); these the English ones.
+    # The plain names are the German texts (core/bilingual.py), so are the _de names; _en the English ones.
+    "title_de",
+    "description_de",
     "title_en",
     "description_en",
     "start",
@@ -79,6 +81,7 @@ REPETITION_FIELDS = {"rrule", "rdates", "exdates"}
 # Changes to these fields can make an event the duplicate of another one, or no longer.
 MATCH_FIELDS = {
     "title",
+    "title_de",
     "start",
     "end",
     "all_day",
@@ -124,7 +127,7 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = {name: clean_text(value) if isinstance(value, str) else value for name, value in values.items()}
-    for name in ("description", "description_en"):
+    for name in ("description", "description_de", "description_en"):
         if name in values:
             values[name] = clean_html(values[name] or "")
     changes: dict[str, list[str]] = {}
@@ -132,7 +135,7 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
         attribute = text_column(Event, field)
         old = getattr(event, attribute)
         if (old or "") != value if isinstance(value, str) else old != value:
-            changes[field] = [str(old or ""), str(value)]
+            changes[plain_name(Event, field)] = [str(old or ""), str(value)]
             setattr(event, attribute, value)
     return changes
 
@@ -574,7 +577,9 @@ SERIES_AHEAD = dt.timedelta(days=365)
 # Copied from the event to each occurrence; start, end and the rule itself are not.
 # Columns: `title_de`, not `title`, which would read and write the active language's (core/bilingual.py).
 _OCCURRENCE_FIELDS = tuple(
-    text_column(Event, f) for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"}
+    dict.fromkeys(
+        text_column(Event, f) for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"}
+    )
 )
 _SERIES_DATES = re.compile(r"[\s,;]+")
 

@@ -25,7 +25,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from crosscluster.core.bilingual import all_texts, column
+from crosscluster.core.bilingual import all_texts, column, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
@@ -103,7 +103,7 @@ def _apply(notice: Notice, values: dict[str, Any]) -> dict[str, list[str]]:
         attribute = column(Notice, field)
         old = getattr(notice, attribute)
         if (old or "") != value if isinstance(value, str) else old != value:
-            changes[field] = [str(old or ""), str(value)]
+            changes[plain_name(Notice, field)] = [str(old or ""), str(value)]
             setattr(notice, attribute, value)
     return changes
 
