@@ -169,7 +169,7 @@ def test_profile_edit_lets_the_coordination_office_unpublish(coordinator_client,
 
 
 def test_profile_form_with_one_invalid_field_keeps_input_and_saves_nothing(manager_client, organization):
-    data = profile_data(organization, name="Neuer Name", city="Jena", website="kein link")
+    data = profile_data(organization, name_de="Neuer Name", city="Jena", website="kein link")
 
     response = manager_client.post(url("organization-edit", organization), data)
 

@@ -165,7 +165,7 @@ def test_manage_notice_create_shows_errors_in_a_summary(client, manager, organiz
 
     response = client.post(
         reverse("manage:notice-create"),
-        notice_data(organization, title="", valid_until="2026-01-01T08:00"),
+        notice_data(organization, title_de="", valid_until="2026-01-01T08:00"),
     )
 
     assert response.status_code == 200

@@ -709,7 +709,7 @@ def _apply_topics(items: Iterable[TopicData], report: ImportReport) -> dict[str,
         if topic is None:
             topics[item.slug] = Topic.objects.create(slug=item.slug, **values)
             report.topics_created.append(item.slug)
-        elif _stored(topic, values) != values:
+        elif {**_stored(topic, values), "synonyms": "\n".join(topic.synonym_list())} != values:
             for name, value in values.items():
                 setattr(topic, name, value)
             topic.save(update_fields=list(values))
