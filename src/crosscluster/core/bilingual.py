@@ -89,6 +89,11 @@ def plain_name(model, field: str) -> str:
     return base if base != field and base in translated_fields(model) else field
 
 
+def translation_columns(model) -> list[str]:
+    """Every language column of a model's translated texts: ["name_de", "name_en", …]."""
+    return [f"{field}_{lang}" for field in translated_fields(model) for lang in LANGUAGES]
+
+
 def english(fields) -> tuple[str, ...]:
     """The English columns of the given translated fields: ("name",) -> ("name_en",)."""
     return tuple(f"{field}_en" for field in fields)
