@@ -32,12 +32,12 @@ def url(name, organization, **kwargs):
 
 def profile_data(organization, **changes):
     data = {
-        "name": organization.name,
+        "name_de": organization.name,
         "kind": organization.kind,
         "city": organization.city,
         "website": organization.website,
-        "summary": organization.summary,
-        "description": organization.description,
+        "summary_de": organization.summary,
+        "description_de": organization.description,
         "topics": [topic.pk for topic in organization.topics.all()],
     }
     return data | changes
@@ -169,7 +169,7 @@ def test_profile_edit_lets_the_coordination_office_unpublish(coordinator_client,
 
 
 def test_profile_form_with_one_invalid_field_keeps_input_and_saves_nothing(manager_client, organization):
-    data = profile_data(organization, name="Neuer Name", city="Jena", website="kein link")
+    data = profile_data(organization, name_de="Neuer Name", city="Jena", website="kein link")
 
     response = manager_client.post(url("organization-edit", organization), data)
 
@@ -211,7 +211,12 @@ def test_profile_service_refusal_becomes_a_form_error(manager_client, organizati
 def test_offer_create_saves_with_topics_and_audits(manager_client, manager, organization, topic):
     response = manager_client.post(
         url("offer-create", organization),
-        {"title": "Recyclingberatung", "description": "Für KMU.", "kind": "advice", "topics": [topic.pk]},
+        {
+            "title_de": "Recyclingberatung",
+            "description_de": "Für KMU.",
+            "kind": "advice",
+            "topics": [topic.pk],
+        },
     )
 
     assert response.status_code == 302
@@ -225,11 +230,11 @@ def test_offer_create_saves_with_topics_and_audits(manager_client, manager, orga
 def test_offer_form_errors_keep_input_and_save_nothing(manager_client, organization, topic):
     response = manager_client.post(
         url("offer-create", organization),
-        {"title": "", "description": "Beschreibung bleibt", "kind": "training", "topics": [topic.pk]},
+        {"title_de": "", "description_de": "Beschreibung bleibt", "kind": "training", "topics": [topic.pk]},
     )
 
     assert response.status_code == 200
-    assert list(response.context["form"].errors) == ["title"]
+    assert list(response.context["form"].errors) == ["title_de"]
     html = response.content.decode()
     assert "Beschreibung bleibt" in html
     assert '<option value="training" selected>' in html
@@ -246,7 +251,7 @@ def test_offer_edit_shows_current_values_and_saves_changes(manager_client, organ
 
     response = manager_client.post(
         url("offer-edit", organization, pk=offer.pk),
-        {"title": "Kunststoffrecycling", "description": offer.description, "kind": offer.kind},
+        {"title_de": "Kunststoffrecycling", "description_de": offer.description, "kind": offer.kind},
     )
 
     assert response.status_code == 302

@@ -224,7 +224,7 @@ def test_organization_page_shows_profile_topics_offers_and_contacts(client, orga
     response = client.get(f"/en/organisationen/{organization.slug}/")
     html = texts(response)
     assert response.status_code == 200
-    assert f"<h1>{organization.name}</h1>" in html
+    assert f'<h1 lang="de">{organization.name}</h1>' in html  # no English name: the German one, marked
     assert "Network" in html
     assert organization.city in html
     assert 'href="https://netzwerk.example.org"' in html

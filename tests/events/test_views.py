@@ -878,4 +878,4 @@ def test_month_cells_label_events_in_berlin_time_with_their_status(client, organ
 
     assert f'<a href="/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Abgesagt)' in html
     assert ">Ganzer Tag</a>" in html
-    assert f'<a href="/en/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Cancelled)' in english
+    assert f'<a href="/en/veranstaltungen/{event.pk}/" lang="de">19:30 Abendtermin</a> (Cancelled)' in english

@@ -16,6 +16,8 @@ from .models import Contact, Offer, Organization, Topic, Video
 # Logos, photos, posters and captions are small; only videos may be big (settings.MAX_VIDEO_UPLOAD_BYTES).
 MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CAPTIONS_UPLOAD_BYTES = 1024 * 1024
+# Under each English field (core/bilingual.py): German is the text of record, English optional.
+ENGLISH_HELP = _("Optional. English pages show the German text while this is empty.")
 
 
 def check_size(file: Any, limit: int) -> None:
@@ -91,9 +93,10 @@ class TopicsWidget(forms.CheckboxSelectMultiple):
 class TopicForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Topic
-        fields = ["introduction", "synonyms"]
+        fields = ["introduction_de", "introduction_en", "synonyms"]
         widgets = {
-            "introduction": forms.Textarea(attrs={"rows": 8}),
+            "introduction_de": forms.Textarea(attrs={"rows": 8}),
+            "introduction_en": forms.Textarea(attrs={"rows": 8}),
             "synonyms": forms.Textarea(attrs={"rows": 6}),
         }
 
@@ -101,16 +104,25 @@ class TopicForm(ServiceForm):
 class OrganizationForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Organization
-        fields = ["name", "kind", "city", "website", "summary", "description", "logo", "topics", "published"]
+        fields = [
+            *("name_de", "name_en", "kind", "city", "website"),
+            *("summary_de", "summary_en", "description_de", "description_en"),
+            *("logo", "topics", "published"),
+        ]
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
-            "description": forms.Textarea(attrs={"rows": 10}),
+            "summary_de": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
+            "summary_en": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
+            "description_de": forms.Textarea(attrs={"rows": 10}),
+            "description_en": forms.Textarea(attrs={"rows": 10}),
             "topics": TopicsWidget,
             "website": forms.URLInput(attrs={"autocomplete": "url"}),
         }
         help_texts = {
-            "summary": _("Two or three sentences for the directory list; at most 600 characters."),
-            "description": _("Plain text without formatting."),
+            "summary_de": _("Two or three sentences for the directory list; at most 600 characters."),
+            "summary_en": ENGLISH_HELP,
+            "description_de": _("Plain text without formatting."),
+            "description_en": ENGLISH_HELP,
+            "name_en": ENGLISH_HELP,
             "website": _("The full address, starting with https://"),
             "logo": _("PNG, JPEG or WebP."),
             "topics": _("Choose the topics your organisation works on; companies find you through them."),
@@ -127,9 +139,17 @@ class OrganizationForm(ServiceForm):
 class OfferForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Offer
-        fields = ["title", "description", "kind", "topics"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 8}), "topics": TopicsWidget}
-        help_texts = {"description": _("Plain text: what a company gets, and for whom it is meant.")}
+        fields = ["title_de", "title_en", "description_de", "description_en", "kind", "topics"]
+        widgets = {
+            "description_de": forms.Textarea(attrs={"rows": 8}),
+            "description_en": forms.Textarea(attrs={"rows": 8}),
+            "topics": TopicsWidget,
+        }
+        help_texts = {
+            "title_en": ENGLISH_HELP,
+            "description_de": _("Plain text: what a company gets, and for whom it is meant."),
+            "description_en": ENGLISH_HELP,
+        }
 
 
 class ContactForm(ServiceForm):

@@ -282,6 +282,8 @@ _FIELDS = (
     "created_at",
     "duplicate_of_id",
 )
+# The German title, whatever language is active (core/bilingual.py).
+_COLUMNS = {"title": "title_de"}
 # The datetime fields among them: read as UTC text (times.utc_text).
 _TIMES = ("start", "removed_at", "created_at")
 _DAY = dt.timedelta(days=1)
@@ -342,8 +344,9 @@ def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
     grouping an import reads hundreds of thousands of candidate rows, and Django's per-value converters
     cost more than the rest of a row; the datetimes are read as text (`times.utc_text`)."""
     events = events.annotate(**{f"{name}_text": utc_text(name) for name in _TIMES})
-    fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
-    sql, params = events.values_list(*fields).query.sql_with_params()
+    fields = tuple(f"{name}_text" if name in _TIMES else _COLUMNS.get(name, name) for name in _FIELDS)
+    # Without modeltranslation's rewriting, which would select the columns in another order than listed.
+    sql, params = events.rewrite(False).values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from crosscluster.core.bilingual import all_texts, plain_name, translated_fields
+from crosscluster.core.bilingual import column as text_column
 from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
@@ -49,6 +51,11 @@ class EventError(Exception):
 EVENT_FIELDS = (
     "title",
     "description",
+    # The plain names are the German texts (core/bilingual.py), so are the _de names; _en the English ones.
+    "title_de",
+    "description_de",
+    "title_en",
+    "description_en",
     "start",
     "end",
     "all_day",
@@ -74,6 +81,7 @@ REPETITION_FIELDS = {"rrule", "rdates", "exdates"}
 # Changes to these fields can make an event the duplicate of another one, or no longer.
 MATCH_FIELDS = {
     "title",
+    "title_de",
     "start",
     "end",
     "all_day",
@@ -119,14 +127,16 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = {name: clean_text(value) if isinstance(value, str) else value for name, value in values.items()}
-    if "description" in values:
-        values["description"] = clean_html(values["description"] or "")
+    for name in ("description", "description_de", "description_en"):
+        if name in values:
+            values[name] = clean_html(values[name] or "")
     changes: dict[str, list[str]] = {}
     for field, value in values.items():
-        old = getattr(event, field)
-        if old != value:
-            changes[field] = [str(old), str(value)]
-            setattr(event, field, value)
+        attribute = text_column(Event, field)
+        old = getattr(event, attribute)
+        if (old or "") != value if isinstance(value, str) else old != value:
+            changes[plain_name(Event, field)] = [str(old or ""), str(value)]
+            setattr(event, attribute, value)
     return changes
 
 
@@ -176,9 +186,10 @@ def _set_relations(
 
 
 def event_search_text(event: Event) -> str:
-    parts = [event.title, strip_tags(event.description), event.venue, event.city]
-    parts += [topic.name for topic in event.topics.all()]
-    parts += [organization.name for organization in event.organizers.all()]
+    # German and English texts, whatever the language of the request (core/bilingual.py).
+    parts = [all_texts(event, "title"), strip_tags(all_texts(event, "description")), event.venue, event.city]
+    parts += [all_texts(topic, "name") for topic in event.topics.all()]
+    parts += [all_texts(organization, "name") for organization in event.organizers.all()]
     return build_search_text(parts)
 
 
@@ -333,6 +344,10 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
             errors += exc.messages
     if errors:
         raise EventError("; ".join(errors))
+    # Feeds are German: the bulk paths write `title` and its German column alike (core/bilingual.py).
+    for name in ("title", "description"):
+        if name in values:
+            values[text_column(Event, name)] = values[name]
     return values
 
 
@@ -379,6 +394,9 @@ def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: lis
     """
     if not rows:
         return
+    # A translated text's plain name (`title`) is written to its German column too (core/bilingual.py).
+    german = {name: text_column(model, name) for name in translated_fields(model)}
+    rows = [{**row, **{german[k]: v for k, v in row.items() if k in german}} for row in rows]
     given: dict[str, None] = {}
     for row in rows:
         given.update(dict.fromkeys(row))
@@ -567,7 +585,12 @@ def sync_feed_events(
 SERIES_BEFORE = dt.timedelta(days=1)
 SERIES_AHEAD = dt.timedelta(days=365)
 # Copied from the event to each occurrence; start, end and the rule itself are not.
-_OCCURRENCE_FIELDS = tuple(f for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"})
+# Columns: `title_de`, not `title`, which would read and write the active language's (core/bilingual.py).
+_OCCURRENCE_FIELDS = tuple(
+    dict.fromkeys(
+        text_column(Event, f) for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"}
+    )
+)
 _SERIES_DATES = re.compile(r"[\s,;]+")
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from crosscluster.core.bilingual import with_english
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
@@ -34,7 +35,7 @@ from crosscluster.directory.models import Offer, Organization, Region, Topic
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
 from .models import Embedding, Evidence, IndexVersion
-from .passages import organization_passages
+from .passages import offer_texts, organization_passages
 
 logger = logging.getLogger(__name__)
 
@@ -162,9 +163,11 @@ def _ordered_topics(
     if ids is not None and len(ids) < 500:
         organization = owner.removesuffix("_id")
         rows = rows.filter(**{f"{organization}__in": ids})
-    rows = rows.values_list(owner, "topic__name", "topic__synonyms")
-    for owner_id, name, synonyms in rows:
-        topics.setdefault(owner_id, []).append((name, Topic(synonyms=synonyms).synonym_list()))
+    # The German name, whatever language the request is in; an English name counts as a synonym.
+    rows = rows.values_list(owner, "topic__name_de", "topic__synonyms", "topic__name_en")
+    for owner_id, name, synonyms, name_en in rows:
+        synonym_list = Topic(synonyms=with_english(synonyms, name_en)).synonym_list()
+        topics.setdefault(owner_id, []).append((name, synonym_list))
     return topics
 
 
@@ -180,19 +183,20 @@ def directory_passages(
     offer_topics = _ordered_topics(Offer.topics.through, "offer__organization_id", ids)
     offers: dict[int, list[tuple[str, str]]] = {}
     rows = Offer.objects.filter(organization__in=ids) if len(ids) < 500 else Offer.objects.all()
-    for organization_id, title, description in rows.order_by("organization_id", "position", "pk").values_list(
-        "organization_id", "title", "description"
+    # German texts plus the English ones where present (core/bilingual.py), whatever the request's language.
+    for organization_id, *texts in rows.order_by("organization_id", "position", "pk").values_list(
+        "organization_id", "title_de", "description_de", "title_en", "description_en"
     ):
         if organization_id in ids:
-            offers.setdefault(organization_id, []).append((title, description))
+            offers.setdefault(organization_id, []).append(offer_texts(*texts))
     entries, passages = [], []
     for position, org in enumerate(orgs):
-        entries.append(OrgEntry(org.pk, org.slug, org.name, org.kind, org.region_id))
+        entries.append(OrgEntry(org.pk, org.slug, org.name_de, org.kind, org.region_id))
         topics = org_topics.get(org.pk, []) + offer_topics.get(org.pk, [])
         for item in organization_passages(
-            name=org.name,
-            summary=org.summary,
-            description=org.description,
+            name=org.name_de,
+            summary=with_english(org.summary_de, org.summary_en),
+            description=with_english(org.description_de, org.description_en),
             topics=topics,
             offers=offers.get(org.pk, []),
         ):

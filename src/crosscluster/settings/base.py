@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, parse_email_url
@@ -21,6 +22,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Before the admin, as its docs require: English (and German) columns for the directory's texts.
+    "modeltranslation",
     "crosscluster.core",
     "crosscluster.accounts",
     "crosscluster.directory",
@@ -80,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crosscluster.core.context_processors.site",
             ],
+            # {% lang_attr obj "field" %} and {% localized obj "field" %} on every page (core/bilingual.py).
+            "builtins": ["crosscluster.core.templatetags.bilingual"],
         },
     },
 ]
@@ -143,6 +148,14 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# Texts of organisations, offers, topics, events and notices exist in German and English (core/bilingual.py):
+# German is required where a text is, English optional; a missing English text shows the German one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
+# Form labels and the admin: "Name (German)", "Name (English)".
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = lambda verbose_name, lang: format_lazy(  # noqa: E731
+    "{} ({})", verbose_name, dict(LANGUAGES)[lang]
+)
 TIME_ZONE = "Europe/Berlin"
 # Pages always show times in the region's zone, whatever the server's TIME_ZONE is.
 DISPLAY_TIME_ZONE = env_str("DISPLAY_TIME_ZONE", "Europe/Berlin")
