@@ -398,6 +398,12 @@ def test_video_create_with_external_url(manager_client, organization):
         ({}, "file", "no_video"),
         ({"file": "exe"}, "file", "invalid_extension"),
         ({"url": "https://video.example.org/film", "captions": "not-vtt"}, "captions", "not_vtt"),
+        # BITV 2.0: a video served by us has captions; the gallery shows its poster
+        ({"file": "mp4", "poster": "png"}, "captions", "captions_required"),
+        ({"file": "mp4", "captions": "vtt"}, "poster", "poster_required"),
+        # the content must be what the name claims
+        ({"file": "fake-mp4", "poster": "png", "captions": "vtt"}, "file", "not_video"),
+        ({"file": "fake-webm", "poster": "png", "captions": "vtt"}, "file", "not_video"),
     ],
 )
 def test_video_form_needs_exactly_one_valid_source(manager_client, organization, data, field, code):
@@ -405,6 +411,10 @@ def test_video_form_needs_exactly_one_valid_source(manager_client, organization,
         "mp4": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
         "exe": SimpleUploadedFile("film.exe", MP4, content_type="application/octet-stream"),
         "not-vtt": SimpleUploadedFile("film.vtt", b"1\n00:00:00,000 --> 00:00:02,000\nSRT\n"),
+        "vtt": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
+        "png": png("poster.png"),
+        "fake-mp4": SimpleUploadedFile("film.mp4", b"<html>not a film</html>", content_type="video/mp4"),
+        "fake-webm": SimpleUploadedFile("film.webm", MP4, content_type="video/webm"),
     }
     post = {"title": "Film", "captions_language": "de"}
     post |= {key: files.get(value, value) for key, value in data.items()}
@@ -438,6 +448,8 @@ def test_video_edit_switches_from_file_to_url_when_the_file_is_cleared(manager_c
         {
             "title": "Film",
             "file": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
+            "poster": png("poster.png"),
+            "captions": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
             "captions_language": "de",
         },
     )

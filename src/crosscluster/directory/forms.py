@@ -149,6 +149,26 @@ class ContactForm(ServiceForm):
         }
 
 
+# The first bytes of the two containers browsers play natively: an ISO media file (MP4) has its `ftyp` box
+# first, a WebM file starts with the EBML magic number. The extension alone says nothing about the content.
+_VIDEO_SIGNATURES = {
+    ".mp4": lambda head: head[4:8] == b"ftyp",
+    ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
+}
+
+
+def check_video_content(file: UploadedFile) -> None:
+    """Refuse an upload whose content is not the MP4 or WebM its name claims."""
+    head = file.read(16)
+    file.seek(0)
+    suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    signature = _VIDEO_SIGNATURES.get(suffix)
+    if signature is not None and not signature(head):
+        raise ValidationError(
+            _("This file is not an MP4 or WebM video, whatever its name says."), code="not_video"
+        )
+
+
 class VideoForm(ServiceForm):
     """Either an uploaded file (with poster and captions) or a link to an external platform, never both."""
 
@@ -156,15 +176,20 @@ class VideoForm(ServiceForm):
         (
             _("Uploaded video"),
             _(
-                "An MP4 or WebM file, played on this site. "
-                "Captions make it usable for people who cannot hear it."
+                "An MP4 or WebM file, played on this site, with a poster image and captions (required: "
+                "captions make it usable for people who cannot hear it)."
             ),
-            ["file", "poster", "captions", "captions_language"],
+            ["file", "captions", "captions_language"],
         ),
         (
             _("Or: external video"),
             _("A link to a video platform. Visitors see it only after they agree to load it."),
             ["url"],
+        ),
+        (
+            _("Poster image"),
+            _("Shown in the video gallery and before the video plays; for an external video, too."),
+            ["poster"],
         ),
     ]
 
@@ -187,6 +212,8 @@ class VideoForm(ServiceForm):
     def clean_file(self) -> Any:
         file = self.cleaned_data.get("file")
         check_size(file, settings.MAX_VIDEO_UPLOAD_BYTES)
+        if isinstance(file, UploadedFile):
+            check_video_content(file)
         return file
 
     def clean_captions(self) -> Any:
@@ -222,4 +249,23 @@ class VideoForm(ServiceForm):
                     _("Upload a video file or give the address of an external video."), code="no_video"
                 ),
             )
+        elif has_file:
+            # Served by us, the video must be usable without sound (BITV 2.0 / WCAG 1.2.2) and look like
+            # something in the gallery before it plays.
+            if not cleaned_data.get("captions") and "captions" not in self.errors:
+                self.add_error(
+                    "captions",
+                    ValidationError(
+                        _("An uploaded video needs captions: add a WebVTT file with the spoken words."),
+                        code="captions_required",
+                    ),
+                )
+            if not cleaned_data.get("poster") and "poster" not in self.errors:
+                self.add_error(
+                    "poster",
+                    ValidationError(
+                        _("An uploaded video needs a poster image, shown before it plays."),
+                        code="poster_required",
+                    ),
+                )
         return cleaned_data

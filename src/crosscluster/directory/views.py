@@ -63,6 +63,14 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "directory/organization_detail.html", context)
 
 
+def video_gallery(request: HttpRequest) -> HttpResponse:
+    """ "Mitglieder auf einen Blick in Kurzvideos": every member's videos on one page, external ones behind
+    the same two-click consent as on the organisation pages."""
+    own_hosts = _own_hosts(request)
+    videos = [describe_video(video, own_hosts) for video in queries.gallery_videos()]
+    return render(request, "directory/video_gallery.html", {"videos": videos})
+
+
 def contact_vcard(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(
         Contact.objects.select_related("organization"),
