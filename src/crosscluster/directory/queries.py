@@ -101,3 +101,10 @@ def gallery_videos() -> QuerySet[Video]:
         .select_related("organization")
         .order_by("organization__name", "position", "pk")
     )
+
+
+def member_cities(organizations: QuerySet[Organization] | None = None) -> dict[str, int]:
+    """How many published organisations sit in each city (those without a city are left out)."""
+    organizations = published_organizations() if organizations is None else organizations
+    rows = organizations.exclude(city="").order_by().values("city").annotate(count=Count("pk"))
+    return dict(rows.values_list("city", "count"))

@@ -19,6 +19,7 @@ from crosscluster.news.rendering import render_markdown
 
 from . import queries
 from .filters import DirectoryFilterForm
+from .geography import member_map
 from .models import Contact, Topic
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
@@ -49,7 +50,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
     organizations = queries.filter_organizations(**form.filters())
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "organizations": page.object_list}
+    context = {
+        "form": form,
+        "page": page,
+        "organizations": page.object_list,
+        "member_map": member_map(queries.member_cities()),
+    }
     return render(request, "directory/organization_list.html", context)
 
 
