@@ -585,7 +585,7 @@ def test_privacy_page_explains_cookies_and_video_consent(client):
     response = client.get("/en/datenschutz/")
     html = texts(response)
     assert response.status_code == 200
-    assert "<h1>Imprint and privacy</h1>" in html
+    assert "<h1>Privacy</h1>" in html
     assert "Reading the public pages sets no cookies" in html
     assert "session cookie" in html
     assert "no third-party analytics" in html

@@ -104,5 +104,10 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "directory/topic_detail.html", context)
 
 
+def imprint(request: HttpRequest) -> HttpResponse:
+    """The operator's legal notice from settings.SITE_IDENTITY; while fields are missing it says which."""
+    return render(request, "directory/imprint.html")
+
+
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/privacy.html")
