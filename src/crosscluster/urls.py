@@ -32,6 +32,7 @@ urlpatterns = [
     path("favicon.svg", core_views.favicon_svg, name="favicon-svg"),
     path("favicon.ico", core_views.favicon_ico, name="favicon-ico"),
     path("apple-touch-icon.png", core_views.touch_icon, name="touch-icon"),
+    path("identity.css", core_views.identity_css, name="identity-css"),
 ]
 
 urlpatterns += i18n_patterns(

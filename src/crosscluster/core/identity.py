@@ -6,6 +6,7 @@ core.context_processors.site); the favicon views draw a mark from the short name
 when no favicon file is configured.
 """
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass, fields
@@ -48,6 +49,11 @@ class Identity:
     @property
     def favicon_url(self) -> str:
         return _asset_url(self.favicon)
+
+    @property
+    def version(self) -> str:
+        """Changes with the colours, so browsers fetch identity.css anew after a change."""
+        return hashlib.sha256(f"{self.color_primary}{self.color_accent}".encode()).hexdigest()[:8]
 
     @property
     def missing_operator_fields(self) -> list[str]:
@@ -130,3 +136,13 @@ def favicon_ico(identity: Identity) -> bytes:
     buffer = io.BytesIO()
     png.save(buffer, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
     return buffer.getvalue()
+
+
+def identity_css(identity: Identity) -> str:
+    """Custom properties for site.css and KERN's action colour (both validated as #rrggbb)."""
+    primary, accent = identity.color_primary, identity.color_accent
+    return (
+        f":root{{--cc-brand:{primary};--cc-accent:{accent};--accent:{primary};"
+        f"--kern-color-action-default:{primary};--kern-color-action-default-contextual:{primary};"
+        f"--kern-color-decorative-brand-default:{primary}}}\n"
+    )

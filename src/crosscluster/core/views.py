@@ -55,3 +55,10 @@ def favicon_ico(request: HttpRequest) -> HttpResponse:
 @cache_control(public=True, max_age=FAVICON_MAX_AGE)
 def touch_icon(request: HttpRequest) -> HttpResponse:
     return HttpResponse(site_identity.favicon_png(site_identity.current_identity()), content_type="image/png")
+
+
+@require_safe
+@cache_control(public=True, max_age=FAVICON_MAX_AGE)
+def identity_css(request: HttpRequest) -> HttpResponse:
+    """The installation's colours as custom properties over KERN's tokens (the URL carries a version)."""
+    return HttpResponse(site_identity.identity_css(site_identity.current_identity()), content_type="text/css")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from crosscluster.events import queries as event_queries
+from crosscluster.events.publishing import upcoming_events
 from crosscluster.news import queries as news_queries
 from crosscluster.news.rendering import render_markdown
 
@@ -33,13 +34,21 @@ def _own_hosts(request: HttpRequest) -> set[str]:
     return {host for host in hosts if host}
 
 
+HOME_EVENTS = 6
+HOME_NOTICES = 3
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """What this is, the way to ask, the coming weeks of the Netzwerktimer, notices, topics, members."""
     region = queries.default_region()
     topics = queries.topics_with_counts().filter(Q(organization_count__gt=0) | Q(offer_count__gt=0))
+    members = list(queries.member_organizations(region))
     context = {
         "region": region,
-        "members": queries.member_organizations(region),
+        "members": members,
         "topics": topics,
+        "events": upcoming_events(event_queries.filter_events(), timezone.now(), HOME_EVENTS),
+        "notices": news_queries.current_notices(limit=HOME_NOTICES),
     }
     return render(request, "directory/home.html", context)
 
