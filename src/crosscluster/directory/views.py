@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from crosscluster.events import queries as event_queries
+from crosscluster.events.export import json_ld_script
 from crosscluster.events.publishing import upcoming_events
 from crosscluster.news import queries as news_queries
 from crosscluster.news.rendering import render_markdown
@@ -21,6 +22,7 @@ from crosscluster.news.rendering import render_markdown
 from . import queries
 from .filters import DirectoryFilterForm
 from .models import Contact, Topic
+from .schema_org import organization_json_ld
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
 from .videos import describe_video
@@ -68,7 +70,12 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     own_hosts = _own_hosts(request)
     videos = [describe_video(video, own_hosts) for video in organization.videos.all()]
-    context = {"organization": organization, "videos": videos}
+    url = request.build_absolute_uri(organization.get_absolute_url())
+    context = {
+        "organization": organization,
+        "videos": videos,
+        "json_ld": json_ld_script(organization_json_ld(organization, url)),
+    }
     return render(request, "directory/organization_detail.html", context)
 
 
