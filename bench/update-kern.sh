@@ -10,6 +10,8 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "@kern-ux/native@$version" >/dev/null && tar xzf ./*.tgz)
 package="$work/package"
 cp "$package/dist/kern.min.css" "$target/kern.min.css"
+# Pre-compressed for WhiteNoise in development (production's collectstatic compresses everything itself).
+gzip -9 -k -n -f "$target/kern.min.css"
 cp "$package/LICENSE.md" "$target/LICENSE.md"
 for weight in Regular Medium SemiBold; do
   cp "$package/dist/fonts/fira-sans/FiraSans-$weight.woff2" "$target/fonts/"

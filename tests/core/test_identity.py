@@ -45,6 +45,7 @@ def test_pages_show_the_identity_and_link_its_favicons_and_colours(client, other
     assert '<span class="brand-mark" aria-hidden="true">CS</span>' in html
     assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in html
     assert '<meta name="theme-color" content="#7a1f5c">' in html
+    assert '<link rel="stylesheet" href="/identity.css?v=' in html
     css = client.get("/identity.css")
     assert css["Content-Type"] == "text/css"
     assert "--cc-brand:#7a1f5c" in css.content.decode()
@@ -123,3 +124,8 @@ def test_footer_links_imprint_and_privacy(client):
 )
 def test_initials_make_placeholders(name, expected):
     assert initials(name) == expected
+
+
+@pytest.mark.django_db
+def test_default_colours_need_no_identity_stylesheet(client):
+    assert "/identity.css" not in client.get("/").content.decode()

@@ -51,6 +51,11 @@ class Identity:
         return _asset_url(self.favicon)
 
     @property
+    def has_own_colours(self) -> bool:
+        """site.css holds the default colours; only other ones need /identity.css (one request less)."""
+        return (self.color_primary, self.color_accent) != (DEFAULT_PRIMARY, DEFAULT_ACCENT)
+
+    @property
     def version(self) -> str:
         """Changes with the colours, so browsers fetch identity.css anew after a change."""
         return hashlib.sha256(f"{self.color_primary}{self.color_accent}".encode()).hexdigest()[:8]
