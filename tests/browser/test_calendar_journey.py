@@ -109,7 +109,7 @@ def test_week_and_event_page_fit_a_phone(page, april, request_log, axe):
     page.goto("/veranstaltungen/woche/2030/16/")
 
     assert overflow(page) == 0
-    assert page.locator(".agenda-day:visible").count() == 1  # empty days are hidden on phones
+    assert page.locator(".cal-day:visible").count() == 1  # empty days are hidden on phones
     page.get_by_role("link", name="Fachtag Technologietransfer", exact=False).first.click()
     page.wait_for_url("**/veranstaltungen/*/")
 

@@ -590,3 +590,32 @@ def test_manage_pages_keep_unchanged_objects_as_stored(manager_client, organizat
     entry = AuditLogEntry.objects.get()
     assert entry.data["changes"] == {"city": ["Erfurt", "Gera"]}
     assert Organization.objects.get(pk=organization.pk).city == "Gera"
+
+
+def test_profile_edit_uploads_a_picture_resized_without_exif(manager_client, organization):
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N"}  # a GPS block
+    Image.new("RGB", (4000, 2000), "#0b5394").save(buffer, format="JPEG", exif=exif)
+    photo = SimpleUploadedFile("dach.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    response = manager_client.post(
+        url("organization-edit", organization), profile_data(organization, picture=photo)
+    )
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    stored = Image.open(organization.picture)
+    assert organization.picture.name.startswith("pictures/dach")
+    assert stored.size == (1920, 960)
+    assert not stored.getexif()
+
+
+def test_profile_edit_refuses_a_file_that_only_claims_to_be_a_picture(manager_client, organization):
+    fake = SimpleUploadedFile("logo.png", b"GIF89a not really", content_type="image/png")
+    response = manager_client.post(
+        url("organization-edit", organization), profile_data(organization, logo=fake)
+    )
+    assert response.status_code == 200
+    organization.refresh_from_db()
+    assert not organization.logo

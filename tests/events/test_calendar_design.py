@@ -73,7 +73,7 @@ def test_event_list_groups_events_by_their_first_day(client, organization, time_
 
     html = client.get(reverse("events:list")).content.decode()
 
-    assert html.count('<li class="agenda-day">') == 2
+    assert html.count('<li class="cal-day">') == 2
     first_day = html.split('id="day-2030-04-09"')[1].split('id="day-2030-04-11"')[0]
     assert "Erster" in first_day and "Zweiter" in first_day and "Dritter" not in first_day
 

@@ -223,8 +223,8 @@ def test_week_lists_seven_days_and_links_keep_filters(client, organization):
     assert f'href="{reverse("events:week", kwargs={"year": 2029, "week": 52})}?free=on"' in html
     assert f'href="{reverse("events:week", kwargs={"year": 2030, "week": 2})}?free=on"' in html
     assert (
-        '<span class="agenda-weekday">Mittwoch<span class="visually-hidden">,</span></span> '
-        '<span class="agenda-day-number">2. Januar 2030</span>'
+        '<span class="cal-weekday">Mittwoch<span class="visually-hidden">,</span></span> '
+        '<span class="cal-daynum">2. Januar 2030</span>'
     ) in html
 
 

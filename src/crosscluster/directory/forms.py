@@ -11,11 +11,15 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from crosscluster.core.images import normalise_image
+
 from .models import Contact, Offer, Organization, Topic, Video
 
 # Logos, photos, posters and captions are small; only videos may be big (settings.MAX_VIDEO_UPLOAD_BYTES).
 MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CAPTIONS_UPLOAD_BYTES = 1024 * 1024
+# Longest side, in pixels, that an uploaded picture keeps (twice what the pages show, for sharp screens).
+IMAGE_MAX_SIDE = {"logo": 512, "picture": 1920, "photo": 480, "poster": 1280}
 
 
 def check_size(file: Any, limit: int) -> None:
@@ -54,6 +58,17 @@ class ServiceForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ImageField):
                 field.validators.append(lambda file: check_size(file, MAX_IMAGE_UPLOAD_BYTES))
+
+    def _post_clean(self) -> None:
+        """New pictures are decoded, resized and stripped of EXIF before the model sees them."""
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if isinstance(field, forms.ImageField) and isinstance(value, UploadedFile):
+                try:
+                    self.cleaned_data[name] = normalise_image(value, IMAGE_MAX_SIDE.get(name, 1280))
+                except ValidationError as error:
+                    self.add_error(name, error)
+        super()._post_clean()
 
     def service_values(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments for the service function."""
@@ -101,7 +116,18 @@ class TopicForm(ServiceForm):
 class OrganizationForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Organization
-        fields = ["name", "kind", "city", "website", "summary", "description", "logo", "topics", "published"]
+        fields = [
+            "name",
+            "kind",
+            "city",
+            "website",
+            "summary",
+            "description",
+            "logo",
+            "picture",
+            "topics",
+            "published",
+        ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
             "description": forms.Textarea(attrs={"rows": 10}),
@@ -113,6 +139,9 @@ class OrganizationForm(ServiceForm):
             "description": _("Plain text without formatting."),
             "website": _("The full address, starting with https://"),
             "logo": _("PNG, JPEG or WebP."),
+            "picture": _(
+                "A wide photo for the top of your page (PNG, JPEG or WebP); it is resized for the web."
+            ),
             "topics": _("Choose the topics your organisation works on; companies find you through them."),
             "published": _("Only published organisations appear in the public directory."),
         }

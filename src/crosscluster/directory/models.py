@@ -97,6 +97,12 @@ class Organization(models.Model):
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "svg"])],
     )
+    picture = models.ImageField(
+        _("picture"),
+        upload_to="pictures/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+    )
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="organizations", blank=True)
     published = models.BooleanField(_("published"), default=True)
     # Lower-cased, stemmed words of the organisation and its offers, for text search (see directory.search).

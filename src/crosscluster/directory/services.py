@@ -25,7 +25,17 @@ class DirectoryError(Exception):
     """A change the directory refuses; the message is translated and meant for the user."""
 
 
-ORGANIZATION_FIELDS = ("name", "kind", "city", "website", "summary", "description", "logo", "published")
+ORGANIZATION_FIELDS = (
+    "name",
+    "kind",
+    "city",
+    "website",
+    "summary",
+    "description",
+    "logo",
+    "picture",
+    "published",
+)
 OFFER_FIELDS = ("title", "description", "kind", "position")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")
 VIDEO_FIELDS = ("title", "file", "poster", "captions", "captions_language", "url", "position")

@@ -13,5 +13,6 @@ urlpatterns = [
     path("kurzvideos/", views.video_gallery, name="videos"),
     path("themen/", views.topic_list, name="topics"),
     path("themen/<slug:slug>/", views.topic_detail, name="topic"),
+    path("impressum/", views.imprint, name="imprint"),
     path("datenschutz/", views.privacy, name="privacy"),
 ]

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from crosscluster.events import queries as event_queries
+from crosscluster.events.export import json_ld_script
+from crosscluster.events.publishing import upcoming_events
 from crosscluster.news import queries as news_queries
 from crosscluster.news.rendering import render_markdown
 
@@ -21,6 +23,7 @@ from . import queries
 from .filters import DirectoryFilterForm
 from .geography import member_map
 from .models import Contact, Topic
+from .schema_org import organization_json_ld
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
 from .videos import describe_video
@@ -34,13 +37,21 @@ def _own_hosts(request: HttpRequest) -> set[str]:
     return {host for host in hosts if host}
 
 
+HOME_EVENTS = 6
+HOME_NOTICES = 3
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """What this is, the way to ask, the coming weeks of the Netzwerktimer, notices, topics, members."""
     region = queries.default_region()
     topics = queries.topics_with_counts().filter(Q(organization_count__gt=0) | Q(offer_count__gt=0))
+    members = list(queries.member_organizations(region))
     context = {
         "region": region,
-        "members": queries.member_organizations(region),
+        "members": members,
         "topics": topics,
+        "events": upcoming_events(event_queries.filter_events(), timezone.now(), HOME_EVENTS),
+        "notices": news_queries.current_notices(limit=HOME_NOTICES),
     }
     return render(request, "directory/home.html", context)
 
@@ -65,7 +76,12 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     own_hosts = _own_hosts(request)
     videos = [describe_video(video, own_hosts) for video in organization.videos.all()]
-    context = {"organization": organization, "videos": videos}
+    url = request.build_absolute_uri(organization.get_absolute_url())
+    context = {
+        "organization": organization,
+        "videos": videos,
+        "json_ld": json_ld_script(organization_json_ld(organization, url)),
+    }
     return render(request, "directory/organization_detail.html", context)
 
 
@@ -116,6 +132,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "notices": news_queries.current_notices(topic=topic, limit=TOPIC_NOTICES),
     }
     return render(request, "directory/topic_detail.html", context)
+
+
+def imprint(request: HttpRequest) -> HttpResponse:
+    """The operator's legal notice from settings.SITE_IDENTITY; while fields are missing it says which."""
+    return render(request, "directory/imprint.html")
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,7 @@ def refuse_videos_without_captions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0003_topic_synonyms_introduction"),
+        ("directory", "0004_organization_picture"),
     ]
 
     operations = [
