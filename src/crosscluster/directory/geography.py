@@ -2,8 +2,8 @@
 
 The outline is Natural Earth's (public domain), simplified and shipped in `data/thueringen-outline.json`
 (its `source` field says how it was made). Organisations have only a city, so places are looked up in
-`PLACES`, the town centres of Thüringen's towns rounded to 0.01° (about 1 km; geographic facts, checked
-against OpenStreetMap). A city that is not in the table is listed, not drawn.
+`PLACES`, the town centres of Thüringen's towns rounded to 0.01° (about 1 km; geographic facts, entered by
+hand, not yet checked against a gazetteer). A city that is not in the table is listed, not drawn.
 
 The map is a picture for the eye (`aria-hidden`); the list of places beside it says the same, links each
 place to the directory filtered by that city and is what screen readers and keyboards use.
