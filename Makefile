@@ -6,6 +6,8 @@ CC := $(BIN)/crosscluster
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in mails, the digest and the thank-you page start with SITE_URL; by default the address `make run` serves.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-dates setup install translations browser-deps lint format openapi-snapshot clean
 
@@ -27,8 +29,8 @@ setup: translations
 ## Serve the site with demo data on SQLite, with the background worker and the periodic jobs beside it.
 run: setup
 	$(CC) load-demo
-	@echo "Crosscluster: http://$(HOST):$(PORT)/  (worker and scheduler run alongside; Ctrl-C stops all)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@echo "Crosscluster: http://$(HOST):$(PORT)/  (links in mails: $(SITE_URL); worker and scheduler run alongside; Ctrl-C stops all)"
+	@export SITE_URL='$(SITE_URL)'; trap 'kill 0' INT TERM EXIT; \
 	  $(CC) db_worker & \
 	  $(CC) scheduler & \
 	  $(CC) runserver $(HOST):$(PORT)

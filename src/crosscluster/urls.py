@@ -29,6 +29,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.svg", core_views.favicon_svg, name="favicon-svg"),
+    path("favicon.ico", core_views.favicon_ico, name="favicon-ico"),
+    path("apple-touch-icon.png", core_views.touch_icon, name="touch-icon"),
+    path("identity.css", core_views.identity_css, name="identity-css"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -403,6 +403,12 @@ def test_video_create_with_external_url(manager_client, organization):
         ({}, "file", "no_video"),
         ({"file": "exe"}, "file", "invalid_extension"),
         ({"url": "https://video.example.org/film", "captions": "not-vtt"}, "captions", "not_vtt"),
+        # BITV 2.0: a video served by us has captions; the gallery shows its poster
+        ({"file": "mp4", "poster": "png"}, "captions", "captions_required"),
+        ({"file": "mp4", "captions": "vtt"}, "poster", "poster_required"),
+        # the content must be what the name claims
+        ({"file": "fake-mp4", "poster": "png", "captions": "vtt"}, "file", "not_video"),
+        ({"file": "fake-webm", "poster": "png", "captions": "vtt"}, "file", "not_video"),
     ],
 )
 def test_video_form_needs_exactly_one_valid_source(manager_client, organization, data, field, code):
@@ -410,6 +416,10 @@ def test_video_form_needs_exactly_one_valid_source(manager_client, organization,
         "mp4": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
         "exe": SimpleUploadedFile("film.exe", MP4, content_type="application/octet-stream"),
         "not-vtt": SimpleUploadedFile("film.vtt", b"1\n00:00:00,000 --> 00:00:02,000\nSRT\n"),
+        "vtt": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
+        "png": png("poster.png"),
+        "fake-mp4": SimpleUploadedFile("film.mp4", b"<html>not a film</html>", content_type="video/mp4"),
+        "fake-webm": SimpleUploadedFile("film.webm", MP4, content_type="video/webm"),
     }
     post = {"title": "Film", "captions_language": "de"}
     post |= {key: files.get(value, value) for key, value in data.items()}
@@ -443,6 +453,8 @@ def test_video_edit_switches_from_file_to_url_when_the_file_is_cleared(manager_c
         {
             "title": "Film",
             "file": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
+            "poster": png("poster.png"),
+            "captions": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
             "captions_language": "de",
         },
     )
@@ -583,3 +595,32 @@ def test_manage_pages_keep_unchanged_objects_as_stored(manager_client, organizat
     entry = AuditLogEntry.objects.get()
     assert entry.data["changes"] == {"city": ["Erfurt", "Gera"]}
     assert Organization.objects.get(pk=organization.pk).city == "Gera"
+
+
+def test_profile_edit_uploads_a_picture_resized_without_exif(manager_client, organization):
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N"}  # a GPS block
+    Image.new("RGB", (4000, 2000), "#0b5394").save(buffer, format="JPEG", exif=exif)
+    photo = SimpleUploadedFile("dach.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    response = manager_client.post(
+        url("organization-edit", organization), profile_data(organization, picture=photo)
+    )
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    stored = Image.open(organization.picture)
+    assert organization.picture.name.startswith("pictures/dach")
+    assert stored.size == (1920, 960)
+    assert not stored.getexif()
+
+
+def test_profile_edit_refuses_a_file_that_only_claims_to_be_a_picture(manager_client, organization):
+    fake = SimpleUploadedFile("logo.png", b"GIF89a not really", content_type="image/png")
+    response = manager_client.post(
+        url("organization-edit", organization), profile_data(organization, logo=fake)
+    )
+    assert response.status_code == 200
+    organization.refresh_from_db()
+    assert not organization.logo

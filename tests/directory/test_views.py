@@ -1,9 +1,11 @@
 """The public directory pages: what they show, what they hide, and what they never load without consent."""
 
+import json
 from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from crosscluster.directory.models import Organization, Video
@@ -11,6 +13,8 @@ from crosscluster.directory.search import refresh_search_text
 from crosscluster.directory.videos import describe_video, vimeo_player_url, youtube_id
 from tests.factories import (
     ContactFactory,
+    EventFactory,
+    NoticeFactory,
     OfferFactory,
     OrganizationFactory,
     RegionFactory,
@@ -203,15 +207,15 @@ def test_directory_list_query_count_does_not_grow_with_the_results(client, regio
         for _ in range(count):
             OrganizationFactory(region=region, topics=topics, city="Erfurt")
 
-    # Cities for the filter, topics for the filter, the count, the page, the page's topics.
+    # Cities for the filter, topics for the filter, the count, the page, the page's topics, the map's cities.
     add_organizations(3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get("/verzeichnis/").status_code == 200
     add_organizations(10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get("/verzeichnis/").status_code == 200
     # Filtering by topic looks the topic up once more.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(f"/verzeichnis/?topic={topics[0].slug}&city=Erfurt").status_code == 200
 
 
@@ -379,15 +383,16 @@ def test_video_uploaded_file_plays_natively_with_poster_and_captions(client, org
 
 
 @pytest.mark.django_db
-def test_video_uploaded_file_without_captions_has_no_track(client, organization):
-    Video.objects.create(
-        organization=organization,
-        title="Ohne Untertitel",
-        file=SimpleUploadedFile("film.webm", b"\x1aE\xdf\xa3"),
-    )
-    tags = tags_of(client.get(organization.get_absolute_url()))
-    assert [attributes["type"] for tag, attributes in tags if tag == "source"] == ["video/webm"]
-    assert not [tag for tag, _attributes in tags if tag == "track"]
+def test_video_uploaded_file_without_captions_is_refused_by_the_database(organization):
+    # BITV 2.0: the form refuses it first (tests/directory/test_manage_views.py); the constraint holds for
+    # every other way in (admin, shell, imports).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Video.objects.create(
+            organization=organization,
+            title="Ohne Untertitel",
+            file=SimpleUploadedFile("film.webm", b"\x1aE\xdf\xa3"),
+        )
+    assert not Video.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -433,7 +438,8 @@ def test_video_consent_script_is_external_and_deferred(client, organization):
         for tag, attributes in tags_of(client.get(organization.get_absolute_url()))
         if tag == "script"
     ]
-    assert scripts == [{"src": "/static/core/video-consent.js", "defer": ""}]
+    # Besides the page's JSON-LD (data, never run), one script: external and deferred.
+    assert scripts == [{"type": "application/ld+json"}, {"src": "/static/core/video-consent.js", "defer": ""}]
 
 
 @pytest.mark.django_db
@@ -585,8 +591,46 @@ def test_privacy_page_explains_cookies_and_video_consent(client):
     response = client.get("/en/datenschutz/")
     html = texts(response)
     assert response.status_code == 200
-    assert "<h1>Imprint and privacy</h1>" in html
+    assert "<h1>Privacy</h1>" in html
     assert "Reading the public pages sets no cookies" in html
     assert "session cookie" in html
     assert "no third-party analytics" in html
     assert "Load video" in html
+
+
+# Storefront (issue 14): organisation page and home page
+
+
+@pytest.mark.django_db
+def test_organization_page_describes_itself_as_schema_org_json_ld(client, organization, topic):
+    ContactFactory(organization=organization, name="Dr. Katrin Hartmann", role="", phone="")
+    OfferFactory(organization=organization, title="Werkstoffberatung", topics=[topic])
+    html = client.get(organization.get_absolute_url()).content.decode()
+
+    block = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(block)
+    url = f"http://testserver{organization.get_absolute_url()}"
+    assert data["@type"] == "Organization"
+    assert (data["@id"], data["name"], data["url"]) == (url, organization.name, url)
+    assert data["knowsAbout"] == [topic.name]
+    service = {"@type": "Service", "name": "Werkstoffberatung"}
+    assert {"@type": "Offer", "itemOffered": service} in data["makesOffer"]
+    assert data["contactPoint"][0]["name"] == "Dr. Katrin Hartmann"
+
+
+@pytest.mark.django_db
+def test_organization_page_shows_initials_where_logo_and_photo_are_missing(client, organization):
+    ContactFactory(organization=organization, name="Dr. Katrin Hartmann", photo="")
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert '<span class="avatar" aria-hidden="true">KH</span>' in html
+    assert '<span class="logo-box logo-box-large placeholder" aria-hidden="true">' in html
+
+
+@pytest.mark.django_db
+def test_home_shows_the_netzwerktimer_and_current_notices(client, organization):
+    event = EventFactory(organizers=[organization], title="Netzwerktreffen Kunststoffe")
+    notice = NoticeFactory(organization=organization, title="Neue Förderrunde")
+    html = client.get("/").content.decode()
+    assert "Netzwerktimer: die nächsten Wochen" in html
+    assert f'<a href="{event.get_absolute_url()}">Netzwerktreffen Kunststoffe</a>' in html
+    assert f'<a href="{notice.get_absolute_url()}">Neue Förderrunde</a>' in html

@@ -3,6 +3,8 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from .identity import current_identity
+
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English"}
 
 
@@ -32,4 +34,4 @@ def site(request: HttpRequest) -> dict[str, object]:
         }
         for code, _name in settings.LANGUAGES
     ]
-    return {"SITE_NAME": settings.SITE_NAME, "language_links": language_links}
+    return {"SITE_NAME": settings.SITE_NAME, "identity": current_identity(), "language_links": language_links}

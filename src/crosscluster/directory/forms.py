@@ -11,6 +11,8 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from crosscluster.core.images import normalise_image
+
 from .models import Contact, Offer, Organization, Topic, Video
 
 # Logos, photos, posters and captions are small; only videos may be big (settings.MAX_VIDEO_UPLOAD_BYTES).
@@ -18,6 +20,8 @@ MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CAPTIONS_UPLOAD_BYTES = 1024 * 1024
 # Under each English field (core/bilingual.py): German is the text of record, English optional.
 ENGLISH_HELP = _("Optional. English pages show the German text while this is empty.")
+# Longest side, in pixels, that an uploaded picture keeps (twice what the pages show, for sharp screens).
+IMAGE_MAX_SIDE = {"logo": 512, "picture": 1920, "photo": 480, "poster": 1280}
 
 
 def check_size(file: Any, limit: int) -> None:
@@ -56,6 +60,17 @@ class ServiceForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ImageField):
                 field.validators.append(lambda file: check_size(file, MAX_IMAGE_UPLOAD_BYTES))
+
+    def _post_clean(self) -> None:
+        """New pictures are decoded, resized and stripped of EXIF before the model sees them."""
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if isinstance(field, forms.ImageField) and isinstance(value, UploadedFile):
+                try:
+                    self.cleaned_data[name] = normalise_image(value, IMAGE_MAX_SIDE.get(name, 1280))
+                except ValidationError as error:
+                    self.add_error(name, error)
+        super()._post_clean()
 
     def service_values(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments for the service function."""
@@ -107,7 +122,7 @@ class OrganizationForm(ServiceForm):
         fields = [
             *("name_de", "name_en", "kind", "city", "website"),
             *("summary_de", "summary_en", "description_de", "description_en"),
-            *("logo", "topics", "published"),
+            *("logo", "picture", "topics", "published"),
         ]
         widgets = {
             "summary_de": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
@@ -125,6 +140,9 @@ class OrganizationForm(ServiceForm):
             "name_en": ENGLISH_HELP,
             "website": _("The full address, starting with https://"),
             "logo": _("PNG, JPEG or WebP."),
+            "picture": _(
+                "A wide photo for the top of your page (PNG, JPEG or WebP); it is resized for the web."
+            ),
             "topics": _("Choose the topics your organisation works on; companies find you through them."),
             "published": _("Only published organisations appear in the public directory."),
         }
@@ -169,6 +187,26 @@ class ContactForm(ServiceForm):
         }
 
 
+# The first bytes of the two containers browsers play natively: an ISO media file (MP4) has its `ftyp` box
+# first, a WebM file starts with the EBML magic number. The extension alone says nothing about the content.
+_VIDEO_SIGNATURES = {
+    ".mp4": lambda head: head[4:8] == b"ftyp",
+    ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
+}
+
+
+def check_video_content(file: UploadedFile) -> None:
+    """Refuse an upload whose content is not the MP4 or WebM its name claims."""
+    head = file.read(16)
+    file.seek(0)
+    suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    signature = _VIDEO_SIGNATURES.get(suffix)
+    if signature is not None and not signature(head):
+        raise ValidationError(
+            _("This file is not an MP4 or WebM video, whatever its name says."), code="not_video"
+        )
+
+
 class VideoForm(ServiceForm):
     """Either an uploaded file (with poster and captions) or a link to an external platform, never both."""
 
@@ -176,15 +214,20 @@ class VideoForm(ServiceForm):
         (
             _("Uploaded video"),
             _(
-                "An MP4 or WebM file, played on this site. "
-                "Captions make it usable for people who cannot hear it."
+                "An MP4 or WebM file, played on this site, with a poster image and captions (required: "
+                "captions make it usable for people who cannot hear it)."
             ),
-            ["file", "poster", "captions", "captions_language"],
+            ["file", "captions", "captions_language"],
         ),
         (
             _("Or: external video"),
             _("A link to a video platform. Visitors see it only after they agree to load it."),
             ["url"],
+        ),
+        (
+            _("Poster image"),
+            _("Shown in the video gallery and before the video plays; for an external video, too."),
+            ["poster"],
         ),
     ]
 
@@ -207,6 +250,8 @@ class VideoForm(ServiceForm):
     def clean_file(self) -> Any:
         file = self.cleaned_data.get("file")
         check_size(file, settings.MAX_VIDEO_UPLOAD_BYTES)
+        if isinstance(file, UploadedFile):
+            check_video_content(file)
         return file
 
     def clean_captions(self) -> Any:
@@ -242,4 +287,23 @@ class VideoForm(ServiceForm):
                     _("Upload a video file or give the address of an external video."), code="no_video"
                 ),
             )
+        elif has_file:
+            # Served by us, the video must be usable without sound (BITV 2.0 / WCAG 1.2.2) and look like
+            # something in the gallery before it plays.
+            if not cleaned_data.get("captions") and "captions" not in self.errors:
+                self.add_error(
+                    "captions",
+                    ValidationError(
+                        _("An uploaded video needs captions: add a WebVTT file with the spoken words."),
+                        code="captions_required",
+                    ),
+                )
+            if not cleaned_data.get("poster") and "poster" not in self.errors:
+                self.add_error(
+                    "poster",
+                    ValidationError(
+                        _("An uploaded video needs a poster image, shown before it plays."),
+                        code="poster_required",
+                    ),
+                )
         return cleaned_data

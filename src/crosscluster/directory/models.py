@@ -97,6 +97,12 @@ class Organization(models.Model):
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "svg"])],
     )
+    picture = models.ImageField(
+        _("picture"),
+        upload_to="pictures/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+    )
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="organizations", blank=True)
     published = models.BooleanField(_("published"), default=True)
     # Lower-cased, stemmed words of the organisation and its offers, for text search (see directory.search).
@@ -212,6 +218,12 @@ class Video(models.Model):
                 condition=(models.Q(file="") & ~models.Q(url="")) | (~models.Q(file="") & models.Q(url="")),
                 name="video_file_xor_url",
                 violation_error_message=_("Upload a video file or give an external URL, not both."),
+            ),
+            # BITV 2.0 / WCAG 1.2.2: a video we serve has captions. External platforms bring their own.
+            models.CheckConstraint(
+                condition=models.Q(file="") | ~models.Q(captions=""),
+                name="video_file_has_captions",
+                violation_error_message=_("An uploaded video needs captions (a WebVTT file)."),
             ),
         ]
 

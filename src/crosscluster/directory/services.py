@@ -33,7 +33,7 @@ ORGANIZATION_FIELDS = (
     *ORGANIZATION_TEXTS,
     *(f"{field}_de" for field in ORGANIZATION_TEXTS),
     *english(ORGANIZATION_TEXTS),
-    *("kind", "city", "website", "logo", "published"),
+    *("kind", "city", "website", "logo", "picture", "published"),
 )
 OFFER_FIELDS = (*OFFER_TEXTS, *(f"{f}_de" for f in OFFER_TEXTS), *english(OFFER_TEXTS), "kind", "position")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")

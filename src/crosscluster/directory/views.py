@@ -14,12 +14,16 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from crosscluster.events import queries as event_queries
+from crosscluster.events.export import json_ld_script
+from crosscluster.events.publishing import upcoming_events
 from crosscluster.news import queries as news_queries
 from crosscluster.news.rendering import render_markdown
 
 from . import queries
 from .filters import DirectoryFilterForm
+from .geography import member_map
 from .models import Contact, Topic
+from .schema_org import organization_json_ld
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
 from .videos import describe_video
@@ -33,13 +37,21 @@ def _own_hosts(request: HttpRequest) -> set[str]:
     return {host for host in hosts if host}
 
 
+HOME_EVENTS = 6
+HOME_NOTICES = 3
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """What this is, the way to ask, the coming weeks of the Netzwerktimer, notices, topics, members."""
     region = queries.default_region()
     topics = queries.topics_with_counts().filter(Q(organization_count__gt=0) | Q(offer_count__gt=0))
+    members = list(queries.member_organizations(region))
     context = {
         "region": region,
-        "members": queries.member_organizations(region),
+        "members": members,
         "topics": topics,
+        "events": upcoming_events(event_queries.filter_events(), timezone.now(), HOME_EVENTS),
+        "notices": news_queries.current_notices(limit=HOME_NOTICES),
     }
     return render(request, "directory/home.html", context)
 
@@ -49,7 +61,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
     organizations = queries.filter_organizations(**form.filters())
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "organizations": page.object_list}
+    context = {
+        "form": form,
+        "page": page,
+        "organizations": page.object_list,
+        "member_map": member_map(queries.member_cities()),
+    }
     return render(request, "directory/organization_list.html", context)
 
 
@@ -59,8 +76,21 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     own_hosts = _own_hosts(request)
     videos = [describe_video(video, own_hosts) for video in organization.videos.all()]
-    context = {"organization": organization, "videos": videos}
+    url = request.build_absolute_uri(organization.get_absolute_url())
+    context = {
+        "organization": organization,
+        "videos": videos,
+        "json_ld": json_ld_script(organization_json_ld(organization, url)),
+    }
     return render(request, "directory/organization_detail.html", context)
+
+
+def video_gallery(request: HttpRequest) -> HttpResponse:
+    """ "Mitglieder auf einen Blick in Kurzvideos": every member's videos on one page, external ones behind
+    the same two-click consent as on the organisation pages."""
+    own_hosts = _own_hosts(request)
+    videos = [describe_video(video, own_hosts) for video in queries.gallery_videos()]
+    return render(request, "directory/video_gallery.html", {"videos": videos})
 
 
 def contact_vcard(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
@@ -102,6 +132,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "notices": news_queries.current_notices(topic=topic, limit=TOPIC_NOTICES),
     }
     return render(request, "directory/topic_detail.html", context)
+
+
+def imprint(request: HttpRequest) -> HttpResponse:
+    """The operator's legal notice from settings.SITE_IDENTITY; while fields are missing it says which."""
+    return render(request, "directory/imprint.html")
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -175,6 +175,7 @@ class Day:
     date: dt.date
     events: list[Event] = field(default_factory=list)
     in_month: bool = True
+    is_today: bool = False
     # At most `shown` events are listed in a calendar cell; the rest are behind a link to the day's list.
     shown: int | None = None
     more_url: str = ""

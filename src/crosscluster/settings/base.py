@@ -219,7 +219,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF],
+        # data: for the icons inside KERN's stylesheet (inline SVG masks).
+        "img-src": [SELF, "data:"],
         "media-src": [SELF, "https:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -250,7 +251,31 @@ COORDINATION_EMAIL = env_str("COORDINATION_EMAIL", "")
 
 # The public name of the installation, shown in the header and in mails.
 SITE_NAME = env_str("SITE_NAME", "Crosscluster Thüringen")
+# `make run` sets SITE_URL to the host and port it serves (HOST, PORT) unless SITE_URL is given.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The look and the legal contacts of this installation (core/identity.py, docs/design.md): another region sets
+# these and runs its own look without a code change. The Impressum names the operator fields still empty.
+SITE_IDENTITY = {
+    # Two or three letters for the generated logo mark and favicon when no logo file is given.
+    "short_name": env_str("SITE_SHORT_NAME", "CT"),
+    # One line under the name in the header, e.g. the initiative's claim.
+    "tagline": env_str("SITE_TAGLINE", ""),
+    # A file under STATIC_ROOT/finders (e.g. "identity/logo.svg") or an absolute URL path ("/media/logo.png").
+    "logo": env_str("SITE_LOGO", ""),
+    "favicon": env_str("SITE_FAVICON", ""),
+    # Brand colours (#rrggbb). The primary colour is used for buttons and links on white, so it needs 4.5:1.
+    "color_primary": env_str("SITE_COLOR_PRIMARY", "#1a3d8f"),
+    "color_accent": env_str("SITE_COLOR_ACCENT", "#f2a900"),
+    "operator_name": env_str("SITE_OPERATOR_NAME", ""),
+    "operator_address": env_str("SITE_OPERATOR_ADDRESS", ""),
+    "operator_representative": env_str("SITE_OPERATOR_REPRESENTATIVE", ""),
+    "operator_email": env_str("SITE_OPERATOR_EMAIL", ""),
+    "operator_phone": env_str("SITE_OPERATOR_PHONE", ""),
+    "operator_register": env_str("SITE_OPERATOR_REGISTER", ""),
+    "operator_vat_id": env_str("SITE_OPERATOR_VAT_ID", ""),
+    "privacy_contact": env_str("SITE_PRIVACY_CONTACT", ""),
+    "privacy_email": env_str("SITE_PRIVACY_EMAIL", ""),
+}
 # The region that the public site shows first.
 DEFAULT_REGION = env_str("DEFAULT_REGION", "thueringen")
 

@@ -15,7 +15,7 @@ def copy_german(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0003_topic_synonyms_introduction"),
+        ("directory", "0005_video_file_has_captions"),
     ]
 
     operations = [
