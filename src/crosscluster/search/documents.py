@@ -27,9 +27,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 from django.dispatch import receiver
-from django.utils.html import strip_tags
 from django.utils.module_loading import import_string
 
+from crosscluster.core.plain_text import html_to_text
 from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
@@ -202,7 +202,7 @@ def index_events(ids: Iterable[int] | None = None) -> int:
                 event.pk,
                 [event.title],
                 [
-                    strip_tags(event.description),
+                    html_to_text(event.description),
                     event.venue,
                     event.city,
                     *(topic.name for topic in event.topics.all()),
@@ -233,7 +233,7 @@ def index_notices(ids: Iterable[int] | None = None) -> int:
                 notice.pk,
                 [notice.title],
                 [
-                    strip_tags(notice.body_html),
+                    html_to_text(notice.body_html),
                     *(topic.name for topic in notice.topics.all()),
                     notice.organization.name if notice.organization else "",
                 ],
