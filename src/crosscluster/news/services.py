@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,6 @@ from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Region, Topic
 from crosscluster.directory.queries import default_region
-from crosscluster.directory.search import build_search_text
 
 from .models import Notice, NoticeAttachment
 from .rendering import render_markdown
@@ -118,20 +116,9 @@ def _save_validated(notice: Notice) -> None:
     notice.save()
 
 
-def notice_search_text(notice: Notice) -> str:
-    """Stems of title, text, topics and publisher, as `directory.search` keeps them for organisations."""
-    parts = [notice.title, strip_tags(notice.body_html)]
-    parts += [topic.name for topic in notice.topics.all()]
-    if notice.organization is not None:
-        parts.append(notice.organization.name)
-    return build_search_text(parts)
-
-
 def refresh_search_text(notice: Notice) -> None:
-    text = notice_search_text(notice)
-    if text != notice.search_text:
-        notice.search_text = text
-        Notice.objects.filter(pk=notice.pk).update(search_text=text)
+    """After a change of the notice's text, topics or publisher: its search document is rewritten in this
+    transaction (core.signals.texts_changed, search.documents)."""
     texts_changed.send(sender=Notice, ids=[notice.pk])
 
 
