@@ -9,7 +9,7 @@ encoder. Then, with Django's test client and DEBUG off, the server time of searc
 `/suche/?q=` and `GET /api/v1/search?q=`) over realistic queries: keywords, word forms, compounds, typos,
 synonyms, English and a need in a sentence. Figures:
 
-- the cold start: the first search of a new process (which loads the encoder at start-up, as wsgi.py does);
+- the cold start: the first search of a new process, after the start-up wsgi.py does (core.startup);
 - p50/p95 per query kind and over all, and the queries per request; the first request of each query
   (its embedding included) separately, as later ones reuse the encoder's cache of recent queries;
 - an event edited through the service: how long the change takes and that the next search finds it.
@@ -346,11 +346,12 @@ def fill_vectors() -> None:
 
 
 def cold_start() -> None:
-    """In a new process: Django, the encoder (as wsgi.py loads it), then the first search; print the times."""
+    """In a new process: Django, the start-up of an app server (wsgi.py: the URLconf, templates, the encoder
+    and its first run; no data), then the first search; print the times."""
     started = time.perf_counter()
-    from crosscluster.routing.encoders import get_encoder
+    from crosscluster.core.startup import prepare_process
 
-    get_encoder()
+    prepare_process()
     loaded = time.perf_counter() - started
     client = Client()
     started = time.perf_counter()
@@ -374,7 +375,8 @@ def run(args: argparse.Namespace) -> None:
     ).stdout.split()
     loaded, first, second = (float(value) for value in output[-3:])
     print(
-        f"\nCold start, a new process: encoder loaded at start-up in {loaded:,.0f} ms; the first search "
+        f"\nCold start, a new process: start-up (wsgi.py: URLconf, templates, encoder) {loaded:,.0f} ms; "
+        f"the first search "
         f"(page) {first:,.0f} ms, the next (API, another query) {second:,.0f} ms"
     )
     client = Client()
