@@ -45,29 +45,44 @@ CHUNK = 500
 
 
 class _Texts:
-    """Terms of the texts of a batch: each distinct text analysed once, the terms' spellings collected."""
+    """Terms of the texts of a batch: each distinct text analysed once, the terms' spellings collected.
+
+    Texts repeat within a batch (an organisation's offers are in its own document and in theirs, topic
+    names, a network's boilerplate), so the analysis of each is kept for the batch.
+    """
 
     def __init__(self) -> None:
         self.spellings: dict[str, str] = {}
+        self._analysed: dict[str, tuple[str, ...]] = {}
+
+    def _terms_of(self, text: str) -> tuple[str, ...]:
+        found = self._analysed.get(text)
+        if found is None:
+            pairs = search_terms(text)
+            for term, word in pairs:
+                self.spellings.setdefault(term, word)
+            found = self._analysed[text] = tuple(dict.fromkeys(term for term, _word in pairs))
+        return found
 
     def terms(self, parts: Iterable[str]) -> list[str]:
         found: dict[str, None] = {}
         for part in parts:
-            for term, word in search_terms(part or ""):
-                found[term] = None
-                self.spellings.setdefault(term, word)
+            if part:
+                found.update(dict.fromkeys(self._terms_of(part)))
         return list(found)
 
     def document(self, kind: str, pk: int, title: Iterable[str], body: Iterable[str]) -> Document:
         title_terms = self.terms(title)
-        body_terms = [term for term in self.terms(body) if term not in set(title_terms)]
+        in_title = set(title_terms)
+        body_terms = [term for term in self.terms(body) if term not in in_title]
+        words = in_title.union(body_terms)
         parts = dict.fromkeys(head for term in [*title_terms, *body_terms] for head in heads(term))
         return Document(
             kind=kind,
             object_id=pk,
             title=" ".join(title_terms),
             body=" ".join(body_terms),
-            parts=" ".join(part for part in parts if part not in title_terms and part not in body_terms),
+            parts=" ".join(part for part in parts if part not in words),
         )
 
 
