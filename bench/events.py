@@ -4,9 +4,9 @@
    served from a loopback HTTP server with ETag/Last-Modified and 304 support; every feed imported through
    `events.feeds.importing.import_feed`, compared with bare `icalendar.Calendar.from_ical` + walking the
    VEVENTs of the same files. A second, unchanged run shows the cost of conditional GETs.
-2. Serving: `--stored` events inserted in bulk (organisers and topics through the M2M tables, search_text
-   filled); server time of the public list, the month view and the filtered iCal export (capped at 1,000
-   events by publishing.MAX_EVENTS) with Django's test client, p50/p95 and queries per request.
+2. Serving: `--stored` events inserted in bulk (organisers and topics through the M2M tables); server time of
+   the public list, the month view and the filtered iCal export (capped at 1,000 events by
+   publishing.MAX_EVENTS) with Django's test client, p50/p95 and queries per request.
 
 Usage: .venv/bin/python bench/events.py [--feeds 200] [--events 250] [--stored 100000] [--requests 30]
        DATABASE_URL=postgres://postgres@127.0.0.1:5432/events_bench .venv/bin/python bench/events.py
@@ -26,7 +26,6 @@ import tempfile
 import threading
 import time
 from email.utils import formatdate
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _TMP = tempfile.mkdtemp(prefix="crosscluster-bench-")
@@ -52,7 +51,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from crosscluster.directory.models import Organization, Region, Topic  # noqa: E402
-from crosscluster.directory.search import stems  # noqa: E402
 from crosscluster.events.dedup import release_caches  # noqa: E402
 from crosscluster.events.feeds.importing import import_feed  # noqa: E402
 from crosscluster.events.listing import refresh_all_listed  # noqa: E402
@@ -342,19 +340,6 @@ def run_import(args, orgs: list[Organization]) -> list[tuple[str, str, str]]:
 # ----------------------------------------------------------------------------------------------- serving
 
 
-@cache
-def _stems(part: str) -> frozenset[str]:
-    return frozenset(stems(part))
-
-
-def search_text(parts: list[str]) -> str:
-    words: set[str] = set()
-    for part in parts:
-        if part:
-            words |= _stems(part)
-    return " ".join(sorted(words))
-
-
 def insert_stored(
     count: int, orgs: list[Organization], topics: list[Topic]
 ) -> tuple[dt.datetime, dt.datetime]:
@@ -392,16 +377,6 @@ def insert_stored(
                     city=city,
                     format=rng.choice(Event.Format.values),
                     is_free=rng.random() < 0.7,
-                    search_text=search_text(
-                        [
-                            title,
-                            description,
-                            "Haus der Wirtschaft",
-                            city,
-                            organizer.name,
-                            *(t.name for t in event_topics),
-                        ]
-                    ),
                 )
             )
             orgs_of.append(organizer)

@@ -9,7 +9,7 @@ encoder. Then, with Django's test client and DEBUG off, the server time of searc
 `/suche/?q=` and `GET /api/v1/search?q=`) over realistic queries: keywords, word forms, compounds, typos,
 synonyms, English and a need in a sentence. Figures:
 
-- the cold start: the first search of a new process (which loads the encoder at start-up, as wsgi.py does);
+- the cold start: the first search of a new process, after the start-up wsgi.py does (core.startup);
 - p50/p95 per query kind and over all, and the queries per request; the first request of each query
   (its embedding included) separately, as later ones reuse the encoder's cache of recent queries;
 - an event edited through the service: how long the change takes and that the next search finds it.
@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -80,7 +79,6 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from crosscluster.core.text import terms as stems  # noqa: E402
 from crosscluster.directory.models import Offer, Organization, Region, Topic  # noqa: E402
 from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event  # noqa: E402
@@ -178,19 +176,6 @@ QUERIES = {
 }
 
 
-@cache
-def _stems(part: str) -> frozenset[str]:
-    return frozenset(stems(part))
-
-
-def search_text(parts: list[str]) -> str:
-    words: set[str] = set()
-    for part in parts:
-        if part:
-            words |= _stems(part)
-    return " ".join(sorted(words))
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -230,18 +215,14 @@ def build_data(args: argparse.Namespace) -> None:
     OrgTopic.objects.bulk_create(
         [OrgTopic(organization_id=org.pk, topic_id=topics[i % len(topics)].pk) for i, org in enumerate(orgs)]
     )
-    offers, texts = [], {org.pk: [org.name, org.city, org.summary, org.description] for org in orgs}
+    offers = []
     per_org = args.offers // len(orgs)
     for org in orgs:
         for n in range(per_org):
             title = f"{rng.choice(OFFER_TITLES)} {rng.choice(TOPICS)[0]}"
             description = " ".join(rng.sample(SENTENCES, 2))
             offers.append(Offer(organization=org, title=title, description=description, position=n))
-            texts[org.pk] += [title, description]
     Offer.objects.bulk_create(offers, batch_size=2000)
-    for org in orgs:
-        org.search_text = search_text(texts[org.pk])
-    Organization.objects.bulk_update(orgs, ["search_text"], batch_size=1000)
 
     now = timezone.now()
     span_start = now - dt.timedelta(days=730)
@@ -257,14 +238,6 @@ def build_data(args: argparse.Namespace) -> None:
             title = f"{rng.choice(EVENT_KINDS)}: {chosen[0].name} in {rng.choice(CITIES)} ({n})"
             description = " ".join(rng.sample(SENTENCES, 2)) if rng.random() < 0.5 else ""
             city = rng.choice(CITIES)
-            parts = [
-                title,
-                description,
-                "Haus der Wirtschaft",
-                city,
-                organizer.name,
-                *(t.name for t in chosen),
-            ]
             events.append(
                 Event(
                     title=title,
@@ -273,7 +246,6 @@ def build_data(args: argparse.Namespace) -> None:
                     end=end,
                     venue="Haus der Wirtschaft",
                     city=city,
-                    search_text=search_text(parts),
                 )
             )
             organizers.append(organizer)
@@ -321,7 +293,6 @@ def build_data(args: argparse.Namespace) -> None:
                 valid_from=valid_from,
                 valid_until=valid_until,
                 pinned=rng.random() < 0.01,
-                search_text=search_text([title, body, topic.name]),
             )
         )
     Notice.objects.bulk_create(notices, batch_size=1000)
@@ -375,11 +346,12 @@ def fill_vectors() -> None:
 
 
 def cold_start() -> None:
-    """In a new process: Django, the encoder (as wsgi.py loads it), then the first search; print the times."""
+    """In a new process: Django, the start-up of an app server (wsgi.py: the URLconf, templates, the encoder
+    and its first run; no data), then the first search; print the times."""
     started = time.perf_counter()
-    from crosscluster.routing.encoders import get_encoder
+    from crosscluster.core.startup import prepare_process
 
-    get_encoder()
+    prepare_process()
     loaded = time.perf_counter() - started
     client = Client()
     started = time.perf_counter()
@@ -403,7 +375,8 @@ def run(args: argparse.Namespace) -> None:
     ).stdout.split()
     loaded, first, second = (float(value) for value in output[-3:])
     print(
-        f"\nCold start, a new process: encoder loaded at start-up in {loaded:,.0f} ms; the first search "
+        f"\nCold start, a new process: start-up (wsgi.py: URLconf, templates, encoder) {loaded:,.0f} ms; "
+        f"the first search "
         f"(page) {first:,.0f} ms, the next (API, another query) {second:,.0f} ms"
     )
     client = Client()

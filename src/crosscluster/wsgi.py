@@ -7,18 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crosscluster.settings.productio
 
 application = get_wsgi_application()
 
+from crosscluster.core.startup import prepare_process  # noqa: E402 (after Django is set up)
 
-def _preload_encoder() -> None:
-    """Load the sentence encoder now rather than in the first search or inquiry of this process."""
-    from django.conf import settings
-
-    if settings.ROUTING_PRELOAD_ENCODER:
-        from crosscluster.routing.encoders import get_encoder
-
-        get_encoder()
-
-
-_preload_encoder()
+# The URLconf, the search page's templates and the sentence encoder (ROUTING_PRELOAD_ENCODER), so that the
+# first request of this process is not the one that pays for them.
+prepare_process()
 
 # What the start-up loaded (Django, the apps, their libraries: about 170,000 objects) lives as long as the
 # process. Frozen, the garbage collector no longer walks it on every full collection, which cost 80-90 ms

@@ -29,6 +29,7 @@ from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import create_event
 from crosscluster.news.models import Notice
 from crosscluster.news.services import create_notice
+from tests.documents import document_text
 from tests.events.feeds.conftest import LoopbackServer
 from tests.factories import EventFactory, NoticeFactory
 
@@ -119,11 +120,11 @@ def test_services_store_notices_organisations_topics_and_events_without_forbidde
     assert_clean(
         notice.body,
         notice.body_html,
-        notice.search_text,
+        document_text(notice),
         organization.description,
         topic.introduction,
         event.description,
-        event.search_text,
+        document_text(event),
     )
     assert "Vorträge" in event.description
 
@@ -167,7 +168,7 @@ def test_rss_import_stores_events_without_forbidden_characters(organization, fee
     assert (result.status, result.created, result.error) == ("ok", 1, "")
     event = Event.objects.get(feed=subscription)
     assert event.source_uid == "robots"  # a NUL in the key made PostgreSQL refuse the whole import
-    assert_clean(event.title, event.description, event.venue, event.search_text)
+    assert_clean(event.title, event.description, event.venue, document_text(event))
     assert event.title.startswith("Ro") and event.title.endswith("bottag")
     assert "Vorführung" in event.description
 
@@ -192,7 +193,7 @@ def test_ical_import_stores_events_without_forbidden_characters(organization, fe
 
     assert (result.status, result.created, result.error) == ("ok", 1, "")
     event = Event.objects.get(feed=subscription)
-    assert_clean(event.title, event.description, event.venue, event.search_text)
+    assert_clean(event.title, event.description, event.venue, document_text(event))
     assert event.title.replace(" ", "") == "Robottag"  # some controls count as spaces to split()
     assert "Vorführung" in event.description
 

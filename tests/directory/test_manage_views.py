@@ -13,6 +13,7 @@ from crosscluster.core.services import log_action
 from crosscluster.directory import manage_views
 from crosscluster.directory.models import Contact, Offer, Organization, Video
 from crosscluster.directory.services import DirectoryError
+from tests.documents import document_text
 from tests.factories import ContactFactory, OfferFactory, TopicFactory, VideoFactory
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
@@ -94,7 +95,7 @@ def test_profile_edit_saves_through_the_service(manager_client, manager, organiz
     assert organization.city == "Jena"
     assert organization.website == "https://neu.example.org"
     assert set(organization.topics.all()) == {topic, hydrogen}
-    assert "wasserstoff" in organization.search_text
+    assert "wasserstoff" in document_text(organization)
     entry = AuditLogEntry.objects.get()
     assert (entry.action, entry.actor) == ("directory.organization.updated", manager)
     assert set(entry.data["changes"]) == {"city", "website", "topics"}
@@ -258,7 +259,7 @@ def test_offer_edit_shows_current_values_and_saves_changes(manager_client, organ
     offer.refresh_from_db()
     assert offer.title == "Kunststoffrecycling"
     organization.refresh_from_db()
-    assert "kunststoffrecycling" in organization.search_text
+    assert "kunststoffrecycling" in document_text(organization)
     entry = AuditLogEntry.objects.get()
     assert entry.action == "directory.offer.updated"
     assert entry.data["changes"]["title"] == ["Kunststoffberatung", "Kunststoffrecycling"]

@@ -9,6 +9,7 @@ from crosscluster.directory import services
 from crosscluster.directory.models import Contact, Offer, Organization, Video
 from crosscluster.directory.search import refresh_search_text
 from crosscluster.directory.services import DirectoryError
+from tests.documents import document_text
 from tests.factories import ContactFactory, TopicFactory, VideoFactory
 
 
@@ -151,32 +152,32 @@ def test_update_organization_topics_refresh_the_search_text(organization, manage
     services.update_organization(organization, actor=manager, topics=[hydrogen])
 
     organization.refresh_from_db()
-    assert "wasserstoff" in organization.search_text
+    assert "wasserstoff" in document_text(organization)
     assert AuditLogEntry.objects.get().data == {"changes": {"topics": ["wasserstoff"]}}
 
 
 def test_update_offer_refreshes_the_search_text(organization, manager):
     offer = organization.offers.get()
     refresh_search_text(organization)
-    assert "kunststoffberat" in organization.search_text
+    assert "kunststoffberat" in document_text(organization)
 
     services.update_offer(offer, actor=manager, title="Fördermittelberatung für Recycling")
 
     organization.refresh_from_db()
-    assert "recycling" in organization.search_text
-    assert "fordermittelberat" in organization.search_text
-    assert "kunststoffberat" not in organization.search_text
+    assert "recycling" in document_text(organization)
+    assert "fordermittelberat" in document_text(organization)
+    assert "kunststoffberat" not in document_text(organization)
 
 
 def test_create_and_delete_offer_refresh_the_search_text(organization, manager):
     offer = services.create_offer(organization, actor=manager, title="Wasserstoffnetzwerk")
     organization.refresh_from_db()
-    assert "wasserstoffnetzwerk" in organization.search_text
+    assert "wasserstoffnetzwerk" in document_text(organization)
 
     services.delete_offer(offer, actor=manager)
 
     organization.refresh_from_db()
-    assert "wasserstoffnetzwerk" not in organization.search_text
+    assert "wasserstoffnetzwerk" not in document_text(organization)
 
 
 def test_create_video_refuses_file_and_url_together_and_saves_nothing(organization, manager):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.events.models import Event
 from crosscluster.events.services import EventError, create_event, delete_event, update_event
+from tests.documents import document_text
 from tests.factories import EventFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -34,8 +35,8 @@ def test_create_event_by_manager_saves_logs_and_indexes(manager, organization, t
     assert event.start.tzinfo == dt.UTC
     assert list(event.organizers.all()) == [organization]
     assert list(event.topics.all()) == [topic]
-    assert "kreislaufwirtschaft" in event.search_text.split()
-    assert "polym" in event.search_text  # the topic name and organiser name count too
+    assert "kreislaufwirtschaft" in document_text(event).split()
+    assert "polym" in document_text(event)  # the topic name and organiser name count too
     entry = AuditLogEntry.objects.get(action="event.created")
     assert (entry.actor, entry.organization, entry.object_id) == (manager, organization, str(event.pk))
 
@@ -121,7 +122,7 @@ def test_update_event_logs_the_changes_and_refreshes_search(manager, organizatio
 
     event.refresh_from_db()
     assert event.title == "Wasserstoffforum"
-    assert "wasserstoffforum" in event.search_text.split()
+    assert "wasserstoffforum" in document_text(event).split()
     entry = AuditLogEntry.objects.get(action="event.updated")
     assert entry.data == {"changes": {"title": ["Alter Titel", "Wasserstoffforum"]}}
     assert entry.organization == organization

@@ -885,5 +885,7 @@ def test_month_cells_label_events_in_berlin_time_with_their_status(client, organ
     status = '<span class="event-status">({label})'
     assert cell.format(prefix="", pk=event.pk) + status.format(label="Abgesagt") in html
     assert ">Ganzer Tag</a>" in html
-    english_cell = '<a href="/en/veranstaltungen/{pk}/" lang="de"><span class="event-time">19:30</span> Abendtermin</a> '
+    english_cell = (
+        '<a href="/en/veranstaltungen/{pk}/" lang="de"><span class="event-time">19:30</span> Abendtermin</a> '
+    )
     assert english_cell.format(pk=event.pk) + status.format(label="Cancelled") in english

@@ -5,6 +5,7 @@ from django.urls import reverse
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.directory.models import Topic
 from crosscluster.news.models import Notice
+from tests.documents import document_text
 from tests.factories import NoticeAttachmentFactory, NoticeFactory
 
 
@@ -81,7 +82,7 @@ def test_admin_topic_edits_synonyms_and_introduction(client, admin_user, topic):
 
 def test_admin_topic_rename_refreshes_the_search_text_of_its_notices(client, admin_user, organization, topic):
     notice = NoticeFactory(organization=organization, topics=[topic])
-    assert "wasserstoff" not in notice.search_text
+    assert "wasserstoff" not in document_text(notice)
     client.force_login(admin_user)
 
     client.post(
@@ -90,4 +91,4 @@ def test_admin_topic_rename_refreshes_the_search_text_of_its_notices(client, adm
     )
 
     notice.refresh_from_db()
-    assert "wasserstoff" in notice.search_text.split()
+    assert "wasserstoff" in document_text(notice).split()

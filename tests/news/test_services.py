@@ -18,6 +18,7 @@ from crosscluster.news.services import (
     delete_notice,
     update_notice,
 )
+from tests.documents import document_text
 from tests.factories import NoticeAttachmentFactory, NoticeFactory
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -43,7 +44,7 @@ def test_create_notice_by_manager_renders_logs_and_indexes(manager, organization
         "<h3>Frist</h3>\n<p>Anträge bis <strong>31. März</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
     )
     assert list(notice.topics.all()) == [topic]
-    assert {"digitalisier", "frist", "polym"} <= set(notice.search_text.split())
+    assert {"digitalisier", "frist", "polym"} <= set(document_text(notice).split())
     assert notice.published and not notice.pinned and notice.valid_until is None
     entry = AuditLogEntry.objects.get(action="notice.created")
     assert (entry.actor, entry.organization, entry.object_id) == (manager, organization, str(notice.pk))

@@ -106,7 +106,6 @@ class Organization(models.Model):
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="organizations", blank=True)
     published = models.BooleanField(_("published"), default=True)
     # Lower-cased, stemmed words of the organisation and its offers, for text search (see directory.search).
-    search_text = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -145,7 +145,6 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Lower-cased, stemmed words of the event, for text search (see directory.search).
-    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("event")
@@ -162,6 +161,9 @@ class Event(models.Model):
                 condition=models.Q(duplicate_of__isnull=False),
                 name="event_duplicate_of_idx",
             ),
+            # The search looks up each event matching the words by id for what it needs (search.backends):
+            # from this narrow index alone, not from the wide rows with their descriptions.
+            models.Index(fields=["id", "listed", "end", "start"], name="event_search_lookup_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

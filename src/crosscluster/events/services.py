@@ -22,18 +22,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from crosscluster.core.bilingual import all_texts, plain_name, translated_fields
 from crosscluster.core.bilingual import column as text_column
+from crosscluster.core.bilingual import plain_name, translated_fields
 from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
-from crosscluster.directory.search import build_search_text
 
 from . import dedup
 from .feeds.ical import REFUSED_FREQUENCIES, parse_ical
@@ -185,19 +183,9 @@ def _set_relations(
             changes["topics"] = sorted(Topic.objects.filter(pk__in=new).values_list("slug", flat=True))
 
 
-def event_search_text(event: Event) -> str:
-    # German and English texts, whatever the language of the request (core/bilingual.py).
-    parts = [all_texts(event, "title"), strip_tags(all_texts(event, "description")), event.venue, event.city]
-    parts += [all_texts(topic, "name") for topic in event.topics.all()]
-    parts += [all_texts(organization, "name") for organization in event.organizers.all()]
-    return build_search_text(parts)
-
-
 def refresh_search_text(event: Event) -> None:
-    text = event_search_text(event)
-    if text != event.search_text:
-        event.search_text = text
-        Event.objects.filter(pk=event.pk).update(search_text=text)
+    """After a change of the event's text, topics or organisers: its search document is rewritten in this
+    transaction (core.signals.texts_changed, search.documents)."""
     texts_changed.send(sender=Event, ids=[event.pk])
 
 
@@ -359,26 +347,11 @@ class FeedSync:
     removed: int = 0
 
 
-_SEARCH_PARTS = ("title", "description", "venue", "city")
-_SEARCH_DEFAULTS = {name: Event._meta.get_field(name).get_default() for name in _SEARCH_PARTS}
-
-
-def _search_text_of(fields: Mapping[str, Any], organizer_names: list[str], topic_names: list[str]) -> str:
-    """The search text of an event with these fields (those not given at their defaults)."""
-    title, description, venue, city = (fields.get(name, _SEARCH_DEFAULTS[name]) for name in _SEARCH_PARTS)
-    return build_search_text([title, _plain_text(description), venue, city, *topic_names, *organizer_names])
-
-
 # A feed repeats descriptions (the occurrences of a series share theirs, and so do many events of a
 # network); these keep the last short ones cleaned and stripped (core.memo).
 @for_short_texts()
 def _clean_description(html: str) -> str:
     return clean_html(html)
-
-
-@for_short_texts()
-def _plain_text(html: str) -> str:
-    return strip_tags(html)
 
 
 def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
@@ -451,7 +424,6 @@ class _NewEvent:
 
     source_uid: str
     fields: dict[str, Any]
-    search_text: str
     pk: int | None = None
 
 
@@ -468,7 +440,7 @@ def _create_feed_events(
     _insert_rows(
         Event,
         {"source": Event.Source.FEED, "feed_id": subscription.pk, "listed": listed},
-        [{**event.fields, "source_uid": event.source_uid, "search_text": event.search_text} for event in new],
+        [{**event.fields, "source_uid": event.source_uid} for event in new],
     )
     keys = [event.source_uid for event in new]
     ids: dict[str, int] = {}
@@ -517,7 +489,7 @@ def sync_feed_events(
             check()
         event = existing.get(key)
         if event is None:
-            new.append(_NewEvent(key, values, _search_text_of(values, [organization.name], [])))
+            new.append(_NewEvent(key, values))
             continue
         fields = [name for name, value in values.items() if getattr(event, name) != value]
         if event.removed_at is not None:
@@ -532,24 +504,9 @@ def sync_feed_events(
             research.append(event)
         changed.setdefault(tuple(sorted(fields)), []).append(event)
         result.updated += 1
-    if research:
-        # Co-organisers and topics the office added to an imported event belong in its search text too.
-        relations = (
-            Event.objects.filter(pk__in=[event.pk for event in research])
-            .order_by()
-            .prefetch_related("organizers", "topics")
-        )
-        names = {
-            event.pk: ([o.name for o in event.organizers.all()], [t.name for t in event.topics.all()])
-            for event in relations
-        }
-        for event in research:
-            fields = {name: getattr(event, name) for name in _SEARCH_PARTS}
-            event.search_text = _search_text_of(fields, *names.get(event.pk, ([], [])))
     check()
     for fields, events in changed.items():
-        extra = ["search_text"] if _SEARCH_FIELDS & set(fields) else []
-        Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
+        Event.objects.bulk_update(events, [*fields, "updated_at"], batch_size=_BATCH)
     check()
     _create_feed_events(subscription, organization, new)
     check()
@@ -697,7 +654,7 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
             new.append(occurrence)
         elif occurrence.detached or (
             all(getattr(occurrence, n) == v for n, v in values.items())
-            and (occurrence.start, occurrence.end, occurrence.search_text) == (start, end, event.search_text)
+            and (occurrence.start, occurrence.end) == (start, end)
         ):
             continue  # edited on its own, or already as the series says
         else:
@@ -705,12 +662,11 @@ def expand_series(event: Event, *, now: dt.datetime | None = None) -> int:
             changed.append(occurrence)
         for name, value in values.items():
             setattr(occurrence, name, value)
-        occurrence.search_text = event.search_text
     horizon_start = now - SERIES_BEFORE
     gone = [o.pk for key, o in existing.items() if key not in wanted and o.end > horizon_start]
     Event.objects.filter(pk__in=gone).delete()
     Event.objects.bulk_create(new, batch_size=_BATCH)
-    fields = [*_OCCURRENCE_FIELDS, "start", "end", "search_text", "updated_at"]
+    fields = [*_OCCURRENCE_FIELDS, "start", "end", "updated_at"]
     Event.objects.bulk_update(changed, fields, batch_size=_BATCH)
     # Organisers and topics as the event has them, in four statements for the whole series.
     occurrences = [

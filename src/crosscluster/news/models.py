@@ -44,7 +44,6 @@ class Notice(models.Model):
     )
     published = models.BooleanField(_("published"), default=True)
     # Lower-cased Snowball stems of title, body and topics, for text search (see directory.search).
-    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

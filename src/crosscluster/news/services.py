@@ -21,18 +21,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from crosscluster.core.bilingual import all_texts, column, plain_name
+from crosscluster.core.bilingual import column, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Region, Topic
 from crosscluster.directory.queries import default_region
-from crosscluster.directory.search import build_search_text
 
 from .models import Notice, NoticeAttachment
 from .rendering import render_markdown
@@ -125,20 +123,9 @@ def _save_validated(notice: Notice) -> None:
     notice.save()
 
 
-def notice_search_text(notice: Notice) -> str:
-    """Stems of title, text, topics and publisher, as `directory.search` keeps them for organisations."""
-    parts = [all_texts(notice, "title"), strip_tags(all_texts(notice, "body_html"))]
-    parts += [all_texts(topic, "name") for topic in notice.topics.all()]
-    if notice.organization is not None:
-        parts.append(all_texts(notice.organization, "name"))
-    return build_search_text(parts)
-
-
 def refresh_search_text(notice: Notice) -> None:
-    text = notice_search_text(notice)
-    if text != notice.search_text:
-        notice.search_text = text
-        Notice.objects.filter(pk=notice.pk).update(search_text=text)
+    """After a change of the notice's text, topics or publisher: its search document is rewritten in this
+    transaction (core.signals.texts_changed, search.documents)."""
     texts_changed.send(sender=Notice, ids=[notice.pk])
 
 

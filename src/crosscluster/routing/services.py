@@ -274,10 +274,12 @@ def ensure_embeddings(
     if organization_ids is not None:
         organization_ids = list(organization_ids)
         queryset = queryset.filter(pk__in=organization_ids)
-    _entries, passages = directory_passages(queryset)
+    entries, passages = directory_passages(queryset)
     texts = {text_hash(p.text): p.text for p in passages}
     have = _stored_hashes(encoder, set(texts))
     missing = [text for digest, text in texts.items() if digest not in have]
+    missing_texts = set(missing)
+    renewed = list(dict.fromkeys(entries[p.org].pk for p in passages if p.text in missing_texts))
     _store(encoder, missing)
     evidence = list(
         Evidence.objects.filter(Q(embedding__isnull=True) | ~Q(embedding_model=encoder.name)).only(
@@ -289,9 +291,9 @@ def ensure_embeddings(
     if computed:
         bump_index_version()
     if missing:
-        # The search documents carry the organisations' and offers' vectors: rewrite them with the new ones.
-        ids = list(queryset.values_list("pk", flat=True)) if organization_ids is None else organization_ids
-        texts_changed.send(sender=Organization, ids=list(ids))
+        # The search documents carry the organisations' and offers' vectors: rewrite those of the
+        # organisations that have a new one (a centroid changes with any of its passages).
+        texts_changed.send(sender=Organization, ids=renewed)
         logger.info("routing: computed %d embeddings with %s", computed, encoder.name)
     return computed
 

@@ -27,10 +27,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 from django.dispatch import receiver
-from django.utils.html import strip_tags
 from django.utils.module_loading import import_string
 
 from crosscluster.core.bilingual import all_texts
+from crosscluster.core.plain_text import html_to_text
 from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
@@ -46,29 +46,44 @@ CHUNK = 500
 
 
 class _Texts:
-    """Terms of the texts of a batch: each distinct text analysed once, the terms' spellings collected."""
+    """Terms of the texts of a batch: each distinct text analysed once, the terms' spellings collected.
+
+    Texts repeat within a batch (an organisation's offers are in its own document and in theirs, topic
+    names, a network's boilerplate), so the analysis of each is kept for the batch.
+    """
 
     def __init__(self) -> None:
         self.spellings: dict[str, str] = {}
+        self._analysed: dict[str, tuple[str, ...]] = {}
+
+    def _terms_of(self, text: str) -> tuple[str, ...]:
+        found = self._analysed.get(text)
+        if found is None:
+            pairs = search_terms(text)
+            for term, word in pairs:
+                self.spellings.setdefault(term, word)
+            found = self._analysed[text] = tuple(dict.fromkeys(term for term, _word in pairs))
+        return found
 
     def terms(self, parts: Iterable[str]) -> list[str]:
         found: dict[str, None] = {}
         for part in parts:
-            for term, word in search_terms(part or ""):
-                found[term] = None
-                self.spellings.setdefault(term, word)
+            if part:
+                found.update(dict.fromkeys(self._terms_of(part)))
         return list(found)
 
     def document(self, kind: str, pk: int, title: Iterable[str], body: Iterable[str]) -> Document:
         title_terms = self.terms(title)
-        body_terms = [term for term in self.terms(body) if term not in set(title_terms)]
+        in_title = set(title_terms)
+        body_terms = [term for term in self.terms(body) if term not in in_title]
+        words = in_title.union(body_terms)
         parts = dict.fromkeys(head for term in [*title_terms, *body_terms] for head in heads(term))
         return Document(
             kind=kind,
             object_id=pk,
             title=" ".join(title_terms),
             body=" ".join(body_terms),
-            parts=" ".join(part for part in parts if part not in title_terms and part not in body_terms),
+            parts=" ".join(part for part in parts if part not in words),
         )
 
 
@@ -213,7 +228,7 @@ def index_events(ids: Iterable[int] | None = None) -> int:
                 event.pk,
                 [all_texts(event, "title")],
                 [
-                    strip_tags(all_texts(event, "description")),
+                    html_to_text(all_texts(event, "description")),
                     event.venue,
                     event.city,
                     *(all_texts(topic, "name") for topic in event.topics.all()),
@@ -244,7 +259,7 @@ def index_notices(ids: Iterable[int] | None = None) -> int:
                 notice.pk,
                 [all_texts(notice, "title")],
                 [
-                    strip_tags(all_texts(notice, "body_html")),
+                    html_to_text(all_texts(notice, "body_html")),
                     *(all_texts(topic, "name") for topic in notice.topics.all()),
                     all_texts(notice.organization, "name") if notice.organization else "",
                 ],

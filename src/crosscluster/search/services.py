@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
 import math
 from collections.abc import Sequence
@@ -43,7 +44,7 @@ from crosscluster.events.access import public_events
 from crosscluster.news.access import public_notices
 
 from .backends import Backend, Row, get_backend
-from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name, unpack
+from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name
 from .query import (
     QUERY_MAX_LENGTH,
     Alternative,
@@ -229,6 +230,19 @@ def _table(model: type) -> str:
     return model._meta.db_table
 
 
+def _cosines(data: Sequence[bytes], vector: np.ndarray) -> np.ndarray:
+    """The cosines of stored vectors (float16, unit length, of one encoder) with the query's: one product."""
+    if not data:
+        return np.zeros(0, dtype=np.float32)
+    matrix = np.frombuffer(b"".join(data), dtype="<f2").reshape(len(data), -1)
+    return matrix.astype(np.float32) @ vector
+
+
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """Indices sorted by the keys, the first the most significant, each ascending (numpy's lexsort)."""
+    return np.lexsort(keys[::-1])
+
+
 def rank_organizations(
     backend: Backend, parsed: list[Clause], dense: _Dense, *, need: bool = False
 ) -> Ranked:
@@ -239,21 +253,26 @@ def rank_organizations(
     vector = dense.vector() if stored else None
     if vector is None:
         return Ranked([row.object_id for row in rows], len(rows))
-    ids = list(dict.fromkeys([pk for pk, _data in stored] + list(lexical)))
+    stored_ids = [pk for pk, _data in stored]
+    known = set(stored_ids)
+    ids = stored_ids + [pk for pk in lexical if pk not in known]
     position = {pk: i for i, pk in enumerate(ids)}
+    ids_array = np.array(ids, dtype=np.int64)
     similarity = np.full(len(ids), np.nan, dtype=np.float32)
-    # One matrix product over all profiles (float16 as stored; equal-length vectors of one encoder).
-    profiles = np.frombuffer(b"".join(data for _pk, data in stored), dtype="<f2").reshape(len(stored), -1)
-    similarity[[position[pk] for pk, _data in stored]] = profiles.astype(np.float32) @ vector
+    # One matrix product over all profiles (the stored come first in `ids`).
+    similarity[: len(stored)] = _cosines([data for _pk, data in stored], vector)
     similarity = np.where(np.isfinite(similarity), similarity, np.nanmin(similarity))
-    lexical_scores = np.array([lexical.get(pk, 0.0) for pk in ids], dtype=np.float32)
+    lexical_scores = np.zeros(len(ids), dtype=np.float32)
+    if rows:
+        lexical_scores[[position[row.object_id] for row in rows]] = [row.score for row in rows]
     # The best offer of the organisations in question (closest profiles, best lexical matches).
-    near = [ids[i] for i in np.argsort(-similarity, kind="stable")[:DENSE_OFFER_ORGANIZATIONS]]
+    near = ids_array[np.argsort(-similarity, kind="stable")[:DENSE_OFFER_ORGANIZATIONS]].tolist()
     near += [row.object_id for row in rows[:DENSE_OFFER_ORGANIZATIONS]]
+    offer_rows = backend.offer_vectors(sorted(set(near)), dense.model)
+    offer_cosines = _cosines([data for _pk, _org, data in offer_rows], vector).tolist()
     offers: dict[int, tuple[int, float]] = {}
     best_offer = np.full(len(ids), np.nan, dtype=np.float32)
-    for offer, organization, data in backend.offer_vectors(sorted(set(near)), dense.model):
-        cosine = float(unpack(data) @ vector)
+    for (offer, organization, _data), cosine in zip(offer_rows, offer_cosines, strict=True):
         offers[offer] = (organization, cosine)
         i = position.get(organization)
         if i is not None and not cosine <= best_offer[i]:
@@ -270,11 +289,13 @@ def rank_organizations(
     if standing and float(dense_z[standing[-1]]) - following < DENSE_ONLY_GAP:
         standing = []
     by_meaning = [ids[i] for i in standing if ids[i] not in lexical]
-    shown = [position[pk] for pk in [*lexical, *by_meaning]]
+    shown = np.array([position[pk] for pk in [*lexical, *by_meaning]], dtype=np.int64)
     # Ties (the same words matched) are broken by meaning, never by the alphabet.
-    shown.sort(key=lambda i: (-round(float(fused[i]), 6), -float(dense_z[i]), ids[i]))
-    fit = {pk: float(fused[position[pk]]) for pk in ids}
-    return Ranked([ids[i] for i in shown], len(shown), fit, by_meaning, offers)
+    rounded = np.round(fused.astype(np.float64), 6)
+    if len(shown):
+        shown = shown[_order(-rounded[shown], -dense_z[shown], ids_array[shown])]
+    fit = dict(zip(ids, fused.tolist(), strict=True))
+    return Ranked(ids_array[shown].tolist(), len(shown), fit, by_meaning, offers)
 
 
 def rank_offers(
@@ -286,7 +307,8 @@ def rank_offers(
     *,
     need: bool = False,
 ) -> Ranked:
-    best = sorted(organizations.fit, key=lambda pk: -organizations.fit[pk])[:30]
+    fits = organizations.fit
+    best = [pk for _fit, pk in heapq.nsmallest(30, ((-fit, pk) for pk, fit in fits.items()))]
     order, order_params = "", []
     if best:
         order = (
@@ -318,8 +340,8 @@ def rank_offers(
     pool = [*rows, *by_meaning]
     cosines = {pk: cosine for pk, (_organization, cosine) in organizations.offers.items()}
     missing = [row.object_id for row in pool if row.object_id not in cosines]
-    for pk, data in backend.vectors_of(OFFER, missing, dense.model).items():
-        cosines[pk] = float(unpack(data) @ vector)
+    read = backend.vectors_of(OFFER, missing, dense.model)
+    cosines.update(zip(read, _cosines(list(read.values()), vector).tolist(), strict=True))
     similarity = np.array([cosines.get(row.object_id, np.nan) for row in pool], dtype=np.float32)
     if not np.isfinite(similarity).any():
         return Ranked([row.object_id for row in rows], count)
@@ -336,8 +358,11 @@ def rank_offers(
     lexical = np.array([row.score for row in pool], dtype=np.float32)
     fit = np.array([organizations.fit.get(row.extra[0], 0.0) for row in pool], dtype=np.float32)
     fused = LEXICAL_WEIGHT * _z(lexical) + DENSE_WEIGHT * _z(similarity) + ORGANIZATION_WEIGHT * fit
-    keep.sort(key=lambda i: (-round(float(fused[i]), 6), -float(similarity[i]), pool[i].object_id))
-    return Ranked([pool[i].object_id for i in keep], count + len(keep) - len(rows))
+    keep_array = np.array(keep, dtype=np.int64)
+    pool_ids = np.array([row.object_id for row in pool], dtype=np.int64)
+    rounded = np.round(fused.astype(np.float64), 6)
+    keep_array = keep_array[_order(-rounded[keep_array], -similarity[keep_array], pool_ids[keep_array])]
+    return Ranked(pool_ids[keep_array].tolist(), count + len(keep) - len(rows))
 
 
 def rank_events(

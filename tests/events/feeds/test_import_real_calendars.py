@@ -14,6 +14,7 @@ from crosscluster.core.models import AuditLogEntry
 from crosscluster.events.feeds import importing
 from crosscluster.events.feeds.importing import import_feed
 from crosscluster.events.models import Event, FeedSubscription
+from tests.documents import document_text
 
 DATA = Path(__file__).parent / "data"
 UTC = dt.UTC
@@ -98,7 +99,7 @@ def test_import_outlook_stores_every_occurrence_with_its_own_key(subscription, f
         "<p>Liebe Mitglieder,</p><p>wir laden ein: Vorträge, Diskussion; Imbiss.</p>"
     }
     assert {event.venue for event in series} == {"Raum 2.14, Haus B"}
-    assert not any("\\" in event.description + event.venue + event.search_text for event in events)
+    assert not any("\\" in event.description + event.venue + document_text(event) for event in events)
 
 
 def test_import_corrects_descriptions_stored_with_outlooks_escapes(subscription, feed_server):

@@ -11,7 +11,9 @@ from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.importing import detect_kind, import_feed
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.queries import public_cities
-from crosscluster.events.services import EventError, clean_feed_fields, event_search_text
+from crosscluster.events.services import EventError, clean_feed_fields
+from crosscluster.search.documents import index_events
+from tests.documents import document_text
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -264,7 +266,7 @@ def test_import_feed_writes_one_summary_audit_entry(subscription, feed_server):
     assert entry.data == {"created": 4, "updated": 0, "removed": 0, "unchanged": 0, "warnings": []}
 
 
-def test_import_feed_fills_the_search_text_like_the_service(subscription, feed_server, organization):
+def test_import_feed_writes_the_search_documents_like_the_service(subscription, feed_server, organization):
     feed_server.serve("/cal.ics", ics(TALK, (*FAIR, "DESCRIPTION:Kunststoffe <b>und</b> Recycling")))
     import_feed(subscription, now=NOW)
     changed = ("UID:talk", "DTSTART:20261201T100000Z", "DTEND:20261201T110000Z", "SUMMARY:Vorträge")
@@ -272,9 +274,12 @@ def test_import_feed_fills_the_search_text_like_the_service(subscription, feed_s
 
     import_feed(subscription, now=NOW)
 
-    for event in Event.objects.filter(feed=subscription):
-        assert event.search_text == event_search_text(event) != ""
-    assert "recycling" in Event.objects.get(source_uid="fair").search_text
+    events = list(Event.objects.filter(feed=subscription))
+    written = {event.pk: document_text(event) for event in events}
+    index_events([event.pk for event in events])  # as the service would write them
+    assert written == {event.pk: document_text(event) for event in events}
+    assert "" not in written.values()
+    assert "recycling" in document_text(Event.objects.get(source_uid="fair"))
 
 
 def test_import_feed_query_count_does_not_grow_with_the_feed(
