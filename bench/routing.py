@@ -8,7 +8,14 @@
    and the process's peak memory.
 3. Learning: hit@1 on the second half with and without the first half recorded as handled inquiries.
 
-Usage: .venv/bin/python bench/routing.py [--directory FILE] [--queries FILE] [--organizations N]
+With --calibrate it does only the calibration of the fit in words ("passt sehr gut", docs/routing.md): it
+routes the public set, splits it into its two halves (the first `t-001`…`t-040`, the engine's development
+half, the second held out), chooses the thresholds on the first half, and prints for both halves how often
+each label is given and how often the suggestion so labelled is right, for the thresholds in
+`routing.services.FIT_THRESHOLDS` and for the ones the calibration chooses. With BENCH_DUMP=1 it also prints
+each inquiry's margin and its suggestions' z-scores (* marks the expected organisation).
+
+Usage: .venv/bin/python bench/routing.py [--directory FILE] [--queries FILE] [--organizations N] [--calibrate]
 """
 
 from __future__ import annotations
@@ -134,9 +141,13 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=2000)
     parser.add_argument("--offers-each", type=int, default=10)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--calibrate", action="store_true", help="only calibrate the fit in words")
     args = parser.parse_args()
     if args.serve:
         serve(args.queries)
+        return
+    if args.calibrate:
+        calibrate(args.directory, args.queries)
         return
 
     started = time.perf_counter()
@@ -193,6 +204,141 @@ def main() -> None:
         env={**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]},
     )
     print(f"\nTotal time {time.perf_counter() - started:.0f} s")
+
+
+# --- The fit in words ---------------------------------------------------------------------------------------
+
+# The promise of "fits very well": the first suggestion is right at least this often. Thresholds are chosen
+# on the first half with no error at all, so that the held-out half keeps the promise with some room.
+VERY_GOOD_PRECISION = 0.95
+# Grid of candidate thresholds (z units): coarse, so that no threshold sits between two single lines.
+GRID = 0.25
+
+
+def routed(queries: list[dict], region: Region) -> list[dict]:
+    """Each query's suggestions (top 5, as the form shows them) with their z-scores and correctness."""
+    rows = []
+    for query in queries:
+        result = services.suggest(query["text"], region=region, top=5)
+        rows.append(
+            {
+                "id": query["id"],
+                "confident": result.confident,
+                "margin": result.margin,
+                "fallback": not result.confident,
+                "items": [
+                    (item.z, item.organization.slug in query["expected"], item.fit) for item in result.results
+                ],
+            }
+        )
+    return rows
+
+
+def label(row: dict, position: int, thresholds: services.FitThresholds) -> str:
+    z = row["items"][position][0]
+    return services.fit_of(
+        z, first=position == 0, margin=row["margin"], confident=row["confident"], thresholds=thresholds
+    )
+
+
+def fit_figures(rows: list[dict], thresholds: services.FitThresholds) -> dict[str, dict[str, float]]:
+    """Per label: how many queries' first suggestion get it, how many of those are right; and the same for
+    all suggestions shown."""
+    figures = {}
+    for fit in (services.Fit.VERY_GOOD, services.Fit.GOOD, services.Fit.MAYBE):
+        first = [row["items"][0][1] for row in rows if row["items"] and label(row, 0, thresholds) == fit]
+        shown = [
+            right
+            for row in rows
+            for position, (_z, right, _fit) in enumerate(row["items"])
+            if label(row, position, thresholds) == fit
+        ]
+        figures[fit] = {
+            "first": len(first),
+            "first_right": sum(first),
+            "shown": len(shown),
+            "shown_right": sum(shown),
+        }
+    return figures
+
+
+def choose_thresholds(rows: list[dict]) -> services.FitThresholds:
+    """The loosest grid thresholds that keep their promise on `rows` (the development half).
+
+    "Very well": the smallest margin at which every first suggestion so labelled was right (at least
+    `VERY_GOOD_PRECISION` is the promise; none wrong leaves room for the held-out half). "Well": the smallest
+    z at which a suggestion so labelled (first or not) was right at least half the time.
+    """
+    margins = [row["margin"] for row in rows if row["confident"]]
+    very_good = GRID
+    while very_good < max(margins, default=0) + GRID:
+        labelled = [row["items"][0][1] for row in rows if row["confident"] and row["margin"] >= very_good]
+        if labelled and all(labelled):
+            break
+        very_good += GRID
+    good = GRID
+    while good < 10:
+        candidate = services.FitThresholds(very_good, good)
+        figures = fit_figures(rows, candidate)[services.Fit.GOOD]
+        if not figures["shown"] or figures["shown_right"] / figures["shown"] >= 0.5:
+            break
+        good += GRID
+    return services.FitThresholds(very_good_margin=very_good, good_z=good)
+
+
+def show_fit(title: str, rows: list[dict], thresholds: services.FitThresholds) -> None:
+    figures = fit_figures(rows, thresholds)
+    n = len(rows)
+    shown = sum(len(row["items"]) for row in rows)
+    print(f"  {title} (n={n} inquiries, {shown} suggestions shown)")
+    for fit, item in figures.items():
+        words = str(services.FIT_LABELS[fit])
+        first = f"{item['first_right']}/{item['first']}" if item["first"] else "–"
+        share = item["first"] / n if n else 0
+        precision = f"{item['first_right'] / item['first']:.0%}" if item["first"] else "–"
+        shown_precision = f"{item['shown_right'] / item['shown']:.0%}" if item["shown"] else "–"
+        print(
+            f"    {words:<16} first suggestion: {share:>4.0%} of inquiries, right {first:>6} ({precision:>4})"
+            f"   all suggestions: {item['shown']:>3} given, right {shown_precision:>4}"
+        )
+
+
+def calibrate(directory: Path, queries_path: Path) -> None:
+    from django.utils import translation
+
+    translation.activate("de")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("import-directory", str(directory), verbosity=0)
+    demo = json.loads(directory.read_text(encoding="utf-8"))
+    region = Region.objects.get(slug=demo["region"]["slug"])
+    queries = load_queries(queries_path)
+    half = len(queries) // 2
+    first, second = routed(queries[:half], region), routed(queries[half:], region)
+    chosen = choose_thresholds(first)
+    configured = services.FIT_THRESHOLDS
+    print(f"Fit in words on {queries_path.name} ({demo['region']['name']}), split: first {half} / rest")
+    print(
+        f"  chosen on the first half:     very well: margin ≥ {chosen.very_good_margin:.2f} z; "
+        f"well: z ≥ {chosen.good_z:.2f}"
+    )
+    print(
+        f"  configured (FIT_THRESHOLDS):  very well: margin ≥ {configured.very_good_margin:.2f} z; "
+        f"well: z ≥ {configured.good_z:.2f}"
+    )
+    show_fit("first half (calibration), configured", first, configured)
+    show_fit("second half (held out), configured", second, configured)
+    show_fit("all, configured", first + second, configured)
+    held_out = fit_figures(second, configured)[services.Fit.VERY_GOOD]
+    if held_out["first"]:
+        precision = held_out["first_right"] / held_out["first"]
+        verdict = "kept" if precision >= VERY_GOOD_PRECISION else "BROKEN"
+        promise = f"≥ {VERY_GOOD_PRECISION:.0%}"
+        print(f"  promise on the held-out half: {precision:.1%} right ({promise}): {verdict}")
+    if os.environ.get("BENCH_DUMP"):
+        for row in first + second:
+            items = " ".join(f"{z:+.3f}{'*' if right else ''}" for z, right, _fit in row["items"])
+            print(f"    {row['id']} conf={row['confident']!s:<5} margin={row['margin']:.2f}  {items}")
 
 
 def serve(queries_path: Path) -> None:

@@ -63,8 +63,9 @@ def test_dashboard_query_count_does_not_grow_with_organisations(
         MembershipFactory(organization=OrganizationFactory(region=region, slug=f"org-{number}"))
     client.force_login(coordinator)
 
-    # session, user, organisations with their regions
-    with django_assert_num_queries(3):
+    # session, user, organisations with their regions; the to-do list: inquiries, feeds, notices, events
+    # (the duplicates; none, so no organisers or decisions) — see tests/accounts/test_todo.py
+    with django_assert_num_queries(7):
         response = client.get(DASHBOARD_URL)
 
     assert len(organizations_on(response)) == 5

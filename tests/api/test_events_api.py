@@ -25,9 +25,11 @@ def payload(event: Event, **overrides) -> dict:
     data = {
         "id": event.pk,
         "title": event.title,
+        "title_en": None,
         "url": f"http://testserver/veranstaltungen/{event.pk}/",
         "ical_url": f"http://testserver/veranstaltungen/{event.pk}/kalender.ics",
         "description": "Vorträge und Austausch für Unternehmen.",
+        "description_en": None,
         "start": event.start.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         "end": event.end.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         "all_day": False,

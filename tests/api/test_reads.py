@@ -17,11 +17,13 @@ def summary(org: Organization, **overrides) -> dict:
     payload = {
         "slug": org.slug,
         "name": org.name,
+        "name_en": None,
         "kind": "network",
         "region": "thueringen",
         "city": "Erfurt",
         "website": "https://netzwerk.example.org",
         "summary": "Ein Netzwerk für Unternehmen in Thüringen.",
+        "summary_en": None,
         "logo_url": None,
         "topics": [],
     }
@@ -72,9 +74,9 @@ def test_topics_list_keeps_the_taxonomy_order(api_client, db, django_assert_num_
     assert response.json() == {
         "count": 3,
         "items": [
-            {"slug": "digital", "name": "Digitalisierung"},
-            {"slug": "ki", "name": "KI"},
-            {"slug": "wasserstoff", "name": "Wasserstoff"},
+            {"slug": "digital", "name": "Digitalisierung", "name_en": None},
+            {"slug": "ki", "name": "KI", "name_en": None},
+            {"slug": "wasserstoff", "name": "Wasserstoff", "name_en": None},
         ],
     }
 
@@ -83,6 +85,7 @@ def test_topic_detail_returns_topic_or_404(api_client, topic):
     assert api_client.get("/api/v1/topics/kunststoffe").json() == {
         "slug": "kunststoffe",
         "name": "Kunststoffe und Polymere",
+        "name_en": None,
     }
     assert api_client.get("/api/v1/topics/nichts").status_code == 404
 
@@ -228,21 +231,26 @@ def test_organization_detail_returns_the_whole_profile(
     assert response.json() == {
         "slug": "polymer-netz",
         "name": "PolymerNetz Thüringen",
+        "name_en": None,
         "kind": "network",
         "region": "thueringen",
         "city": "Erfurt",
         "website": "https://netzwerk.example.org",
         "summary": "Ein Netzwerk für Unternehmen in Thüringen.",
+        "summary_en": None,
         "logo_url": f"http://testserver{organization.logo.url}",
         "topics": ["kunststoffe"],
         "description": "Wir vernetzen Unternehmen und Forschung.",
+        "description_en": None,
         "published": True,
         "offers": [
             {
                 "id": offer.pk,
                 "organization": "polymer-netz",
                 "title": "Kunststoffberatung",
+                "title_en": None,
                 "description": "Beratung für kleine und mittlere Unternehmen.",
+                "description_en": None,
                 "kind": "advice",
                 "topics": ["kunststoffe"],
                 "position": offer.position,
@@ -320,7 +328,9 @@ def test_offers_list_shows_offers_of_published_organizations(
                 "id": theirs.pk,
                 "organization": "andere-org",
                 "title": "Fremdes Angebot",
+                "title_en": None,
                 "description": "Beratung für kleine und mittlere Unternehmen.",
+                "description_en": None,
                 "kind": "advice",
                 "topics": [],
                 "position": theirs.position,
@@ -329,7 +339,9 @@ def test_offers_list_shows_offers_of_published_organizations(
                 "id": ours.pk,
                 "organization": "polymer-netz",
                 "title": "Kunststoffberatung",
+                "title_en": None,
                 "description": "Beratung für kleine und mittlere Unternehmen.",
+                "description_en": None,
                 "kind": "advice",
                 "topics": ["kunststoffe"],
                 "position": ours.position,
@@ -338,7 +350,9 @@ def test_offers_list_shows_offers_of_published_organizations(
                 "id": second.pk,
                 "organization": "polymer-netz",
                 "title": "Werkstoffprüfung",
+                "title_en": None,
                 "description": "Beratung für kleine und mittlere Unternehmen.",
+                "description_en": None,
                 "kind": "infrastructure",
                 "topics": [],
                 "position": 99,
@@ -401,7 +415,9 @@ def test_offer_detail_returns_offer(api_client, organization):
         "id": offer.pk,
         "organization": "polymer-netz",
         "title": "Kunststoffberatung",
+        "title_en": None,
         "description": "Beratung für kleine und mittlere Unternehmen.",
+        "description_en": None,
         "kind": "advice",
         "topics": ["kunststoffe"],
         "position": offer.position,

@@ -60,7 +60,7 @@ def test_manager_enters_a_monthly_series_through_the_editor(page, mbz_manager, a
         "link", name="Veranstaltungen"
     ).click()
     page.get_by_role("link", name="Veranstaltung hinzufügen").click()
-    page.get_by_label("Titel").fill("Stammtisch Fertigung")
+    page.get_by_label("Titel (Deutsch)").fill("Stammtisch Fertigung")
     page.get_by_label("Beginn").fill(f"{days[0]:%Y-%m-%d}T18:00")
     page.get_by_label("Ende (Pflichtfeld)", exact=True).fill(f"{days[0]:%Y-%m-%d}T20:00")
     # The only organisation is ticked already: nothing to do.

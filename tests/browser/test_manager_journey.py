@@ -16,7 +16,7 @@ def test_manager_edits_an_offer_of_their_organization(page, mbz_manager, axe):
     page.get_by_role("link", name="Maschinenbau-Zentrum Thüringen (MBZ)").first.click()
     page.get_by_role("navigation", name="Organisation").get_by_role("link", name="Angebote").click()
     page.get_by_role("link", name=f"Bearbeiten {offer.title}").click()
-    page.get_by_label("Titel").fill("Technologieberatung Fertigung und Automatisierung")
+    page.get_by_label("Titel (Deutsch)").fill("Technologieberatung Fertigung und Automatisierung")
     page.get_by_role("button", name="Speichern").click()
 
     page.wait_for_url("**/manage/organisationen/mbz/angebote/")

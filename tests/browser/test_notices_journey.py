@@ -38,8 +38,8 @@ def test_manager_publishes_an_urgent_notice_that_companies_find(
     page.wait_for_url("**/manage/hinweise/")
     page.get_by_role("link", name="Hinweis schreiben").click()
     assert axe(page) == []
-    page.get_by_label("Titel").fill("Soforthilfe nach dem Hochwasser")
-    page.get_by_label("Text").fill("Betriebe erhalten **Zuschüsse**.\n\n- Antrag bis Freitag")
+    page.get_by_label("Titel (Deutsch)").fill("Soforthilfe nach dem Hochwasser")
+    page.get_by_label("Text (Deutsch)").fill("Betriebe erhalten **Zuschüsse**.\n\n- Antrag bis Freitag")
     page.get_by_role("checkbox", name="Förderung und Finanzierung").check()
     page.get_by_role("checkbox", name="angeheftet / dringend").check()
     page.get_by_role("button", name="Speichern").click()

@@ -65,7 +65,13 @@ def test_export_directory_omits_empty_fields_and_uploaded_videos(region):
     organization.topics.add(second)
     OfferFactory(organization=organization, title="Sprechstunde", description="", kind="funding")
     ContactFactory(organization=organization, name="Erika Muster", role="", email="", phone="")
-    VideoFactory(organization=organization, title="Hochgeladen", url="", file="videos/film.mp4")
+    VideoFactory(
+        organization=organization,
+        title="Hochgeladen",
+        url="",
+        file="videos/film.mp4",
+        captions="videos/captions/film.vtt",
+    )
     VideoFactory(organization=organization, title="Extern", url="https://video.example.org/a.mp4")
 
     exported = export_directory(region)

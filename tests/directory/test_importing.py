@@ -174,7 +174,12 @@ def test_import_directory_leaves_organisations_missing_from_the_file_alone(organ
 
 
 def test_import_directory_keeps_uploaded_videos(imported, demo_data):
-    uploaded = VideoFactory(organization=Organization.objects.get(slug="mbz"), url="", file="videos/tour.mp4")
+    uploaded = VideoFactory(
+        organization=Organization.objects.get(slug="mbz"),
+        url="",
+        file="videos/tour.mp4",
+        captions="videos/captions/tour.vtt",
+    )
 
     assert not import_directory(demo_data, actor=None).changed
     demo_data["organizations"][0]["videos"] = []

@@ -32,12 +32,12 @@ def url(name, organization, **kwargs):
 
 def profile_data(organization, **changes):
     data = {
-        "name": organization.name,
+        "name_de": organization.name,
         "kind": organization.kind,
         "city": organization.city,
         "website": organization.website,
-        "summary": organization.summary,
-        "description": organization.description,
+        "summary_de": organization.summary,
+        "description_de": organization.description,
         "topics": [topic.pk for topic in organization.topics.all()],
     }
     return data | changes
@@ -169,7 +169,7 @@ def test_profile_edit_lets_the_coordination_office_unpublish(coordinator_client,
 
 
 def test_profile_form_with_one_invalid_field_keeps_input_and_saves_nothing(manager_client, organization):
-    data = profile_data(organization, name="Neuer Name", city="Jena", website="kein link")
+    data = profile_data(organization, name_de="Neuer Name", city="Jena", website="kein link")
 
     response = manager_client.post(url("organization-edit", organization), data)
 
@@ -211,7 +211,12 @@ def test_profile_service_refusal_becomes_a_form_error(manager_client, organizati
 def test_offer_create_saves_with_topics_and_audits(manager_client, manager, organization, topic):
     response = manager_client.post(
         url("offer-create", organization),
-        {"title": "Recyclingberatung", "description": "Für KMU.", "kind": "advice", "topics": [topic.pk]},
+        {
+            "title_de": "Recyclingberatung",
+            "description_de": "Für KMU.",
+            "kind": "advice",
+            "topics": [topic.pk],
+        },
     )
 
     assert response.status_code == 302
@@ -225,11 +230,11 @@ def test_offer_create_saves_with_topics_and_audits(manager_client, manager, orga
 def test_offer_form_errors_keep_input_and_save_nothing(manager_client, organization, topic):
     response = manager_client.post(
         url("offer-create", organization),
-        {"title": "", "description": "Beschreibung bleibt", "kind": "training", "topics": [topic.pk]},
+        {"title_de": "", "description_de": "Beschreibung bleibt", "kind": "training", "topics": [topic.pk]},
     )
 
     assert response.status_code == 200
-    assert list(response.context["form"].errors) == ["title"]
+    assert list(response.context["form"].errors) == ["title_de"]
     html = response.content.decode()
     assert "Beschreibung bleibt" in html
     assert '<option value="training" selected>' in html
@@ -246,7 +251,7 @@ def test_offer_edit_shows_current_values_and_saves_changes(manager_client, organ
 
     response = manager_client.post(
         url("offer-edit", organization, pk=offer.pk),
-        {"title": "Kunststoffrecycling", "description": offer.description, "kind": offer.kind},
+        {"title_de": "Kunststoffrecycling", "description_de": offer.description, "kind": offer.kind},
     )
 
     assert response.status_code == 302
@@ -298,8 +303,8 @@ def test_offer_list_query_count_is_fixed(manager_client, organization, topic, dj
     for number in range(5):
         OfferFactory(organization=organization, title=f"Angebot {number}", topics=[topic])
 
-    # session, user, organisation, offers, their topics
-    with django_assert_num_queries(5):
+    # session, user, organisation, offers, their topics, the navigation's counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(6):
         response = manager_client.get(url("offer-list", organization))
 
     assert len(response.context["items"]) == 6
@@ -398,6 +403,12 @@ def test_video_create_with_external_url(manager_client, organization):
         ({}, "file", "no_video"),
         ({"file": "exe"}, "file", "invalid_extension"),
         ({"url": "https://video.example.org/film", "captions": "not-vtt"}, "captions", "not_vtt"),
+        # BITV 2.0: a video served by us has captions; the gallery shows its poster
+        ({"file": "mp4", "poster": "png"}, "captions", "captions_required"),
+        ({"file": "mp4", "captions": "vtt"}, "poster", "poster_required"),
+        # the content must be what the name claims
+        ({"file": "fake-mp4", "poster": "png", "captions": "vtt"}, "file", "not_video"),
+        ({"file": "fake-webm", "poster": "png", "captions": "vtt"}, "file", "not_video"),
     ],
 )
 def test_video_form_needs_exactly_one_valid_source(manager_client, organization, data, field, code):
@@ -405,6 +416,10 @@ def test_video_form_needs_exactly_one_valid_source(manager_client, organization,
         "mp4": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
         "exe": SimpleUploadedFile("film.exe", MP4, content_type="application/octet-stream"),
         "not-vtt": SimpleUploadedFile("film.vtt", b"1\n00:00:00,000 --> 00:00:02,000\nSRT\n"),
+        "vtt": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
+        "png": png("poster.png"),
+        "fake-mp4": SimpleUploadedFile("film.mp4", b"<html>not a film</html>", content_type="video/mp4"),
+        "fake-webm": SimpleUploadedFile("film.webm", MP4, content_type="video/webm"),
     }
     post = {"title": "Film", "captions_language": "de"}
     post |= {key: files.get(value, value) for key, value in data.items()}
@@ -438,6 +453,8 @@ def test_video_edit_switches_from_file_to_url_when_the_file_is_cleared(manager_c
         {
             "title": "Film",
             "file": SimpleUploadedFile("film.mp4", MP4, content_type="video/mp4"),
+            "poster": png("poster.png"),
+            "captions": SimpleUploadedFile("film.vtt", VTT, content_type="text/vtt"),
             "captions_language": "de",
         },
     )
@@ -518,8 +535,8 @@ def test_history_query_count_is_fixed(manager_client, manager, organization, dja
     for number in range(10):
         log_action("directory.offer.updated", actor=manager, obj=organization, organization=organization)
 
-    # session, user, organisation, count for the paginator, entries with their actors
-    with django_assert_num_queries(5):
+    # session, user, organisation, count for the paginator, entries with their actors, the navigation's counts
+    with django_assert_num_queries(6):
         response = manager_client.get(url("organization-history", organization))
 
     assert len(response.context["rows"]) == 10

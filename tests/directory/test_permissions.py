@@ -19,18 +19,18 @@ ALLOWED = {"manager", "coordinator", "admin_user"}
 
 def profile(organization):
     return {
-        "name": "Neuer Name",
+        "name_de": "Neuer Name",
         "kind": organization.kind,
         "city": "Jena",
         "website": organization.website,
-        "summary": organization.summary,
-        "description": organization.description,
+        "summary_de": organization.summary,
+        "description_de": organization.description,
         "published": "on",
     }
 
 
 def offer_data(organization):
-    return {"title": "Neues Angebot", "description": "Text", "kind": "funding"}
+    return {"title_de": "Neues Angebot", "description_de": "Text", "kind": "funding"}
 
 
 def contact_data(organization):

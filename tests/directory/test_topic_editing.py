@@ -43,7 +43,7 @@ def test_topic_pages_send_anonymous_visitors_to_the_login(client, topic, name):
 def test_manager_cannot_post_a_topic_change(client, manager, topic):
     client.force_login(manager)
 
-    response = client.post(page_url("manage:topic-edit", topic), {"introduction": "x", "synonyms": ""})
+    response = client.post(page_url("manage:topic-edit", topic), {"introduction_de": "x", "synonyms": ""})
 
     assert response.status_code == 403
     topic.refresh_from_db()
@@ -56,7 +56,7 @@ def test_coordinator_edits_a_topic_audited_and_the_routing_index_follows(client,
 
     response = client.post(
         page_url("manage:topic-edit", topic),
-        {"introduction": "Alles zu **Energie** im Betrieb.", "synonyms": "Strom\nPhotovoltaik"},
+        {"introduction_de": "Alles zu **Energie** im Betrieb.", "synonyms": "Strom\nPhotovoltaik"},
     )
 
     assert response.status_code == 302

@@ -404,13 +404,13 @@ def test_event_list_query_count_with_merged_events_and_series(
 
     # session, user, memberships (create button), count, events with the canonical events, their organisers,
     # the canonical events' organisers, the duplicates, their organisers, the series' further dates,
-    # the feeds with problems
-    with django_assert_num_queries(11):
+    # the feeds with problems, the navigation's counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(12):
         client.get(reverse("manage:events"))
     for number in range(3):
         entered(organization, f"Weitere Veranstaltung {number}", hour=7 + number)
         entered(other_organization, f"Weitere Veranstaltung {number}", hour=7 + number)
         entered(other_organization, f"Anderer Kunststofftag {number}", hour=7 + number)
         entered(organization, f"Anderer Kunststofftag {number}", hour=7 + number)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(reverse("manage:events"))

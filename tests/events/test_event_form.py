@@ -266,7 +266,7 @@ def test_editor_shows_a_stored_rule_and_saving_it_unchanged_keeps_its_dates(
     url = reverse("manage:event-edit", args=[event.pk])
 
     form = client.get(url).context["form"]
-    response = client.post(url, posted_back(form) | {"title": "Stammtisch neu"})
+    response = client.post(url, posted_back(form) | {"title_de": "Stammtisch neu"})
 
     assert {name: form[name].value() for name in shown} == shown
     assert form.rule_not_shown == (shown["repeat"] == "custom")

@@ -1,6 +1,7 @@
 """`crosscluster add-feed` and `crosscluster import-feeds`: due feeds, isolation, the lock, the dry run."""
 
 import datetime as dt
+import importlib
 import io
 
 import pytest
@@ -218,3 +219,53 @@ def test_run_periodic_runs_the_feed_import(organization, feed_server, horizon):
 
     assert "import-feeds: 1 feed(s)" in output
     assert Event.objects.filter(feed=feed).count() == 1
+
+
+def test_import_feeds_lock_of_a_killed_run_expires_after_the_runs_own_deadline(
+    organization, feed_server, horizon, settings, monkeypatch, time_machine
+):
+    """The lock a killed run leaves behind lasts as long as a run can (FEEDS_RUN_SECONDS plus one feed's
+    fetch deadline and twice its processing time: 30 + 5 + 2 * 10 s), not 30 minutes."""
+    settings.FEEDS_TIMEOUT_SECONDS = 5
+    settings.FEEDS_MAX_PROCESSING_SECONDS = 10
+    settings.FEEDS_RUN_SECONDS = 30
+    start = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    time_machine.move_to(start, tick=False)
+    feed_server.serve("/a.ics", ICS)
+    feed = subscribe(organization, feed_server.url("/a.ics"))
+    held = []
+    real_import = importing.import_feed
+
+    def import_and_note_the_lock(subscription, **kwargs):
+        held.append(PeriodicLock.objects.get(name="import-feeds").locked_until)
+        return real_import(subscription, **kwargs)
+
+    command = importlib.import_module("crosscluster.events.management.commands.import-feeds")
+    monkeypatch.setattr(command, "import_feed", import_and_note_the_lock)
+    run("import-feeds")
+    assert held == [start + dt.timedelta(seconds=55)]
+
+    # As if the run had been killed while importing: its lock is left as it was during the run.
+    PeriodicLock.objects.filter(name="import-feeds").update(locked_until=held[0])
+    FeedSubscription.objects.filter(pk=feed.pk).update(last_fetched_at=None)
+    time_machine.move_to(start + dt.timedelta(seconds=54), tick=False)
+    assert "another run is active; skipped" in run("import-feeds")
+    time_machine.move_to(start + dt.timedelta(seconds=56), tick=False)
+    assert "import-feeds: 1 feed(s): 1 imported" in run("import-feeds")
+
+
+def test_import_feeds_starts_no_feed_after_the_runs_time(organization, feed_server, horizon, settings):
+    """With FEEDS_RUN_SECONDS used up, the rest stay due for the next run (the first feed always runs)."""
+    settings.FEEDS_RUN_SECONDS = 0
+    for name in ("a", "b", "c"):
+        feed_server.serve(f"/{name}.ics", ICS)
+        subscribe(organization, feed_server.url(f"/{name}.ics"))
+
+    output = run("import-feeds")
+
+    assert "FEEDS_RUN_SECONDS (0) used up; 2 feed(s) left for the next run" in output
+    assert "import-feeds: 1 feed(s): 1 imported" in output
+    assert len(feed_server.requests) == 1
+    run("import-feeds")
+    run("import-feeds")
+    assert len(feed_server.requests) == 3

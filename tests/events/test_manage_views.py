@@ -17,9 +17,9 @@ ALLOWED = {"manager", "coordinator", "admin_user"}
 
 def event_data(organization, **overrides):
     return {
-        "title": "Neue Veranstaltung",
+        "title_de": "Neue Veranstaltung",
         "organizers": [organization.pk],
-        "description": "<p>Text</p>",
+        "description_de": "<p>Text</p>",
         "start": "2027-05-06T09:30",
         "end": "2027-05-06T12:00",
         "format": "on_site",
@@ -178,14 +178,14 @@ def test_manage_event_create_shows_errors_in_a_summary(client, manager, organiza
 
     response = client.post(
         reverse("manage:event-create"),
-        event_data(organization, title="", end="2027-05-06T08:00", registration_url="javascript:x"),
+        event_data(organization, title_de="", end="2027-05-06T08:00", registration_url="javascript:x"),
     )
 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="message message-error error-summary" role="alert"' in html
-    assert set(response.context["form"].errors) == {"title", "end", "registration_url"}
-    assert 'href="#id_title"' in html
+    assert set(response.context["form"].errors) == {"title_de", "end", "registration_url"}
+    assert 'href="#id_title_de"' in html
     assert not Event.objects.exists()
 
 
@@ -244,12 +244,13 @@ def test_manage_event_list_query_count_does_not_grow_with_events(
     client.get(reverse("manage:events"))  # warms the session
 
     # session, user, memberships (create button), count, events, organisers, duplicates, further dates
-    # (merged events and series: tests/events/test_duplicate_views.py), feeds with problems
-    with django_assert_num_queries(9):
+    # (merged events and series: tests/events/test_duplicate_views.py), feeds with problems, the navigation's
+    # counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(10):
         client.get(reverse("manage:events"))
     for _number in range(5):
         EventFactory(organizers=[organization])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(reverse("manage:events"))
 
 

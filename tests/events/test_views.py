@@ -178,8 +178,10 @@ def test_month_lists_events_on_each_of_their_days(client, organization):
     assert days[dt.date(2030, 4, 2)] == []  # the end is exclusive
     assert days[dt.date(2030, 4, 10)] == ["Aprilabend"]  # 22:30 Berlin is the 11th in Auckland
     html = response.content.decode()
-    assert "<caption>April 2030</caption>" in html
-    assert '<th scope="col"><abbr title="Montag">Mo</abbr></th>' in html
+    assert '<h2 id="month-caption" class="visually-hidden">April 2030</h2>' in html
+    assert '<span><abbr title="Montag">Mo</abbr></span>' in html  # the columns start on Monday
+    # every day says its full date to screen readers (the number is for the eye)
+    assert '<span class="day-long">Montag, 1. April 2030</span>' in html
 
 
 def test_month_links_keep_the_filters(client):
@@ -220,7 +222,10 @@ def test_week_lists_seven_days_and_links_keep_filters(client, organization):
     html = response.content.decode()
     assert f'href="{reverse("events:week", kwargs={"year": 2029, "week": 52})}?free=on"' in html
     assert f'href="{reverse("events:week", kwargs={"year": 2030, "week": 2})}?free=on"' in html
-    assert "<h2" in html and "Mittwoch, 2. Januar 2030" in html
+    assert (
+        '<span class="cal-weekday">Mittwoch<span class="visually-hidden">,</span></span> '
+        '<span class="cal-daynum">2. Januar 2030</span>'
+    ) in html
 
 
 @pytest.mark.parametrize(("year", "week"), [(2030, 54), (2030, 0), (2027, 53), (2026, 99999999999)])
@@ -724,7 +729,7 @@ def test_event_pages_render_in_english(before_2030, client, organization):
 
     assert "Mon, July 1, 2030, 18:00</time>–<time" in list_html
     assert "Add to my calendar (.ics)" in detail_html
-    assert "<caption>July 2030</caption>" in month_html
+    assert '<h2 id="month-caption" class="visually-hidden">July 2030</h2>' in month_html
 
 
 @pytest.mark.parametrize(
@@ -876,6 +881,9 @@ def test_month_cells_label_events_in_berlin_time_with_their_status(client, organ
     html = client.get(reverse("events:month", kwargs={"year": 2030, "month": 4})).content.decode()
     english = client.get("/en" + reverse("events:month", kwargs={"year": 2030, "month": 4})).content.decode()
 
-    assert f'<a href="/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Abgesagt)' in html
+    cell = '<a href="{prefix}/veranstaltungen/{pk}/"><span class="event-time">19:30</span> Abendtermin</a> '
+    status = '<span class="event-status">({label})'
+    assert cell.format(prefix="", pk=event.pk) + status.format(label="Abgesagt") in html
     assert ">Ganzer Tag</a>" in html
-    assert f'<a href="/en/veranstaltungen/{event.pk}/">19:30 Abendtermin</a> (Cancelled)' in english
+    english_cell = '<a href="/en/veranstaltungen/{pk}/" lang="de"><span class="event-time">19:30</span> Abendtermin</a> '
+    assert english_cell.format(pk=event.pk) + status.format(label="Cancelled") in english

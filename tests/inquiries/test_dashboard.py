@@ -326,8 +326,9 @@ def test_dashboard_page_lists_overdue_inquiries(client, coordinator, some_inquir
 def test_dashboard_page_query_count(client, coordinator, some_inquiries, django_assert_num_queries):
     client.force_login(coordinator)
 
-    # session, user, the eight of stats.dashboard and the five of core.workers.background_health
-    with django_assert_num_queries(15):
+    # session, user, the eight of stats.dashboard and the five of core.workers.background_health, the
+    # navigation's counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(16):
         assert client.get(DASHBOARD_URL).status_code == 200
 
 

@@ -250,8 +250,9 @@ def test_inbox_erased_inquiry_shows_no_company(client, coordinator, organization
     assert "Muster GmbH" not in response.content.decode()
 
 
-# Pinned query counts: session, user, counts per state, page count, page rows, choices of the filter selects.
-@pytest.mark.parametrize(("role", "queries"), [("manager", 6), ("coordinator", 7)])
+# Pinned query counts: session, user, counts per state, page count, page rows, choices of the filter selects,
+# the navigation's counts (accounts.todo.nav_counts).
+@pytest.mark.parametrize(("role", "queries"), [("manager", 7), ("coordinator", 8)])
 @pytest.mark.parametrize("size", [1, 12])
 def test_inbox_query_count_does_not_grow_with_the_list(
     client, request, django_assert_num_queries, organization, other_organization, role, queries, size
@@ -278,7 +279,7 @@ def test_inquiry_page_shows_text_company_suggestions_and_deadline(
         region,
         phone="+49 3641 55555",
         suggestions=[
-            {"organization": other_organization.slug, "score": 0.91, "reasons": ["Recycling"]},
+            {"organization": other_organization.slug, "score": 0.91, "fit": "good", "reasons": ["Recycling"]},
             {"organization": organization.slug, "score": 0.5, "reasons": "Kunststoffe"},
             {"organization": "geloescht", "score": 0.2, "reasons": []},
         ],
@@ -305,6 +306,8 @@ def test_inquiry_page_shows_text_company_suggestions_and_deadline(
         (organization, "polymer-netz", ["Kunststoffe"]),
         (None, "geloescht", []),
     ]
+    assert "(passt gut)" in html  # the fit in words; a suggestion stored before fits existed shows none
+    assert "Punktzahl" not in html and "0,91" not in html and "0,50" not in html
     inquiry.refresh_from_db()
     due = inquiry.due_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))  # shown in Berlin time
     assert f'datetime="{due.isoformat()}"' in html
@@ -398,8 +401,9 @@ def test_inquiry_page_of_an_erased_inquiry_shows_no_personal_data(client, region
     assert 'class="notice"' in html
 
 
-# Pinned: session, user, inquiry, involved, topics, organisations of the region, responsibility, history (2).
-@pytest.mark.parametrize(("role", "queries"), [("manager", 9), ("coordinator", 8)])
+# Pinned: session, user, inquiry, involved, topics, organisations of the region, responsibility, history (2),
+# the navigation's counts (accounts.todo.nav_counts).
+@pytest.mark.parametrize(("role", "queries"), [("manager", 10), ("coordinator", 9)])
 def test_inquiry_page_query_count(
     client,
     request,

@@ -38,6 +38,7 @@ class FakeSuggestion:
     organization: Organization
     score: float
     reasons: list[str] = field(default_factory=list)
+    fit: str = "maybe"
 
 
 @dataclass
@@ -62,7 +63,10 @@ def routing(monkeypatch, organization, other_organization):
         return FakeResult(
             [
                 FakeSuggestion(
-                    organization, 0.8234567, ["Thema: Kunststoffe und Polymere", "Angebot: Beratung"]
+                    organization,
+                    0.8234567,
+                    ["Thema: Kunststoffe und Polymere", "Angebot: Beratung"],
+                    fit="very_good",
                 ),
                 FakeSuggestion(other_organization, 0.31, ["Ähnliche frühere Anfragen"]),
             ],
@@ -220,6 +224,29 @@ def test_form_suggestions_show_name_kind_city_and_reasons_and_keep_every_value(c
     assert routing == [{"text": VALID["text"], "region": organization.region, "top": 5}]
 
 
+def test_form_suggestions_show_the_fit_in_words_not_a_score(client, routing):
+    html = find_suggestions(client).content.decode()
+
+    assert '<span class="fit fit-very_good">passt sehr gut</span>' in html
+    assert '<span class="fit fit-maybe">passt vielleicht</span>' in html
+    assert "0,82" not in html and "0.82" not in html and "Punktzahl" not in html
+
+
+def test_finding_suggestions_takes_the_browser_to_them_without_javascript(client, routing):
+    """The button posts to the form's address with the fragment of the suggestions, which take the focus."""
+    first = outline(client.get(FORM_URL))
+    button = next(attrs for tag, attrs in first.tags if attrs.get("value") == "suggest")
+    assert button["formaction"] == f"{FORM_URL}#recipients"
+
+    second = find_suggestions(client)
+    html = second.content.decode()
+    assert 'id="recipients"' in html and "autofocus" in html.split('id="recipients"')[1].split(">")[0]
+    update = next(attrs for tag, attrs in outline(second).tags if attrs.get("value") == "suggest")
+    assert update["formaction"] == f"{FORM_URL}#recipients"
+    send_button = next(attrs for tag, attrs in outline(second).tags if attrs.get("value") == "send")
+    assert "formaction" not in send_button
+
+
 def test_form_suggestions_not_confident_check_the_coordination_office(client, routing):
     routing.confident = False
     response = find_suggestions(client)
@@ -286,9 +313,15 @@ def test_form_send_stores_the_inquiry_with_the_suggestions_shown(client, routing
         {
             "organization": "polymer-netz",
             "score": 0.8235,
+            "fit": "very_good",
             "reasons": ["Thema: Kunststoffe und Polymere", "Angebot: Beratung"],
         },
-        {"organization": "andere-org", "score": 0.31, "reasons": ["Ähnliche frühere Anfragen"]},
+        {
+            "organization": "andere-org",
+            "score": 0.31,
+            "fit": "maybe",
+            "reasons": ["Ähnliche frühere Anfragen"],
+        },
     ]
     assert AuditLogEntry.objects.get(action="inquiry.submitted").data == {"chosen": "polymer-netz"}
     assert outbox() == [

@@ -19,9 +19,9 @@ PDF = b"%PDF-1.7\n%%EOF\n"
 
 def notice_data(organization, **overrides):
     return {
-        "title": "Neuer Hinweis",
+        "title_de": "Neuer Hinweis",
         "publisher": str(organization.pk),
-        "body": "Text mit **Hervorhebung**",
+        "body_de": "Text mit **Hervorhebung**",
         "valid_from": "2026-01-05T08:00",
         "valid_until": "",
         "published": "on",
@@ -125,12 +125,12 @@ def test_manage_notice_list_query_count_is_fixed(
     client.force_login(coordinator)
     for _ in range(3):
         NoticeAttachmentFactory(notice=NoticeFactory(organization=organization))
-    # session, user, count, page, attachments
-    with django_assert_num_queries(5):
+    # session, user, count, page, attachments, the navigation's counts (accounts.todo.nav_counts)
+    with django_assert_num_queries(6):
         client.get(reverse("manage:notices"))
     for _ in range(5):
         NoticeAttachmentFactory(notice=NoticeFactory(organization=None))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(reverse("manage:notices"))
 
 
@@ -165,13 +165,13 @@ def test_manage_notice_create_shows_errors_in_a_summary(client, manager, organiz
 
     response = client.post(
         reverse("manage:notice-create"),
-        notice_data(organization, title="", valid_until="2026-01-01T08:00"),
+        notice_data(organization, title_de="", valid_until="2026-01-01T08:00"),
     )
 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="message message-error error-summary" role="alert"' in html
-    assert "title" in response.context["form"].errors
+    assert "title_de" in response.context["form"].errors
     assert not Notice.objects.exists()
 
 

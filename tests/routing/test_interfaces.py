@@ -26,7 +26,7 @@ def test_route_command_prints_a_ranked_table_with_reasons(directory):
 
     lines = output.splitlines()
     assert lines[0].startswith("1. Kammer für Außenhandel (aussenhandel)  ")
-    assert "     - Angebot: Exportdokumente" in lines  # the site language, German
+    assert "     - Angebot „Exportdokumente“" in lines  # the site language, German
     assert sum(line[0].isdigit() for line in lines if line) == 2
 
 
@@ -35,7 +35,7 @@ def test_route_command_json_has_the_results_in_rank_order(directory):
 
     assert set(payload) == {"confident", "degraded", "results"}
     assert payload["confident"] is True
-    assert [set(item) for item in payload["results"]] == [{"organization", "score", "reasons"}] * 3
+    assert [set(item) for item in payload["results"]] == [{"organization", "score", "fit", "reasons"}] * 3
     assert payload["results"][0]["organization"] == "aussenhandel"
     scores = [item["score"] for item in payload["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -57,7 +57,7 @@ def test_route_command_batch_writes_one_json_line_per_input_line(directory, tmp_
     assert results[0]["results"][0]["organization"] == "aussenhandel"
     assert results[1]["results"][0]["organization"] == "energieagentur"
     assert all(len(result["results"]) == 2 for result in results)
-    assert set(results[0]["results"][0]) == {"organization", "score", "reasons"}
+    assert set(results[0]["results"][0]) == {"organization", "score", "fit", "reasons"}
 
 
 def test_route_command_batch_reports_a_bad_line(directory, tmp_path):
@@ -105,7 +105,7 @@ def test_route_endpoint_returns_confidence_and_ranked_results(api_client, direct
     first = payload["results"][0]
     assert set(first) == {"organization", "score", "reasons"}
     assert isinstance(first["score"], float)
-    assert "Offer: Exportdokumente" in first["reasons"]
+    assert "Offer “Exportdokumente”" in first["reasons"]
 
 
 def test_route_endpoint_defaults_to_five_results_of_every_region(api_client, directory):
@@ -118,7 +118,7 @@ def test_route_endpoint_defaults_to_five_results_of_every_region(api_client, dir
 def test_route_endpoint_answers_in_the_clients_language(directory):
     response = post(Client(headers={"Accept-Language": "de"}), {"text": NEED, "top": 1})
 
-    assert "Angebot: Exportdokumente" in response.json()["results"][0]["reasons"]
+    assert "Angebot „Exportdokumente“" in response.json()["results"][0]["reasons"]
 
 
 def test_route_endpoint_unknown_region_is_a_404_problem(api_client, directory):

@@ -38,6 +38,6 @@ def test_suggest_with_the_real_model_explains_in_german(real_encoder, directory)
     top = result.results[0]
     assert top.organization.slug == "kunststoff-netz"
     assert 1 <= len(top.reasons) <= 3
-    assert any(reason.startswith(("Angebot: ", "Thema: ", "Passende Begriffe: ")) for reason in top.reasons)
+    assert any(reason.startswith(("Angebot „", "Thema ", "Ihre Worte: ")) for reason in top.reasons)
     assert result.confident
     assert not result.degraded

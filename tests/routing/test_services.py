@@ -47,7 +47,7 @@ def test_suggest_returns_scored_organisations_with_readable_reasons(directory):
     assert all(0 < score <= 1 for score in scores)
     top = result.results[0]
     assert 1 <= len(top.reasons) <= 3
-    assert "Offer: Exportdokumente" in top.reasons
+    assert "Offer “Exportdokumente”" in top.reasons
     for item in result.results:
         assert item.reasons and all(isinstance(reason, str) and reason for reason in item.reasons)
 
@@ -55,7 +55,7 @@ def test_suggest_returns_scored_organisations_with_readable_reasons(directory):
 def test_suggest_reasons_are_translated(directory):
     result = suggest("Exportdokumente und Ursprungszeugnisse für die Ausfuhr", region=directory, top=1)
 
-    assert "Angebot: Exportdokumente" in result.results[0].reasons
+    assert "Angebot „Exportdokumente“" in result.results[0].reasons
 
 
 def test_suggest_without_a_clear_fit_puts_the_coordination_office_first(directory):

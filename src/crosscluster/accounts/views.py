@@ -20,6 +20,7 @@ from crosscluster.directory.access import is_coordinator, organizations_managed_
 
 from . import services, throttling
 from .forms import ApiTokenForm, LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .todo import EXPIRING_DAYS, remember_nav_counts, todo_for
 
 logger = logging.getLogger("crosscluster.accounts.login")
 
@@ -99,12 +100,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The organisations this person looks after; the coordination office sees all of them."""
-    organizations = organizations_managed_by(request.user).select_related("region").order_by("name")
+    """The manager's home: the to-do list, the organisations this person looks after (the coordination
+    office sees all of them) and the tools of the manager area."""
+    organizations = list(organizations_managed_by(request.user).select_related("region").order_by("name"))
+    todo = todo_for(request.user)
+    remember_nav_counts(request, todo.nav_counts())  # the navigation shows the same numbers, uncounted
     return render(
         request,
         "accounts/dashboard.html",
-        {"organizations": organizations, "is_coordinator": is_coordinator(request.user)},
+        {
+            "organizations": organizations,
+            "is_coordinator": is_coordinator(request.user),
+            "todo": todo,
+            "expiring_days": EXPIRING_DAYS,
+        },
     )
 
 

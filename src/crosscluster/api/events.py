@@ -17,14 +17,14 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
 from crosscluster.core.bounds import date_in_range, date_range_message
+from crosscluster.core.plain_text import html_to_text
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.events import publishing, queries
-from crosscluster.events.export import plain_description
 from crosscluster.events.models import Event
 from crosscluster.events.times import midnight
 
 from .pagination import Page, PageParams, paginate
-from .schemas import SLUG_PATTERN, ClientSchema, problems
+from .schemas import SLUG_PATTERN, ClientSchema, english, german, problems
 
 router = Router(tags=["Events"])
 
@@ -60,6 +60,7 @@ def _page_path(event: Event) -> str:
 class EventOut(Schema):
     id: int
     title: str
+    title_en: str | None = Field(..., description="The title in English; null when there is none.")
     url: str = Field(..., description="Absolute URL of the event's public page.")
     ical_url: str = Field(
         ..., description="Absolute URL of the event's .ics file; for the first date of a series, the series."
@@ -68,6 +69,10 @@ class EventOut(Schema):
         ...,
         description="Plain text: paragraphs separated by a blank line, line breaks kept, list items on "
         "lines of their own, a link's address after its words.",
+    )
+    description_en: str | None = Field(
+        ...,
+        description="The description in English, as plain text like `description`; null when there is none.",
     )
     start: dt.datetime
     end: dt.datetime = Field(..., description="For all-day events midnight after the last day (exclusive).")
@@ -96,8 +101,21 @@ class EventOut(Schema):
         return context["request"].build_absolute_uri(f"{_page_path(obj)}kalender.ics")
 
     @staticmethod
+    def resolve_title(obj: Event) -> str:
+        return german(obj, "title")
+
+    @staticmethod
+    def resolve_title_en(obj: Event) -> str | None:
+        return english(obj, "title")
+
+    @staticmethod
     def resolve_description(obj: Event) -> str:
-        return plain_description(obj)
+        return html_to_text(german(obj, "description"))
+
+    @staticmethod
+    def resolve_description_en(obj: Event) -> str | None:
+        text = english(obj, "description")
+        return html_to_text(text) if text else None
 
     @staticmethod
     def resolve_organizers(obj: Event) -> list[str]:

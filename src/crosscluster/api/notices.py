@@ -21,7 +21,7 @@ from crosscluster.news import queries
 from crosscluster.news.models import Notice, NoticeAttachment
 
 from .pagination import Page, PageParams, paginate
-from .schemas import SLUG_PATTERN, ClientSchema, problems
+from .schemas import SLUG_PATTERN, ClientSchema, english, german, problems
 
 router = Router(tags=["Notices"])
 
@@ -56,6 +56,7 @@ class AttachmentOut(Schema):
 class NoticeOut(Schema):
     slug: str
     title: str
+    title_en: str | None = Field(..., description="The title in English; null when there is none.")
     url: str = Field(..., description="Absolute URL of the notice's public page.")
     organization: str | None = Field(
         ..., description="Slug of the publishing organisation; null: the coordination office."
@@ -64,6 +65,9 @@ class NoticeOut(Schema):
     body: str = Field(..., description="The text as Markdown, as written.")
     body_html: str = Field(..., description="The text rendered to sanitised HTML.")
     text: str = Field(..., description="The text as plain text.")
+    body_en: str | None = Field(..., description="The text in English as Markdown; null when there is none.")
+    body_html_en: str | None = Field(..., description="The English text rendered to sanitised HTML, or null.")
+    text_en: str | None = Field(..., description="The English text as plain text, or null.")
     topics: list[str] = Field(..., description="Topic slugs.")
     valid_from: dt.datetime
     valid_until: dt.datetime | None = Field(..., description="Null: valid until it is removed.")
@@ -83,8 +87,37 @@ class NoticeOut(Schema):
         return obj.region.slug
 
     @staticmethod
+    def resolve_title(obj: Notice) -> str:
+        return german(obj, "title")
+
+    @staticmethod
+    def resolve_title_en(obj: Notice) -> str | None:
+        return english(obj, "title")
+
+    @staticmethod
+    def resolve_body(obj: Notice) -> str:
+        return german(obj, "body")
+
+    @staticmethod
+    def resolve_body_html(obj: Notice) -> str:
+        return german(obj, "body_html")
+
+    @staticmethod
     def resolve_text(obj: Notice) -> str:
-        return html_to_text(obj.body_html)
+        return html_to_text(german(obj, "body_html"))
+
+    @staticmethod
+    def resolve_body_en(obj: Notice) -> str | None:
+        return english(obj, "body")
+
+    @staticmethod
+    def resolve_body_html_en(obj: Notice) -> str | None:
+        return english(obj, "body_html")
+
+    @staticmethod
+    def resolve_text_en(obj: Notice) -> str | None:
+        html = english(obj, "body_html")
+        return html_to_text(html) if html else None
 
     @staticmethod
     def resolve_topics(obj: Notice) -> list[str]:

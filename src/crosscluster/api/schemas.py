@@ -13,7 +13,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from crosscluster.directory.models import Contact, Offer, Organization, Video
+from crosscluster.directory.models import Contact, Offer, Organization, Topic, Video
 
 OrganizationKind = Literal[*Organization.Kind.values]  # type: ignore[valid-type]
 OfferKind = Literal[*Offer.Kind.values]  # type: ignore[valid-type]
@@ -78,16 +78,43 @@ class RegionOut(Schema):
     name: str
 
 
+def german(obj: Any, field: str) -> str:
+    """The German text of a translated field, whatever language the request is in (core/bilingual.py)."""
+    return getattr(obj, f"{field}_de", None) or ""
+
+
+def english(obj: Any, field: str) -> str | None:
+    """The English text of a translated field; None when there is none."""
+    return getattr(obj, f"{field}_en", None) or None
+
+
 class TopicOut(Schema):
     slug: str
     name: str
+    name_en: str | None = Field(
+        ..., description="The name in English; null when there is none (use the German one)."
+    )
+
+    @staticmethod
+    def resolve_name(obj: Topic) -> str:
+        return german(obj, "name")
+
+    @staticmethod
+    def resolve_name_en(obj: Topic) -> str | None:
+        return english(obj, "name")
 
 
 class OfferOut(Schema):
     id: int
     organization: str = Field(..., description="Slug of the organisation that makes the offer.")
     title: str
+    title_en: str | None = Field(
+        ..., description="The title in English; null when there is none (use the German one)."
+    )
     description: str
+    description_en: str | None = Field(
+        ..., description="The description in English; null when there is none (use the German one)."
+    )
     kind: OfferKind
     topics: list[str] = Field(..., description="Topic slugs.")
     position: int
@@ -95,6 +122,22 @@ class OfferOut(Schema):
     @staticmethod
     def resolve_organization(obj: Offer) -> str:
         return obj.organization.slug
+
+    @staticmethod
+    def resolve_title(obj: Offer) -> str:
+        return german(obj, "title")
+
+    @staticmethod
+    def resolve_title_en(obj: Offer) -> str | None:
+        return english(obj, "title")
+
+    @staticmethod
+    def resolve_description(obj: Offer) -> str:
+        return german(obj, "description")
+
+    @staticmethod
+    def resolve_description_en(obj: Offer) -> str | None:
+        return english(obj, "description")
 
     @staticmethod
     def resolve_topics(obj: Offer) -> list[str]:
@@ -149,13 +192,35 @@ class OrganizationSummary(Schema):
 
     slug: str
     name: str
+    name_en: str | None = Field(
+        ..., description="The name in English; null when there is none (use the German one)."
+    )
     kind: OrganizationKind
     region: str = Field(..., description="Region slug.")
     city: str
     website: str
     summary: str
+    summary_en: str | None = Field(
+        ..., description="The summary in English; null when there is none (use the German one)."
+    )
     logo_url: str | None = Field(..., description="Absolute URL of the logo, if there is one.")
     topics: list[str] = Field(..., description="Topic slugs.")
+
+    @staticmethod
+    def resolve_name(obj: Organization) -> str:
+        return german(obj, "name")
+
+    @staticmethod
+    def resolve_name_en(obj: Organization) -> str | None:
+        return english(obj, "name")
+
+    @staticmethod
+    def resolve_summary(obj: Organization) -> str:
+        return german(obj, "summary")
+
+    @staticmethod
+    def resolve_summary_en(obj: Organization) -> str | None:
+        return english(obj, "summary")
 
     @staticmethod
     def resolve_region(obj: Organization) -> str:
@@ -174,8 +239,20 @@ class OrganizationDetail(OrganizationSummary):
     """One organisation with everything its public page shows."""
 
     description: str
+    description_en: str | None = Field(
+        ..., description="The description in English; null when there is none (use the German one)."
+    )
     published: bool
     offers: list[OfferOut]
+
+    @staticmethod
+    def resolve_description(obj: Organization) -> str:
+        return german(obj, "description")
+
+    @staticmethod
+    def resolve_description_en(obj: Organization) -> str | None:
+        return english(obj, "description")
+
     contacts: list[ContactOut]
     videos: list[VideoOut]
 
@@ -238,6 +315,9 @@ class ChangeSchema(InputSchema):
 
 class OrganizationUpdate(ChangeSchema):
     name: str = Field(None, min_length=1, max_length=200)
+    name_en: str = Field(None, max_length=200, description="English; empty: none (pages show the German).")
+    summary_en: str = Field(None, max_length=600, description="English; empty: none.")
+    description_en: str = Field(None, max_length=10000, description="English; empty: none.")
     kind: OrganizationKind = None
     city: str = Field(None, max_length=100)
     website: str = Field(None, max_length=200, description="An http(s) URL, or empty.")
@@ -249,7 +329,9 @@ class OrganizationUpdate(ChangeSchema):
 
 class OfferCreate(InputSchema):
     title: str = Field(..., min_length=1, max_length=200)
+    title_en: str = Field("", max_length=200, description="English; empty: none (pages show the German).")
     description: str = Field("", max_length=5000)
+    description_en: str = Field("", max_length=5000, description="English; empty: none.")
     kind: OfferKind = "advice"
     topics: list[str] = Field([], description="Topic slugs.")
     position: int = Field(None, ge=0, description="Defaults to the end of the list.")
@@ -257,7 +339,9 @@ class OfferCreate(InputSchema):
 
 class OfferUpdate(ChangeSchema):
     title: str = Field(None, min_length=1, max_length=200)
+    title_en: str = Field(None, max_length=200, description="English; empty: none (pages show the German).")
     description: str = Field(None, max_length=5000)
+    description_en: str = Field(None, max_length=5000, description="English; empty: none.")
     kind: OfferKind = None
     topics: list[str] = Field(None, description="Topic slugs; replaces the current topics.")
     position: int = Field(None, ge=0)

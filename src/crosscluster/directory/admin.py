@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from crosscluster.accounts.models import Membership
 from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
+from crosscluster.core.bilingual import translation_columns
 from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
 
 from .models import Contact, Offer, Organization, Region, Topic, Video
@@ -77,6 +78,8 @@ class OrganizationAdmin(AuditedAdmin):
     autocomplete_fields = ["topics"]
     list_select_related = ["region"]
     readonly_fields = ["updated_at"]
+    # The admin edits the texts by their plain names, as before; the manager area edits both languages.
+    exclude = translation_columns(Organization)
     inlines = [OfferInline, ContactInline, VideoInline, MembershipInline]
 
     def audit_organization(self, obj: Any) -> Any:

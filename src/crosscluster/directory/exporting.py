@@ -1,7 +1,9 @@
 """Export a region's directory in the `crosscluster-directory/1` format that `importing` reads.
 
-Empty optional texts are left out and the four lists of an organisation are always written, exactly as in the
-shipped demo file, so that importing an export changes nothing and exporting an import gives the file back.
+The German texts are written under their plain names (`name`), the English ones beside them (`name_en`), and
+only where there is one. Empty optional texts are left out and the four lists of an organisation are always
+written, exactly as in the shipped demo file, so that importing an export changes nothing and exporting an
+import gives the file back.
 """
 
 from typing import Any
@@ -12,18 +14,22 @@ from .importing import FORMAT
 from .models import Organization, Region, Topic, Video
 
 
-def _compact(**values: str) -> dict[str, str]:
+def _compact(**values: str | None) -> dict[str, str]:
     """Keep required fields and non-empty optional ones, in the order given."""
     return {key: value for key, value in values.items() if value}
 
 
 def _topic(topic: Topic) -> dict[str, Any]:
     """Synonyms and the introduction only when there are any, like the other optional keys."""
-    data: dict[str, Any] = {"slug": topic.slug, "name": topic.name}
+    data: dict[str, Any] = {"slug": topic.slug, "name": topic.name_de}
+    if topic.name_en:
+        data["name_en"] = topic.name_en
     if synonyms := topic.synonym_list():
         data["synonyms"] = synonyms
-    if topic.introduction:
-        data["introduction"] = topic.introduction
+    if topic.introduction_de:
+        data["introduction"] = topic.introduction_de
+    if topic.introduction_en:
+        data["introduction_en"] = topic.introduction_en
     return data
 
 
@@ -64,16 +70,25 @@ def export_directory(region: Region, *, include_unpublished: bool = False) -> di
             {
                 **_compact(
                     slug=organization.slug,
-                    name=organization.name,
+                    name=organization.name_de,
+                    name_en=organization.name_en,
                     kind=organization.kind,
                     city=organization.city,
                     website=organization.website,
-                    summary=organization.summary,
-                    description=organization.description,
+                    summary=organization.summary_de,
+                    summary_en=organization.summary_en,
+                    description=organization.description_de,
+                    description_en=organization.description_en,
                 ),
                 "topics": topic_slugs[organization.pk],
                 "offers": [
-                    _compact(title=offer.title, description=offer.description, kind=offer.kind)
+                    _compact(
+                        title=offer.title_de,
+                        title_en=offer.title_en,
+                        description=offer.description_de,
+                        description_en=offer.description_en,
+                        kind=offer.kind,
+                    )
                     for offer in organization.offers.all()
                 ],
                 "contacts": [

@@ -18,6 +18,8 @@ from .models import Contact, Offer, Organization, Topic, Video
 # Logos, photos, posters and captions are small; only videos may be big (settings.MAX_VIDEO_UPLOAD_BYTES).
 MAX_IMAGE_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_CAPTIONS_UPLOAD_BYTES = 1024 * 1024
+# Under each English field (core/bilingual.py): German is the text of record, English optional.
+ENGLISH_HELP = _("Optional. English pages show the German text while this is empty.")
 # Longest side, in pixels, that an uploaded picture keeps (twice what the pages show, for sharp screens).
 IMAGE_MAX_SIDE = {"logo": 512, "picture": 1920, "photo": 480, "poster": 1280}
 
@@ -106,9 +108,10 @@ class TopicsWidget(forms.CheckboxSelectMultiple):
 class TopicForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Topic
-        fields = ["introduction", "synonyms"]
+        fields = ["introduction_de", "introduction_en", "synonyms"]
         widgets = {
-            "introduction": forms.Textarea(attrs={"rows": 8}),
+            "introduction_de": forms.Textarea(attrs={"rows": 8}),
+            "introduction_en": forms.Textarea(attrs={"rows": 8}),
             "synonyms": forms.Textarea(attrs={"rows": 6}),
         }
 
@@ -117,26 +120,24 @@ class OrganizationForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Organization
         fields = [
-            "name",
-            "kind",
-            "city",
-            "website",
-            "summary",
-            "description",
-            "logo",
-            "picture",
-            "topics",
-            "published",
+            *("name_de", "name_en", "kind", "city", "website"),
+            *("summary_de", "summary_en", "description_de", "description_en"),
+            *("logo", "picture", "topics", "published"),
         ]
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
-            "description": forms.Textarea(attrs={"rows": 10}),
+            "summary_de": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
+            "summary_en": forms.Textarea(attrs={"rows": 3, "maxlength": 600}),
+            "description_de": forms.Textarea(attrs={"rows": 10}),
+            "description_en": forms.Textarea(attrs={"rows": 10}),
             "topics": TopicsWidget,
             "website": forms.URLInput(attrs={"autocomplete": "url"}),
         }
         help_texts = {
-            "summary": _("Two or three sentences for the directory list; at most 600 characters."),
-            "description": _("Plain text without formatting."),
+            "summary_de": _("Two or three sentences for the directory list; at most 600 characters."),
+            "summary_en": ENGLISH_HELP,
+            "description_de": _("Plain text without formatting."),
+            "description_en": ENGLISH_HELP,
+            "name_en": ENGLISH_HELP,
             "website": _("The full address, starting with https://"),
             "logo": _("PNG, JPEG or WebP."),
             "picture": _(
@@ -156,9 +157,17 @@ class OrganizationForm(ServiceForm):
 class OfferForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Offer
-        fields = ["title", "description", "kind", "topics"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 8}), "topics": TopicsWidget}
-        help_texts = {"description": _("Plain text: what a company gets, and for whom it is meant.")}
+        fields = ["title_de", "title_en", "description_de", "description_en", "kind", "topics"]
+        widgets = {
+            "description_de": forms.Textarea(attrs={"rows": 8}),
+            "description_en": forms.Textarea(attrs={"rows": 8}),
+            "topics": TopicsWidget,
+        }
+        help_texts = {
+            "title_en": ENGLISH_HELP,
+            "description_de": _("Plain text: what a company gets, and for whom it is meant."),
+            "description_en": ENGLISH_HELP,
+        }
 
 
 class ContactForm(ServiceForm):
@@ -178,6 +187,26 @@ class ContactForm(ServiceForm):
         }
 
 
+# The first bytes of the two containers browsers play natively: an ISO media file (MP4) has its `ftyp` box
+# first, a WebM file starts with the EBML magic number. The extension alone says nothing about the content.
+_VIDEO_SIGNATURES = {
+    ".mp4": lambda head: head[4:8] == b"ftyp",
+    ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
+}
+
+
+def check_video_content(file: UploadedFile) -> None:
+    """Refuse an upload whose content is not the MP4 or WebM its name claims."""
+    head = file.read(16)
+    file.seek(0)
+    suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    signature = _VIDEO_SIGNATURES.get(suffix)
+    if signature is not None and not signature(head):
+        raise ValidationError(
+            _("This file is not an MP4 or WebM video, whatever its name says."), code="not_video"
+        )
+
+
 class VideoForm(ServiceForm):
     """Either an uploaded file (with poster and captions) or a link to an external platform, never both."""
 
@@ -185,15 +214,20 @@ class VideoForm(ServiceForm):
         (
             _("Uploaded video"),
             _(
-                "An MP4 or WebM file, played on this site. "
-                "Captions make it usable for people who cannot hear it."
+                "An MP4 or WebM file, played on this site, with a poster image and captions (required: "
+                "captions make it usable for people who cannot hear it)."
             ),
-            ["file", "poster", "captions", "captions_language"],
+            ["file", "captions", "captions_language"],
         ),
         (
             _("Or: external video"),
             _("A link to a video platform. Visitors see it only after they agree to load it."),
             ["url"],
+        ),
+        (
+            _("Poster image"),
+            _("Shown in the video gallery and before the video plays; for an external video, too."),
+            ["poster"],
         ),
     ]
 
@@ -216,6 +250,8 @@ class VideoForm(ServiceForm):
     def clean_file(self) -> Any:
         file = self.cleaned_data.get("file")
         check_size(file, settings.MAX_VIDEO_UPLOAD_BYTES)
+        if isinstance(file, UploadedFile):
+            check_video_content(file)
         return file
 
     def clean_captions(self) -> Any:
@@ -251,4 +287,23 @@ class VideoForm(ServiceForm):
                     _("Upload a video file or give the address of an external video."), code="no_video"
                 ),
             )
+        elif has_file:
+            # Served by us, the video must be usable without sound (BITV 2.0 / WCAG 1.2.2) and look like
+            # something in the gallery before it plays.
+            if not cleaned_data.get("captions") and "captions" not in self.errors:
+                self.add_error(
+                    "captions",
+                    ValidationError(
+                        _("An uploaded video needs captions: add a WebVTT file with the spoken words."),
+                        code="captions_required",
+                    ),
+                )
+            if not cleaned_data.get("poster") and "poster" not in self.errors:
+                self.add_error(
+                    "poster",
+                    ValidationError(
+                        _("An uploaded video needs a poster image, shown before it plays."),
+                        code="poster_required",
+                    ),
+                )
         return cleaned_data

@@ -23,6 +23,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
 from django.db.models import Prefetch
 
+from crosscluster.core.bilingual import column
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed_once
@@ -74,6 +75,8 @@ class TopicData:
     name: str
     synonyms: tuple[str, ...] = ()
     introduction: str = ""
+    name_en: str = ""
+    introduction_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class OfferData:
     title: str
     description: str
     kind: str
+    title_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,9 @@ class OrganizationData:
     offers: tuple[OfferData, ...]
     contacts: tuple[ContactData, ...]
     videos: tuple[VideoData, ...]
+    name_en: str = ""
+    summary_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,12 @@ class DirectoryData:
     organizations: tuple[OrganizationData, ...]
 
 
-ORGANIZATION_SCALARS = ("name", "kind", "city", "website", "summary", "description")
+# Texts in German (`name`) and, optionally, English (`name_en`); see core/bilingual.py. The German one is
+# stored in the `name_de` column (`column`), whatever language the import runs in.
+ORGANIZATION_SCALARS = (
+    *("name", "kind", "city", "website", "summary", "description"),
+    *("name_en", "summary_en", "description_en"),
+)
 
 
 # --- Reading the file ---
@@ -323,7 +336,9 @@ REGION_FIELDS = {
 TOPIC_FIELDS = {
     "slug": _text(Topic, "slug", required=True, check=_check_slug),
     "name": _text(Topic, "name", required=True),
+    "name_en": _text(Topic, "name_en"),
     "introduction": _text(Topic, "introduction"),
+    "introduction_en": _text(Topic, "introduction_en"),
 }
 TOPIC_LISTS = ("synonyms",)
 # One synonym is a word or a short phrase; `Topic.synonyms` keeps them one per line.
@@ -336,12 +351,17 @@ ORGANIZATION_FIELDS = {
     "website": _text(Organization, "website", check=_check_url),
     "summary": _text(Organization, "summary"),
     "description": _text(Organization, "description"),
+    "name_en": _text(Organization, "name_en"),
+    "summary_en": _text(Organization, "summary_en"),
+    "description_en": _text(Organization, "description_en"),
 }
 ORGANIZATION_LISTS = ("topics", "offers", "contacts", "videos")
 OFFER_FIELDS = {
     "title": _text(Offer, "title", required=True),
     "description": _text(Offer, "description"),
     "kind": _text(Offer, "kind", required=True, check=_check_choice(Offer.Kind.values)),
+    "title_en": _text(Offer, "title_en"),
+    "description_en": _text(Offer, "description_en"),
 }
 CONTACT_FIELDS = {
     "name": _text(Contact, "name", required=True),
@@ -679,20 +699,17 @@ def _apply_topics(items: Iterable[TopicData], report: ImportReport) -> dict[str,
     for position, item in enumerate(items):
         topic = topics.get(item.slug)
         values = {
-            "name": item.name,
+            "name_de": item.name,
+            "name_en": item.name_en,
             "position": position,
             "synonyms": "\n".join(item.synonyms),
-            "introduction": item.introduction,
+            "introduction_de": item.introduction,
+            "introduction_en": item.introduction_en,
         }
         if topic is None:
             topics[item.slug] = Topic.objects.create(slug=item.slug, **values)
             report.topics_created.append(item.slug)
-        elif (topic.name, topic.position, topic.synonym_list(), topic.introduction) != (
-            item.name,
-            position,
-            list(item.synonyms),
-            item.introduction,
-        ):
+        elif {**_stored(topic, values), "synonyms": "\n".join(topic.synonym_list())} != values:
             for name, value in values.items():
                 setattr(topic, name, value)
             topic.save(update_fields=list(values))
@@ -700,6 +717,16 @@ def _apply_topics(items: Iterable[TopicData], report: ImportReport) -> dict[str,
         else:
             report.topics_unchanged.append(item.slug)
     return topics
+
+
+def _stored(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
+    """The stored values of the fields in `values`, with an empty text for a NULL one (an English column)."""
+    return {name: getattr(obj, name) if getattr(obj, name) is not None else "" for name in values}
+
+
+def _columns(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """The file's names as columns: `name` is the German text, `name_de` (core.bilingual.column)."""
+    return {column(model, name): value for name, value in values.items()}
 
 
 def _topic_slugs(organizations: Iterable[Organization]) -> dict[int, list[str]]:
@@ -753,7 +780,7 @@ def _topic_rows(organization: Organization, slugs: Iterable[str], topics: dict[s
 def _rows(model: type[models.Model], organization: Organization, items: Iterable[Any]) -> list[models.Model]:
     """New rows for offers, contacts or videos, numbered in file order."""
     return [
-        model(organization=organization, position=position, **vars(item))
+        model(organization=organization, position=position, **_columns(model, vars(item)))
         for position, item in enumerate(items)
     ]
 
@@ -762,7 +789,9 @@ def _create_organization(
     item: OrganizationData, region: Region, writer: _ChildWriter, topics: dict[str, Topic]
 ) -> Organization:
     organization = Organization(
-        region=region, slug=item.slug, **{name: getattr(item, name) for name in ORGANIZATION_SCALARS}
+        region=region,
+        slug=item.slug,
+        **_columns(Organization, {name: getattr(item, name) for name in ORGANIZATION_SCALARS}),
     )
     organization.save()
     # The through rows are created in file order (not with `topics.set()`, which loses it).
@@ -787,16 +816,19 @@ def _update_organization(
     """
     changes: dict[str, Any] = {}
     for name in ORGANIZATION_SCALARS:
-        old, new = getattr(organization, name), getattr(item, name)
+        old, new = getattr(organization, column(Organization, name)) or "", getattr(item, name)
         if old != new:
             changes[name] = [old, new]
-            setattr(organization, name, new)
+            setattr(organization, column(Organization, name), new)
     if old_topics != list(item.topics):
         changes["topics"] = [old_topics, list(item.topics)]
         rows = _topic_rows(organization, item.topics, topics)
         writer.replace(Organization.topics.through, organization, rows)
 
-    offers = tuple(OfferData(o.title, o.description, o.kind) for o in organization.offers.all())
+    offers = tuple(
+        OfferData(o.title_de or "", o.description_de or "", o.kind, o.title_en or "", o.description_en or "")
+        for o in organization.offers.all()
+    )
     if offers != item.offers:
         changes["offers"] = [[o.title for o in offers], [o.title for o in item.offers]]
         writer.replace(Offer, organization, _rows(Offer, organization, item.offers))
@@ -811,6 +843,6 @@ def _update_organization(
 
     if changes:
         # Also for list-only changes, so `updated_at` tells when the profile last changed.
-        scalars = [name for name in ORGANIZATION_SCALARS if name in changes]
+        scalars = [column(Organization, name) for name in ORGANIZATION_SCALARS if name in changes]
         organization.save(update_fields=[*scalars, "updated_at"])
     return changes

@@ -219,6 +219,12 @@ class Video(models.Model):
                 name="video_file_xor_url",
                 violation_error_message=_("Upload a video file or give an external URL, not both."),
             ),
+            # BITV 2.0 / WCAG 1.2.2: a video we serve has captions. External platforms bring their own.
+            models.CheckConstraint(
+                condition=models.Q(file="") | ~models.Q(captions=""),
+                name="video_file_has_captions",
+                violation_error_message=_("An uploaded video needs captions (a WebVTT file)."),
+            ),
         ]
 
     def __str__(self) -> str:

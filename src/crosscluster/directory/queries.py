@@ -8,7 +8,7 @@ vCard. Prefetches live here, next to the queries, so that the views stay free of
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Offer, Organization, Region, Topic
+from .models import Offer, Organization, Region, Topic, Video
 from .search import filter_by_text
 
 
@@ -92,3 +92,19 @@ def topic_offers(topic: Topic) -> QuerySet[Offer]:
         .select_related("organization")
         .order_by("organization__name", "position", "id")
     )
+
+
+def gallery_videos() -> QuerySet[Video]:
+    """The videos of published organisations for the gallery, organisation by organisation."""
+    return (
+        Video.objects.filter(organization__published=True)
+        .select_related("organization")
+        .order_by("organization__name", "position", "pk")
+    )
+
+
+def member_cities(organizations: QuerySet[Organization] | None = None) -> dict[str, int]:
+    """How many published organisations sit in each city (those without a city are left out)."""
+    organizations = published_organizations() if organizations is None else organizations
+    rows = organizations.exclude(city="").order_by().values("city").annotate(count=Count("pk"))
+    return dict(rows.values_list("city", "count"))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from crosscluster.core.bilingual import all_texts
 from crosscluster.core.signals import announce_texts_changed
 from crosscluster.core.text import terms
 
@@ -24,10 +25,12 @@ def build_search_text(parts: Iterable[str]) -> str:
 
 
 def organization_search_text(organization) -> str:
-    parts = [organization.name, organization.city, organization.summary, organization.description]
-    parts += [topic.name for topic in organization.topics.all()]
+    # German and English texts, whatever the language of the request (core/bilingual.py).
+    parts = [all_texts(organization, "name"), organization.city]
+    parts += [all_texts(organization, "summary"), all_texts(organization, "description")]
+    parts += [all_texts(topic, "name") for topic in organization.topics.all()]
     for offer in organization.offers.all():
-        parts += [offer.title, offer.description]
+        parts += [all_texts(offer, "title"), all_texts(offer, "description")]
     return build_search_text(parts)
 
 

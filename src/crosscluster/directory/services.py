@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from crosscluster.core.bilingual import column, english, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 
@@ -25,18 +26,16 @@ class DirectoryError(Exception):
     """A change the directory refuses; the message is translated and meant for the user."""
 
 
+# A translated text's plain name (`name`) is its German column; `name_de` says the same, `name_en` is English.
+ORGANIZATION_TEXTS = ("name", "summary", "description")
+OFFER_TEXTS = ("title", "description")
 ORGANIZATION_FIELDS = (
-    "name",
-    "kind",
-    "city",
-    "website",
-    "summary",
-    "description",
-    "logo",
-    "picture",
-    "published",
+    *ORGANIZATION_TEXTS,
+    *(f"{field}_de" for field in ORGANIZATION_TEXTS),
+    *english(ORGANIZATION_TEXTS),
+    *("kind", "city", "website", "logo", "picture", "published"),
 )
-OFFER_FIELDS = ("title", "description", "kind", "position")
+OFFER_FIELDS = (*OFFER_TEXTS, *(f"{f}_de" for f in OFFER_TEXTS), *english(OFFER_TEXTS), "kind", "position")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")
 VIDEO_FIELDS = ("title", "file", "poster", "captions", "captions_language", "url", "position")
 
@@ -57,10 +56,11 @@ def _apply(instance: Any, allowed: Iterable[str], values: dict[str, Any]) -> dic
     for field, value in values.items():
         if isinstance(value, str):
             value = clean_text(value)
-        old = getattr(instance, field)
-        if old != value:
-            changes[field] = [str(old), str(value)]
-            setattr(instance, field, value)
+        attribute = column(type(instance), field)
+        old = getattr(instance, attribute)
+        if (old or "") != value if isinstance(value, str) else old != value:
+            changes[plain_name(type(instance), field)] = [str(old or ""), str(value)]
+            setattr(instance, attribute, value)
     return changes
 
 
@@ -112,7 +112,7 @@ def update_organization(
     return organization
 
 
-TOPIC_FIELDS = ("introduction", "synonyms")
+TOPIC_FIELDS = ("introduction", "introduction_de", "introduction_en", "synonyms")
 
 
 @transaction.atomic

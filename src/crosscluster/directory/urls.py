@@ -10,6 +10,7 @@ urlpatterns = [
     path(
         "organisationen/<slug:slug>/kontakte/<int:contact_id>.vcf", views.contact_vcard, name="contact-vcard"
     ),
+    path("kurzvideos/", views.video_gallery, name="videos"),
     path("themen/", views.topic_list, name="topics"),
     path("themen/<slug:slug>/", views.topic_detail, name="topic"),
     path("impressum/", views.imprint, name="imprint"),

@@ -21,6 +21,7 @@ from crosscluster.news.rendering import render_markdown
 
 from . import queries
 from .filters import DirectoryFilterForm
+from .geography import member_map
 from .models import Contact, Topic
 from .schema_org import organization_json_ld
 from .vcard import contact_vcard as build_vcard
@@ -60,7 +61,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # Invalid filters are shown with their error and left out; the valid ones still apply.
     organizations = queries.filter_organizations(**form.filters())
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "organizations": page.object_list}
+    context = {
+        "form": form,
+        "page": page,
+        "organizations": page.object_list,
+        "member_map": member_map(queries.member_cities()),
+    }
     return render(request, "directory/organization_list.html", context)
 
 
@@ -77,6 +83,14 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "json_ld": json_ld_script(organization_json_ld(organization, url)),
     }
     return render(request, "directory/organization_detail.html", context)
+
+
+def video_gallery(request: HttpRequest) -> HttpResponse:
+    """ "Mitglieder auf einen Blick in Kurzvideos": every member's videos on one page, external ones behind
+    the same two-click consent as on the organisation pages."""
+    own_hosts = _own_hosts(request)
+    videos = [describe_video(video, own_hosts) for video in queries.gallery_videos()]
+    return render(request, "directory/video_gallery.html", {"videos": videos})
 
 
 def contact_vcard(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:

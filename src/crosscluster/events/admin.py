@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from crosscluster.core.bilingual import translation_columns
+
 from . import services
 from .feeds.subscriptions import SubscriptionError, import_now, remove_feed, with_event_counts
 from .models import Event, FeedSubscription
@@ -44,6 +46,8 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     raw_id_fields = ["feed"]
     filter_horizontal = ["organizers", "topics"]
+    # The admin edits the texts by their plain names, as before; the manager area edits both languages.
+    exclude = translation_columns(Event)
     actions = ["publish", "unpublish"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -14,6 +14,15 @@ Two live events (published, still in their feed) are the same when
   name is enough) — but never in two different cities (cities whose words are disjoint): venues are often
   named alike ("Geschäftsstelle", "Rathaus"), so a shared venue word alone would join Jena and Ilmenau.
 
+Candidates are found by start and by title key, never by comparing all pairs (`_Grouper`): only events
+within `START_TOLERANCE` (timed) or on the same day (all-day) that share a key of their titles are compared.
+A title's keys are the whole folded title, each of its words, and the first and last four letters of its
+words run together (`Wasserstoff-Forum` and `Wasserstoffforum` share those). A word or letter key that more
+than `KEY_LIMIT` events near an event share is not used for it (like a stop word: "Workshop" at a busy
+hour); the whole title always is. So a feed's duplicate check stays near-linear in its size; a pair alike
+enough but sharing no used key (a one-word title misspelt at both ends, or titles that share only words
+that crowd the hour) is not merged automatically, and the office can still merge it by hand.
+
 A score of at least `AUTO_MERGE` with matching start and place merges them automatically. A score of at least
 `SUSPECT` on the same day (and no contradicting place) only lists them as suspected duplicates for the
 coordination office. Its manual decisions (`DuplicateDecision`, keyed by `Event.identity`) beat both.
@@ -25,7 +34,7 @@ entered one over a feed one (a network's manager keeps it up to date by hand), t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -59,6 +68,11 @@ SUSPECT = 0.6
 START_TOLERANCE = dt.timedelta(minutes=30)
 # A safety bound on one group; real groups have two or three events.
 MAX_GROUP = 20
+# A word or letter key of a title shared by more events than this near an event is not used to find its
+# candidates (see the module docstring); the whole title always is.
+KEY_LIMIT = 64
+# The letters at each end of a title's words run together that are keys of their own.
+KEY_LETTERS = 4
 
 
 def tokens(text: str) -> list[str]:
@@ -74,6 +88,7 @@ class _Title:
     chars: str  # the characters of " ".join(unique), sorted: its side of the word-set comparison
     joined: str  # "".join(words): the words run together
     joined_chars: str  # the characters of `joined`, sorted
+    keys: tuple[str, ...]  # the title's keys for finding candidates, the whole title first
 
 
 # Grouping an import reads the titles of every event near the feed's events; this holds the titles of a
@@ -84,7 +99,11 @@ def _title(title: str) -> _Title:
     words = tokens(title)
     unique = frozenset(words)
     joined = "".join(words)
-    return _Title(unique, "".join(sorted(" ".join(unique))), joined, "".join(sorted(joined)))
+    keys: tuple[str, ...] = ()
+    if joined:
+        others = {f"w{word}" for word in unique} | {f"^{joined[:KEY_LETTERS]}", f"${joined[-KEY_LETTERS:]}"}
+        keys = (f"={joined}", *sorted(others))
+    return _Title(unique, "".join(sorted(" ".join(unique))), joined, "".join(sorted(joined)), keys)
 
 
 def release_caches() -> None:
@@ -263,6 +282,8 @@ _FIELDS = (
     "created_at",
     "duplicate_of_id",
 )
+# The German title, whatever language is active (core/bilingual.py).
+_COLUMNS = {"title": "title_de"}
 # The datetime fields among them: read as UTC text (times.utc_text).
 _TIMES = ("start", "removed_at", "created_at")
 _DAY = dt.timedelta(days=1)
@@ -323,8 +344,9 @@ def _rows(events: QuerySet[Event], *, skip: Container[int] = ()) -> list[_Row]:
     grouping an import reads hundreds of thousands of candidate rows, and Django's per-value converters
     cost more than the rest of a row; the datetimes are read as text (`times.utc_text`)."""
     events = events.annotate(**{f"{name}_text": utc_text(name) for name in _TIMES})
-    fields = tuple(f"{name}_text" if name in _TIMES else name for name in _FIELDS)
-    sql, params = events.values_list(*fields).query.sql_with_params()
+    fields = tuple(f"{name}_text" if name in _TIMES else _COLUMNS.get(name, name) for name in _FIELDS)
+    # Without modeltranslation's rewriting, which would select the columns in another order than listed.
+    sql, params = events.rewrite(False).values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -387,7 +409,8 @@ class _Grouper:
     compared in Python. Every manual decision is read once (the office decides a handful per week).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check: Callable[[], None] | None = None) -> None:
+        self.check = check or (lambda: None)  # called for each group formed; raises to stop (feeds.limits)
         self.decisions: dict[tuple[str, str], str] = {}
         self.decided: set[str] = set()  # the identities with a decision: most events have none
         self.same: dict[str, set[str]] = {}
@@ -399,8 +422,9 @@ class _Grouper:
                 self.same.setdefault(key_b, set()).add(key_a)
         self.events: dict[int, Event] = {}
         self._identities: dict[str, Event] | None = None  # see by_identity
-        self.timed: dict[int, list[Event]] = {}
-        self.all_day: dict[dt.date, list[Event]] = {}
+        # Live events by time (half-hour bucket or day), then by title key (`_Title.keys`).
+        self.timed: dict[int, dict[str, list[Event]]] = {}
+        self.all_day: dict[dt.date, dict[str, list[Event]]] = {}
         self.expanded: set[int] = set()
         self.matches: dict[tuple[int, int], bool] = {}
         self.place: dict[int, frozenset[str]] = {}
@@ -414,9 +438,11 @@ class _Grouper:
             self._identities[event.identity] = event
         if _is_live(event):
             if event.all_day:
-                self.all_day.setdefault(event.first_day, []).append(event)
+                by_key = self.all_day.setdefault(event.first_day, {})
             else:
-                self.timed.setdefault(self._bucket(event.start), []).append(event)
+                by_key = self.timed.setdefault(self._bucket(event.start), {})
+            for key in _title(event.title).keys:
+                by_key.setdefault(key, []).append(event)
         return event
 
     @property
@@ -496,10 +522,18 @@ class _Grouper:
             return []
         self._load_near([event])
         if event.all_day:
-            nearby = self.all_day.get(event.first_day, [])
+            places = [self.all_day.get(event.first_day)]
         else:
             bucket = self._bucket(event.start)
-            nearby = [c for b in (bucket - 1, bucket, bucket + 1) for c in self.timed.get(b, ())]
+            places = [self.timed.get(b) for b in (bucket - 1, bucket, bucket + 1)]
+        by_key = [place for place in places if place]
+        nearby: list[Event] = []
+        for title_key in _title(event.title).keys:
+            lists = [place[title_key] for place in by_key if title_key in place]
+            if title_key[0] != "=" and sum(map(len, lists)) > KEY_LIMIT:
+                continue  # a crowded word: the events that share it are found by their other keys
+            for found_here in lists:
+                nearby.extend(found_here)
         key = event.identity
         same = (
             [self.by_identity[k] for k in self.same[key] if k in self.by_identity] if key in self.same else []
@@ -522,6 +556,7 @@ class _Grouper:
         for seed in seeds:
             if seed.pk in visited:
                 continue
+            self.check()
             visited.add(seed.pk)
             component, queue = [seed], [seed]
             while queue and len(component) < MAX_GROUP:
@@ -561,10 +596,11 @@ def _apply(components: list[list[Event]]) -> None:
         invalidate_filter_choices()  # a merge can hide the only event of a city
 
 
-def refresh_events(events: Iterable[Event]) -> None:
+def refresh_events(events: Iterable[Event], *, check: Callable[[], None] | None = None) -> None:
     """Regroup these events and their current groups after they changed (created, edited, imported,
-    removed), in one pass: the groups are read in one query, the candidates near them in a few."""
-    grouper = _Grouper()
+    removed), in one pass: the groups are read in one query, the candidates near them in a few.
+    `check` is called for each group formed, and may raise to stop (an import's processing time)."""
+    grouper = _Grouper(check)
     events = grouper.add(events)
     roots = sorted({event.duplicate_of_id or event.pk for event in events})
     members: dict[int, list[Event]] = {}
@@ -585,12 +621,14 @@ def refresh_duplicates(event: Event) -> None:
     refresh_events([event])
 
 
-def refresh_feed_duplicates(subscription: FeedSubscription, *, since: dt.datetime) -> None:
+def refresh_feed_duplicates(
+    subscription: FeedSubscription, *, since: dt.datetime, check: Callable[[], None] | None = None
+) -> None:
     """After an import: regroup the feed's events that still run after `since`, in one pass."""
     # Sorted here, not by the database: ordered by start, SQLite would walk the whole start index
     # instead of looking up the feed's events.
     rows = _rows(Event.objects.filter(feed=subscription, end__gt=since).order_by())
-    refresh_events(sorted(rows, key=lambda row: (row.start, row.id)))
+    refresh_events(sorted(rows, key=lambda row: (row.start, row.id)), check=check)
 
 
 def _group_members(event: Event) -> list[Event]:

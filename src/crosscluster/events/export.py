@@ -476,3 +476,59 @@ def json_ld_script(data: dict) -> SafeString:
     text = json.dumps(clean_texts(data), ensure_ascii=False, indent=2)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return mark_safe(text)  # noqa: S308 — escaped above
+
+
+# "Add to calendar" links of the event page: plain links that carry the event in their address, so nothing
+# is requested from Google or Microsoft before the visitor clicks. All-day events give their dates (end
+# exclusive), timed ones their UTC moments.
+
+
+def _calendar_text(event: Event, url: str, limit: int = 1000) -> str:
+    description = plain_description(event)
+    if len(description) > limit:  # addresses of several thousand characters fail in some browsers
+        description = description[:limit].rsplit(" ", 1)[0] + " …"
+    return f"{description}\n\n{url}".strip()
+
+
+def google_calendar_url(event: Event, url: str) -> str:
+    if event.all_day:
+        first, end = all_day_dates(event.start, event.end)
+        dates = f"{first:%Y%m%d}/{end:%Y%m%d}"
+    else:
+        dates = f"{_utc(event.start)}/{_utc(event.end)}"
+    query = {
+        "action": "TEMPLATE",
+        "text": event.title,
+        "dates": dates,
+        "details": _calendar_text(event, url),
+        "location": location_text(event) or event.online_url,
+        "ctz": settings.DISPLAY_TIME_ZONE,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_url(event: Event, url: str) -> str:
+    if event.all_day:
+        first, end = all_day_dates(event.start, event.end)
+        start_text, end_text = first.isoformat(), end.isoformat()
+    else:
+        start_text = event.start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end_text = event.end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event.title,
+        "startdt": start_text,
+        "enddt": end_text,
+        "allday": "true" if event.all_day else "false",
+        "body": _calendar_text(event, url),
+        "location": location_text(event) or event.online_url,
+    }
+    return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def zone_name(event: Event) -> str:
+    """The display zone's abbreviation at the event's start, in German's words where they differ: the time
+    zone is a fact of the event page (visitors from abroad read the times as German time)."""
+    abbreviation = local(event.start).tzname() or ""
+    return {"CET": _("CET"), "CEST": _("CEST")}.get(abbreviation, abbreviation)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
-from crosscluster.directory.forms import ServiceForm, TopicsWidget
+from crosscluster.directory.forms import ENGLISH_HELP, ServiceForm, TopicsWidget
 from crosscluster.directory.models import Organization, Topic
 
 from . import recurrence
@@ -187,9 +187,11 @@ class EventForm(ServiceForm):
     class Meta(ServiceForm.Meta):
         model = Event
         fields = [
-            "title",
+            "title_de",
+            "title_en",
             "organizers",
-            "description",
+            "description_de",
+            "description_en",
             "topics",
             "start",
             "end",
@@ -210,7 +212,8 @@ class EventForm(ServiceForm):
             "published",
         ]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 8}),
+            "description_de": forms.Textarea(attrs={"rows": 8}),
+            "description_en": forms.Textarea(attrs={"rows": 8}),
             "rrule": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "exdates": forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),
             "rdates": forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),
@@ -225,9 +228,11 @@ class EventForm(ServiceForm):
             "rdates": _("Additional dates"),
         }
         help_texts = {
-            "description": _(
+            "title_en": ENGLISH_HELP,
+            "description_de": _(
                 "Paragraphs, bold, italics, lists and links are kept; other formatting is removed."
             ),
+            "description_en": ENGLISH_HELP,
             "organizers": _("Tick the organisations that run the event: at least one of yours."),
             "price_text": _("For example “50 € for members, 80 € otherwise”."),
             "published": _("Only published events appear in the public calendar."),

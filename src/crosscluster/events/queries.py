@@ -17,6 +17,7 @@ from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
+from crosscluster.core.bilingual import GERMAN, page_language
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.search import filter_by_text
 
@@ -174,6 +175,7 @@ class Day:
     date: dt.date
     events: list[Event] = field(default_factory=list)
     in_month: bool = True
+    is_today: bool = False
     # At most `shown` events are listed in a calendar cell; the rest are behind a link to the day's list.
     shown: int | None = None
     more_url: str = ""
@@ -236,6 +238,7 @@ class CalendarEntry:
     url: str = ""
     time_label: str = ""  # "09:30" in the display zone; empty for all-day events
     status_label: str = ""  # empty while scheduled
+    title_lang: str = ""  # "de" when an English page shows the German title for want of an English one
 
 
 def detail_url_maker() -> Callable[[int], str]:
@@ -284,15 +287,27 @@ def load_visible(days: list[Day]) -> None:
 def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:
     """The rows read by the cursor directly, times as text (`times.utc_text`): a busy month has thousands."""
     events = events.annotate(start_text=utc_text("start"), end_text=utc_text("end"))
-    sql, params = events.values_list(
-        "pk", "title", "start_text", "end_text", "all_day", "status"
-    ).query.sql_with_params()
+    # Both titles, in the order listed (modeltranslation's rewriting would reorder the columns).
+    sql, params = (
+        events.rewrite(False)
+        .values_list("pk", "title_de", "title_en", "start_text", "end_text", "all_day", "status")
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    english = page_language() != GERMAN
     return [
-        CalendarEntry(pk, title, from_utc_text(start), from_utc_text(end), bool(all_day), status)
-        for pk, title, start, end, all_day, status in rows
+        CalendarEntry(
+            pk,
+            (title_en if english and title_en else title_de) or "",
+            from_utc_text(start),
+            from_utc_text(end),
+            bool(all_day),
+            status,
+            title_lang=GERMAN if english and not title_en else "",
+        )
+        for pk, title_de, title_en, start, end, all_day, status in rows
     ]
 
 

@@ -12,7 +12,7 @@ else added stay untouched.
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from crosscluster.core.bilingual import all_texts, plain_name, translated_fields
+from crosscluster.core.bilingual import column as text_column
 from crosscluster.core.memo import for_short_texts
 from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
@@ -49,6 +51,11 @@ class EventError(Exception):
 EVENT_FIELDS = (
     "title",
     "description",
+    # The plain names are the German texts (core/bilingual.py), so are the _de names; _en the English ones.
+    "title_de",
+    "description_de",
+    "title_en",
+    "description_en",
     "start",
     "end",
     "all_day",
@@ -74,6 +81,7 @@ REPETITION_FIELDS = {"rrule", "rdates", "exdates"}
 # Changes to these fields can make an event the duplicate of another one, or no longer.
 MATCH_FIELDS = {
     "title",
+    "title_de",
     "start",
     "end",
     "all_day",
@@ -119,14 +127,16 @@ def _apply(event: Event, values: dict[str, Any], allowed: Iterable[str]) -> dict
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     values = {name: clean_text(value) if isinstance(value, str) else value for name, value in values.items()}
-    if "description" in values:
-        values["description"] = clean_html(values["description"] or "")
+    for name in ("description", "description_de", "description_en"):
+        if name in values:
+            values[name] = clean_html(values[name] or "")
     changes: dict[str, list[str]] = {}
     for field, value in values.items():
-        old = getattr(event, field)
-        if old != value:
-            changes[field] = [str(old), str(value)]
-            setattr(event, field, value)
+        attribute = text_column(Event, field)
+        old = getattr(event, attribute)
+        if (old or "") != value if isinstance(value, str) else old != value:
+            changes[plain_name(Event, field)] = [str(old or ""), str(value)]
+            setattr(event, attribute, value)
     return changes
 
 
@@ -176,9 +186,10 @@ def _set_relations(
 
 
 def event_search_text(event: Event) -> str:
-    parts = [event.title, strip_tags(event.description), event.venue, event.city]
-    parts += [topic.name for topic in event.topics.all()]
-    parts += [organization.name for organization in event.organizers.all()]
+    # German and English texts, whatever the language of the request (core/bilingual.py).
+    parts = [all_texts(event, "title"), strip_tags(all_texts(event, "description")), event.venue, event.city]
+    parts += [all_texts(topic, "name") for topic in event.topics.all()]
+    parts += [all_texts(organization, "name") for organization in event.organizers.all()]
     return build_search_text(parts)
 
 
@@ -333,6 +344,10 @@ def clean_feed_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
             errors += exc.messages
     if errors:
         raise EventError("; ".join(errors))
+    # Feeds are German: the bulk paths write `title` and its German column alike (core/bilingual.py).
+    for name in ("title", "description"):
+        if name in values:
+            values[text_column(Event, name)] = values[name]
     return values
 
 
@@ -379,6 +394,9 @@ def _insert_rows(model: type[models.Model], common: Mapping[str, Any], rows: lis
     """
     if not rows:
         return
+    # A translated text's plain name (`title`) is written to its German column too (core/bilingual.py).
+    german = {name: text_column(model, name) for name in translated_fields(model)}
+    rows = [{**row, **{german[k]: v for k, v in row.items() if k in german}} for row in rows]
     given: dict[str, None] = {}
     for row in rows:
         given.update(dict.fromkeys(row))
@@ -471,8 +489,12 @@ def sync_feed_events(
     keep: Iterable[str] = (),
     remove_ending_after: dt.datetime,
     now: dt.datetime | None = None,
+    check: Callable[[], None] | None = None,
 ) -> FeedSync:
     """Make the feed's stored events match `wanted` ({source_uid: fields from `clean_feed_fields`}).
+
+    `check` is called between steps and while duplicates are grouped; it raises to stop (the import's
+    processing time, `feeds.limits`), and the caller's transaction then rolls everything back.
 
     New UIDs are created (organised by the feed's organisation), changed ones updated in the changed
     fields only, a removed event that is back is restored, and stored events missing from `wanted` and
@@ -481,6 +503,7 @@ def sync_feed_events(
     a handful of queries per feed, whatever its size. The system acts (`actor=None`).
     """
     now = now or timezone.now()
+    check = check or (lambda: None)
     saved_at = timezone.now()  # `updated_at` as `auto_now` would set it (bulk_update does not)
     result = FeedSync()
     # Unordered: ordered by start, SQLite would walk the whole start index instead of the feed's index.
@@ -489,7 +512,9 @@ def sync_feed_events(
     new: list[_NewEvent] = []
     changed: dict[tuple[str, ...], list[Event]] = {}
     research: list[Event] = []
-    for key, values in wanted.items():
+    for number, (key, values) in enumerate(wanted.items()):
+        if number % 256 == 0:
+            check()
         event = existing.get(key)
         if event is None:
             new.append(_NewEvent(key, values, _search_text_of(values, [organization.name], [])))
@@ -521,10 +546,13 @@ def sync_feed_events(
         for event in research:
             fields = {name: getattr(event, name) for name in _SEARCH_PARTS}
             event.search_text = _search_text_of(fields, *names.get(event.pk, ([], [])))
+    check()
     for fields, events in changed.items():
         extra = ["search_text"] if _SEARCH_FIELDS & set(fields) else []
         Event.objects.bulk_update(events, [*fields, *extra, "updated_at"], batch_size=_BATCH)
+    check()
     _create_feed_events(subscription, organization, new)
+    check()
     result.created = len(new)
     texts_changed.send(sender=Event, ids=[*(e.pk for e in new), *(e.pk for e in research)])
     kept = set(wanted) | set(keep)
@@ -537,7 +565,7 @@ def sync_feed_events(
         Event.objects.filter(pk__in=gone[i : i + _BATCH]).update(removed_at=now, updated_at=saved_at)
     result.removed = len(gone)
     if result.created or result.updated or result.removed:
-        dedup.refresh_feed_duplicates(subscription, since=remove_ending_after)
+        dedup.refresh_feed_duplicates(subscription, since=remove_ending_after, check=check)
         # New events were written with their flag, and dedup refreshed those it moved into groups.
         refresh_listed([*(e.pk for es in changed.values() for e in es), *gone])
         invalidate_filter_choices()
@@ -557,7 +585,12 @@ def sync_feed_events(
 SERIES_BEFORE = dt.timedelta(days=1)
 SERIES_AHEAD = dt.timedelta(days=365)
 # Copied from the event to each occurrence; start, end and the rule itself are not.
-_OCCURRENCE_FIELDS = tuple(f for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"})
+# Columns: `title_de`, not `title`, which would read and write the active language's (core/bilingual.py).
+_OCCURRENCE_FIELDS = tuple(
+    dict.fromkeys(
+        text_column(Event, f) for f in EVENT_FIELDS if f not in {"start", "end", "rrule", "rdates", "exdates"}
+    )
+)
 _SERIES_DATES = re.compile(r"[\s,;]+")
 
 

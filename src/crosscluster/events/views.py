@@ -16,7 +16,16 @@ from django.utils.http import content_disposition_header
 from crosscluster.core.bounds import limit_dates
 
 from . import queries
-from .export import event_ics, event_json_ld, json_ld_script, map_url, plain_description
+from .export import (
+    event_ics,
+    event_json_ld,
+    google_calendar_url,
+    json_ld_script,
+    map_url,
+    outlook_calendar_url,
+    plain_description,
+    zone_name,
+)
 from .forms import EventFilterForm
 from .times import local, midnight
 
@@ -99,8 +108,10 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     grid_last = last + dt.timedelta(days=6 - last.weekday())
     entries = _calendar_entries(form, grid_first, grid_last)
     days = queries.days_with_events(entries, grid_first, grid_last, shown=MONTH_CELL_EVENTS)
+    today = local(timezone.now()).date()
     for day in days:
         day.in_month = day.date.month == month
+        day.is_today = day.date == today
     queries.label_month_cells(days, request.GET)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     context = {
@@ -108,6 +119,7 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
         "first": first,
         "weeks": weeks,
         "weekdays": [day.date for day in weeks[0]],
+        "days": days,
         "has_events": any(day.events for day in days if day.in_month),
         "prev": prev_first,
         "next": next_first,
@@ -128,6 +140,9 @@ def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
     days = queries.days_with_events(_calendar_entries(form, first, last), first, last, shown=WEEK_DAY_EVENTS)
     queries.load_visible(days)
     queries.link_days(days, request.GET)
+    today = local(timezone.now()).date()
+    for day in days:
+        day.is_today = day.date == today
     prev_iso = (first - dt.timedelta(days=7)).isocalendar()
     next_iso = (first + dt.timedelta(days=7)).isocalendar()
     context = {
@@ -137,6 +152,7 @@ def week(request: HttpRequest, year: int, week: int) -> HttpResponse:
         "first": first,
         "last": last,
         "days": days,
+        "has_events": any(day.events for day in days),
         "prev": (prev_iso.year, prev_iso.week),
         "next": (next_iso.year, next_iso.week),
         **_calendar_links(),
@@ -162,6 +178,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "description_text": plain_description(event),
         "json_ld": json_ld_script(event_json_ld(event, url)),
         "map_url": map_url(event),
+        "zone_name": zone_name(event),
+        "google_url": google_calendar_url(event, url),
+        "outlook_url": outlook_calendar_url(event, url),
     }
     return render(request, "events/event_detail.html", context)
 

@@ -24,6 +24,9 @@ class Recipient:
     value: str
     organization: Organization | None = None
     reasons: list[str] = field(default_factory=list)
+    # How well it fits in words ("fits very well"), translated; "" when unknown.
+    fit: str = ""
+    fit_label: str = ""
 
 
 def _model_max_length(name: str) -> int:

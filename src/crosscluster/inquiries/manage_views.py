@@ -48,6 +48,7 @@ from .manage_forms import (
 )
 from .models import Inquiry
 from .services import InquiryError
+from .views import fit_label
 
 State = Inquiry.State
 INBOX_PAGE_SIZE = 50
@@ -229,7 +230,7 @@ def _suggestions(inquiry: Inquiry, targets: list[Organization]) -> list[dict[str
             {
                 "organization": by_key.get(key),
                 "key": key,
-                "score": suggestion.get("score"),
+                "fit_label": fit_label(suggestion.get("fit")),
                 "reasons": [reasons] if isinstance(reasons, str) else [str(reason) for reason in reasons],
             }
         )

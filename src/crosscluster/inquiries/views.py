@@ -65,8 +65,17 @@ def routing_suggest(text: str, *, region: Region, top: int) -> Any:
     return suggest(text, region=region, top=top)
 
 
+def fit_label(fit: str | None) -> str:
+    """The translated words of a stored fit ("fits very well"); "" when unknown or without the engine."""
+    if not fit or not apps.is_installed("crosscluster.routing"):
+        return ""
+    from crosscluster.routing.services import fit_label as label
+
+    return label(fit)
+
+
 def _ask_routing(request: HttpRequest, text: str, region: Region) -> dict[str, Any]:
-    """The suggestions to show and store: {"confident", "items": [{"organization", "score", "reasons"}]}.
+    """The suggestions to show and store: {"confident", "items": [{"organization", "score", "fit", …}]}.
 
     Without an answer from the engine nobody is suggested and the coordination office decides: a broken
     engine must never keep a company from asking. So does a client that asked more often than routing
@@ -88,6 +97,7 @@ def _ask_routing(request: HttpRequest, text: str, region: Region) -> dict[str, A
         {
             "organization": suggestion.organization.slug,
             "score": round(float(suggestion.score), 4),
+            "fit": str(getattr(suggestion, "fit", "")),
             "reasons": [str(reason) for reason in suggestion.reasons],
         }
         for suggestion in result.results
@@ -111,10 +121,13 @@ def _recipients(
         # The office is the last choice anyway ("let the coordination office decide").
         if organization is None or organization.kind == Organization.Kind.COORDINATION:
             continue
+        fit = str(item.get("fit") or "")
         if preselected is not None and organization.pk == preselected.pk:
             recipients[0].reasons.extend(item["reasons"])
+            recipients[0].fit, recipients[0].fit_label = fit, fit_label(fit)
             continue
-        recipients.append(Recipient(organization.slug, organization, list(item["reasons"])))
+        reasons = list(item["reasons"])
+        recipients.append(Recipient(organization.slug, organization, reasons, fit, fit_label(fit)))
     recipients.append(Recipient(COORDINATION))
     if preselected is not None:
         initial = preselected.slug

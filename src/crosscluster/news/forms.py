@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
-from crosscluster.directory.forms import ServiceForm, TopicsWidget
+from crosscluster.directory.forms import ENGLISH_HELP, ServiceForm, TopicsWidget
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.events.forms import DateTimeLocalInput
 
@@ -41,13 +41,19 @@ class NoticeForm(ServiceForm):
 
     class Meta(ServiceForm.Meta):
         model = Notice
-        fields = ["title", "body", "topics", "valid_from", "valid_until", "pinned", "published"]
+        fields = [
+            *("title_de", "title_en", "body_de", "body_en"),
+            *("topics", "valid_from", "valid_until", "pinned", "published"),
+        ]
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 12}),
+            "body_de": forms.Textarea(attrs={"rows": 12}),
+            "body_en": forms.Textarea(attrs={"rows": 12}),
             "topics": TopicsWidget,
         }
         help_texts = {
-            "body": _(
+            "title_en": ENGLISH_HELP,
+            "body_en": ENGLISH_HELP,
+            "body_de": _(
                 "Markdown: **bold**, *italics*, lists with “- ”, links as [text](https://…), “#” headings."
             ),
             "pinned": _(
@@ -65,7 +71,7 @@ class NoticeForm(ServiceForm):
             choices.insert(0, (OFFICE, _("The coordination office")))
         self.fields["publisher"].choices = choices
         self.fields["topics"].queryset = Topic.objects.all()
-        self.order_fields(["title", "publisher", "body", "topics"])
+        self.order_fields(["title_de", "title_en", "publisher", "body_de", "body_en", "topics"])
         notice = self.instance
         if notice.pk:
             self.initial["publisher"] = str(notice.organization_id) if notice.organization_id else OFFICE

@@ -25,6 +25,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from crosscluster.core.bilingual import all_texts, column, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
@@ -36,7 +37,11 @@ from crosscluster.directory.search import build_search_text
 from .models import Notice, NoticeAttachment
 from .rendering import render_markdown
 
-NOTICE_FIELDS = ("title", "body", "valid_from", "valid_until", "pinned", "published")
+# A translated text's plain name (`title`) is its German column; `title_en` the English (core/bilingual.py).
+NOTICE_FIELDS = (
+    *("title", "body", "title_de", "body_de", "title_en", "body_en"),
+    *("valid_from", "valid_until", "pinned", "published"),
+)
 PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 PDF_SIGNATURE = b"%PDF-"
 
@@ -95,10 +100,11 @@ def _apply(notice: Notice, values: dict[str, Any]) -> dict[str, list[str]]:
             value = timezone.now()
         if isinstance(value, str):
             value = clean_text(value)
-        old = getattr(notice, field)
-        if old != value:
-            changes[field] = [str(old), str(value)]
-            setattr(notice, field, value)
+        attribute = column(Notice, field)
+        old = getattr(notice, attribute)
+        if (old or "") != value if isinstance(value, str) else old != value:
+            changes[plain_name(Notice, field)] = [str(old or ""), str(value)]
+            setattr(notice, attribute, value)
     return changes
 
 
@@ -108,9 +114,10 @@ def _save_validated(notice: Notice) -> None:
             raise NoticeError(_("Validity needs a date, a time and a time zone."))
     if notice.valid_until is not None and notice.valid_until <= notice.valid_from:
         raise NoticeError(_("The end of validity must lie after its start."))
-    if not notice.title.strip():
+    if not (notice.title_de or "").strip():
         raise NoticeError(_("A notice needs a title."))
-    notice.body_html = render_markdown(notice.body)
+    notice.body_html_de = render_markdown(notice.body_de or "")
+    notice.body_html_en = render_markdown(notice.body_en) if notice.body_en else ""
     try:
         notice.full_clean(validate_unique=False)
     except ValidationError as exc:
@@ -120,10 +127,10 @@ def _save_validated(notice: Notice) -> None:
 
 def notice_search_text(notice: Notice) -> str:
     """Stems of title, text, topics and publisher, as `directory.search` keeps them for organisations."""
-    parts = [notice.title, strip_tags(notice.body_html)]
-    parts += [topic.name for topic in notice.topics.all()]
+    parts = [all_texts(notice, "title"), strip_tags(all_texts(notice, "body_html"))]
+    parts += [all_texts(topic, "name") for topic in notice.topics.all()]
     if notice.organization is not None:
-        parts.append(notice.organization.name)
+        parts.append(all_texts(notice.organization, "name"))
     return build_search_text(parts)
 
 
@@ -167,7 +174,7 @@ def create_notice(
     _apply(notice, {"valid_from": None, **fields})
     if slug and Notice.objects.filter(slug=slug).exists():
         raise NoticeError(_("The address “%(slug)s” is taken.") % {"slug": slug})
-    notice.slug = slug or _unique_slug(notice.title)
+    notice.slug = slug or _unique_slug(notice.title_de)
     _save_validated(notice)
     _set_topics(notice, list(topics), {})
     refresh_search_text(notice)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from crosscluster.core.bilingual import with_english
 from crosscluster.core.text import sentences
 
 from .engine import DESCRIPTION, NAME, OFFER, SUMMARY, TOPIC
@@ -23,6 +24,15 @@ class PassageText:
 
 def offer_text(title: str, description: str) -> str:
     return f"{title.strip()}: {description.strip()}" if description.strip() else title.strip()
+
+
+def offer_texts(
+    title: str | None, description: str | None, title_en: str | None = "", description_en: str | None = ""
+) -> tuple[str, str]:
+    """An offer's title and text for routing and search: the German title (what a reason names), the German
+    text followed by the English title and text where present (core/bilingual.py)."""
+    english = [text for text in (title_en, description_en) if text and text != title]
+    return title or "", with_english(description, *english)
 
 
 def topic_text(name: str, synonyms: Sequence[str] = ()) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -23,22 +24,78 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from crosscluster.core.bilingual import with_english
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
-from crosscluster.core.text import clean_query
+from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
 from .models import Embedding, Evidence, IndexVersion
-from .passages import organization_passages
+from .passages import offer_texts, organization_passages
 
 logger = logging.getLogger(__name__)
 
 TEXT_MAX_LENGTH = 5000
 TOP_MAX = 20
 MAX_REASONS = 3
+MAX_REASON_WORDS = 3
+
+
+# --- How well a suggestion fits, in words ----------------------------------------------------------------
+
+
+class Fit:
+    """The fit shown to people instead of a score ("passt sehr gut"); stored with an inquiry's suggestions."""
+
+    VERY_GOOD = "very_good"
+    GOOD = "good"
+    MAYBE = "maybe"
+
+
+FIT_LABELS = {
+    Fit.VERY_GOOD: pgettext_lazy("routing fit", "fits very well"),
+    Fit.GOOD: pgettext_lazy("routing fit", "fits well"),
+    Fit.MAYBE: pgettext_lazy("routing fit", "may fit"),
+}
+
+
+@dataclass(frozen=True)
+class FitThresholds:
+    """When a suggestion is said to fit "very well" or "well" (docs/routing.md, "The fit in words").
+
+    Both are in z units of the fused score, which is standardised over the candidate organisations of every
+    query, so they mean the same for any directory and any query (a raw score or share does not):
+
+    - `very_good_margin`: the first suggestion is this far ahead of the second (and the engine is
+      confident). Chosen on the first half of the public routing set so that the first suggestion was
+      right every time; on the held-out second half it was right in 100 % of the cases so labelled.
+    - `good_z`: a suggestion's own standardised score is at least this (far above the typical candidate).
+    """
+
+    very_good_margin: float
+    good_z: float
+
+
+FIT_THRESHOLDS = FitThresholds(very_good_margin=1.75, good_z=1.5)
+
+
+def fit_of(fused: float, *, first: bool, margin: float, confident: bool, thresholds: FitThresholds) -> str:
+    """The fit in words of one suggestion from its standardised score and the ranking's margin."""
+    if first and confident and margin >= thresholds.very_good_margin:
+        return Fit.VERY_GOOD
+    if confident and fused >= thresholds.good_z:
+        return Fit.GOOD
+    return Fit.MAYBE
+
+
+def fit_label(fit: str | None) -> str:
+    """The translated words for a stored fit ("" for suggestions stored before fits existed)."""
+    label = FIT_LABELS.get(fit or "")
+    return str(label) if label is not None else ""
 
 
 @dataclass
@@ -46,6 +103,10 @@ class Suggestion:
     organization: Organization
     score: float
     reasons: list[str]
+    # How well it fits, in words (a `Fit` value; `fit_label` translates it).
+    fit: str = Fit.MAYBE
+    # Its fused score in z units over the candidates (what `fit` is derived from).
+    z: float = 0.0
 
 
 @dataclass
@@ -55,6 +116,8 @@ class RoutingResult:
     confident: bool = False
     # True: some embeddings were missing, so the ranking was partly lexical only (see docs/routing.md).
     degraded: bool = False
+    # How far (z units) the first organisation is ahead of the second.
+    margin: float = 0.0
 
 
 def text_hash(text: str) -> str:
@@ -100,9 +163,11 @@ def _ordered_topics(
     if ids is not None and len(ids) < 500:
         organization = owner.removesuffix("_id")
         rows = rows.filter(**{f"{organization}__in": ids})
-    rows = rows.values_list(owner, "topic__name", "topic__synonyms")
-    for owner_id, name, synonyms in rows:
-        topics.setdefault(owner_id, []).append((name, Topic(synonyms=synonyms).synonym_list()))
+    # The German name, whatever language the request is in; an English name counts as a synonym.
+    rows = rows.values_list(owner, "topic__name_de", "topic__synonyms", "topic__name_en")
+    for owner_id, name, synonyms, name_en in rows:
+        synonym_list = Topic(synonyms=with_english(synonyms, name_en)).synonym_list()
+        topics.setdefault(owner_id, []).append((name, synonym_list))
     return topics
 
 
@@ -118,19 +183,20 @@ def directory_passages(
     offer_topics = _ordered_topics(Offer.topics.through, "offer__organization_id", ids)
     offers: dict[int, list[tuple[str, str]]] = {}
     rows = Offer.objects.filter(organization__in=ids) if len(ids) < 500 else Offer.objects.all()
-    for organization_id, title, description in rows.order_by("organization_id", "position", "pk").values_list(
-        "organization_id", "title", "description"
+    # German texts plus the English ones where present (core/bilingual.py), whatever the request's language.
+    for organization_id, *texts in rows.order_by("organization_id", "position", "pk").values_list(
+        "organization_id", "title_de", "description_de", "title_en", "description_en"
     ):
         if organization_id in ids:
-            offers.setdefault(organization_id, []).append((title, description))
+            offers.setdefault(organization_id, []).append(offer_texts(*texts))
     entries, passages = [], []
     for position, org in enumerate(orgs):
-        entries.append(OrgEntry(org.pk, org.slug, org.name, org.kind, org.region_id))
+        entries.append(OrgEntry(org.pk, org.slug, org.name_de, org.kind, org.region_id))
         topics = org_topics.get(org.pk, []) + offer_topics.get(org.pk, [])
         for item in organization_passages(
-            name=org.name,
-            summary=org.summary,
-            description=org.description,
+            name=org.name_de,
+            summary=with_english(org.summary_de, org.summary_en),
+            description=with_english(org.description_de, org.description_en),
             topics=topics,
             offers=offers.get(org.pk, []),
         ):
@@ -342,21 +408,102 @@ def clear_index_cache() -> None:
 # --- Suggestions -----------------------------------------------------------------------------------------
 
 
-def _reasons(index: RoutingIndex, hit: Any, organization: Organization, fallback: bool) -> list[str]:
-    """One to three reasons a person understands: handled inquiries, matching offers, terms and topics."""
+# Words a company writes that say nothing about its need, beyond the stop words the ranking drops already:
+# German pronominal adverbs ("dafür", "darüber", "womit", "hierzu") and the words of asking for help. Generic
+# grammar, chosen from no query; `reason_words` also drops anything shorter than four letters.
+_PRONOMINAL_PREFIXES = ("da", "dar", "wo", "wor", "hier")
+_PRONOMINAL_PREPOSITIONS_TEXT = """
+    an auf aus bei durch für fur gegen hin hinter in mit nach neben über uber um unter von vor zu zwischen
+"""
+# Common adverbs and particles (a writer who does not capitalise nouns would keep them otherwise).
+_PARTICLES_TEXT = """
+    deshalb deswegen daher darum dennoch trotzdem außerdem ausserdem sowie erst bereits schon mal gern gerne
+    endlich überhaupt eigentlich leider vielleicht irgendwie irgendwo jemand jemanden etwa ganz gleich immer
+    wirklich genau bisher aktuell derzeit momentan demnächst also really maybe already someone somebody
+    anyone currently
+"""
+FUNCTION_WORDS = frozenset(
+    {
+        prefix + preposition
+        for prefix in _PRONOMINAL_PREFIXES
+        for preposition in _PRONOMINAL_PREPOSITIONS_TEXT.split()
+    }
+    | set(_PARTICLES_TEXT.split())
+)
+_FOLDED_IGNORED = frozenset(fold(word) for word in STOPWORDS | REQUEST_WORDS | FUNCTION_WORDS)
+_WORD = re.compile(r"[^\W\d_]+")
+_SENTENCE_END = ".!?:;\n"
+# A text in which at least this share of the words inside sentences is capitalised follows German
+# orthography, which capitalises nouns: there its capitalised words are the meaningful ones.
+NOUN_CAPITALS_MIN_SHARE = 0.15
+
+
+def _nouns(query: str) -> set[str] | None:
+    """The folded words written with a capital inside a sentence (nouns and names), when the text capitalises
+    its nouns as German does; None for English or all-lower-case texts, where case says nothing."""
+    inside, capitalised = 0, set()
+    for match in _WORD.finditer(query):
+        before = query[: match.start()].rstrip()
+        if not before or before[-1] in _SENTENCE_END:
+            continue  # the first word of a sentence is capitalised anyway
+        inside += 1
+        if match.group(0)[0].isupper():
+            capitalised.add(fold(match.group(0)))
+    occurrences = sum(
+        1
+        for match in _WORD.finditer(query)
+        if match.group(0)[0].isupper() and fold(match.group(0)) in capitalised
+    )
+    if not inside or occurrences / inside < NOUN_CAPITALS_MIN_SHARE:
+        return None
+    return capitalised
+
+
+def reason_words(query: str, terms: list[str]) -> list[str]:
+    """The company's meaningful words among `terms`, as it wrote them (case included), at most three.
+
+    `terms` are the engine's matching query words (lower case, rarest first). Function words, words of asking
+    and short words are left out, and in a text that capitalises its nouns (German) only its nouns and names
+    are kept; each word is shown in the spelling of its first occurrence in the query.
+    """
+    nouns = _nouns(query)
+    result: list[str] = []
+    seen: set[str] = set()
+    for term in terms:
+        folded = fold(term)
+        if len(term) < 4 or folded in _FOLDED_IGNORED or folded in seen:
+            continue
+        parts = {fold(part) for part in term.split("-")}
+        if nouns is not None and not (parts & nouns):
+            continue
+        if len(parts) > 1 and parts & seen:  # "Games-Studio" after "Studio" says nothing new
+            continue
+        match = re.search(rf"(?<![^\W\d_]){re.escape(term)}(?![^\W\d_])", query, flags=re.IGNORECASE)
+        result.append(match.group(0) if match else term)
+        seen |= {folded, *parts}
+        if len(result) == MAX_REASON_WORDS:
+            break
+    return result
+
+
+def _reasons(
+    index: RoutingIndex, hit: Any, organization: Organization, fallback: bool, query: str
+) -> list[str]:
+    """One to three reasons in the directory's words: handled inquiries, offer titles, topics, and the
+    company's own meaningful words (never stems or function words)."""
     reasons = []
     if fallback:
         reasons.append(_("No organisation fits clearly; the coordination office finds the right partner."))
     if hit.evidence:
         reasons.append(_("Similar inquiries handled: %(count)d") % {"count": hit.evidence})
     if hit.offers:
-        reasons.append(_("Offer: %(title)s") % {"title": index.passages[hit.offers[0]].label})
-    if hit.terms:
-        reasons.append(_("Matching terms: %(terms)s") % {"terms": ", ".join(hit.terms[:3])})
+        reasons.append(_("Offer “%(title)s”") % {"title": index.passages[hit.offers[0]].label})
     if hit.topics:
-        reasons.append(_("Topic: %(name)s") % {"name": index.passages[hit.topics[0]].label})
+        reasons.append(_("Topic %(name)s") % {"name": index.passages[hit.topics[0]].label})
+    if own := reason_words(query, hit.terms):
+        reasons.append(_("Your words: %(words)s") % {"words": ", ".join(own)})
     if len(hit.offers) > 1:
-        reasons.append(_("Offer: %(title)s") % {"title": index.passages[hit.offers[1]].label})
+        reasons.append(_("Offer “%(title)s”") % {"title": index.passages[hit.offers[1]].label})
     if not reasons:
         reasons.append(_("Profile: %(name)s") % {"name": organization.name})
     return reasons[:MAX_REASONS]
@@ -390,12 +537,22 @@ def suggest(text: str, *, region: Region | None = None, top: int = 5) -> Routing
             Suggestion(
                 organization=organization,
                 score=round(hit.score, 4),
-                reasons=_reasons(index, hit, organization, fallback),
+                reasons=_reasons(index, hit, organization, fallback, query),
+                fit=fit_of(
+                    hit.fused,
+                    first=position == 0,
+                    margin=ranking.margin,
+                    confident=ranking.confident and not fallback,
+                    thresholds=FIT_THRESHOLDS,
+                ),
+                z=round(hit.fused, 3),
             )
         )
     if ranking.degraded:
         logger.warning("routing: degraded result (missing embeddings or no encoder vector)")
-    return RoutingResult(results=results, confident=ranking.confident, degraded=ranking.degraded)
+    return RoutingResult(
+        results=results, confident=ranking.confident, degraded=ranking.degraded, margin=ranking.margin
+    )
 
 
 # --- Learning from handled inquiries ------------------------------------------------------------------------

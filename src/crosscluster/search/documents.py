@@ -30,6 +30,7 @@ from django.dispatch import receiver
 from django.utils.html import strip_tags
 from django.utils.module_loading import import_string
 
+from crosscluster.core.bilingual import all_texts
 from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
@@ -122,7 +123,7 @@ def _write(kind: str, ids: Sequence[int], documents: list[Document], texts: _Tex
 
 def index_organizations(ids: Iterable[int] | None = None) -> int:
     """Write the documents of these organisations (all when None) and of their offers."""
-    from crosscluster.routing.passages import offer_text
+    from crosscluster.routing.passages import offer_text, offer_texts
     from crosscluster.routing.services import directory_passages
 
     queryset = Organization.objects.order_by("pk")
@@ -149,28 +150,38 @@ def index_organizations(ids: Iterable[int] | None = None) -> int:
         documents, offer_documents, offer_ids = [], [], []
         for organization in organizations:
             offers = list(organization.offers.all())
-            topics = [topic.name for topic in organization.topics.all()]
-            offer_topics = [topic.name for offer in offers for topic in offer.topics.all()]
+            # German and English texts, whatever the language of the request (core/bilingual.py).
+            topics = [all_texts(topic, "name") for topic in organization.topics.all()]
+            offer_topics = [all_texts(topic, "name") for offer in offers for topic in offer.topics.all()]
             document = texts.document(
                 ORGANIZATION,
                 organization.pk,
-                [organization.name],
+                [all_texts(organization, "name")],
                 [
                     organization.city,
-                    organization.summary,
-                    organization.description,
+                    all_texts(organization, "summary"),
+                    all_texts(organization, "description"),
                     *topics,
                     *offer_topics,
-                    *(f"{offer.title} {offer.description}" for offer in offers),
+                    *(f"{all_texts(offer, 'title')} {all_texts(offer, 'description')}" for offer in offers),
                 ],
             )
             document.vector, document.vector_model = _pack(centroids.get(organization.pk)), name
             documents.append(document)
             for offer in offers:
                 document = texts.document(
-                    OFFER, offer.pk, [offer.title], [offer.description, *(t.name for t in offer.topics.all())]
+                    OFFER,
+                    offer.pk,
+                    [all_texts(offer, "title")],
+                    [all_texts(offer, "description"), *(all_texts(t, "name") for t in offer.topics.all())],
                 )
-                vector = vectors.get(offer_text(offer.title, offer.description))
+                vector = vectors.get(
+                    offer_text(
+                        *offer_texts(
+                            offer.title_de, offer.description_de, offer.title_en, offer.description_en
+                        )
+                    )
+                )
                 document.vector, document.vector_model = _pack(vector), name
                 offer_documents.append(document)
                 offer_ids.append(offer.pk)
@@ -200,13 +211,13 @@ def index_events(ids: Iterable[int] | None = None) -> int:
             texts.document(
                 EVENT,
                 event.pk,
-                [event.title],
+                [all_texts(event, "title")],
                 [
-                    strip_tags(event.description),
+                    strip_tags(all_texts(event, "description")),
                     event.venue,
                     event.city,
-                    *(topic.name for topic in event.topics.all()),
-                    *(organizer.name for organizer in event.organizers.all()),
+                    *(all_texts(topic, "name") for topic in event.topics.all()),
+                    *(all_texts(organizer, "name") for organizer in event.organizers.all()),
                 ],
             )
             for event in events
@@ -231,11 +242,11 @@ def index_notices(ids: Iterable[int] | None = None) -> int:
             texts.document(
                 NOTICE,
                 notice.pk,
-                [notice.title],
+                [all_texts(notice, "title")],
                 [
-                    strip_tags(notice.body_html),
-                    *(topic.name for topic in notice.topics.all()),
-                    notice.organization.name if notice.organization else "",
+                    strip_tags(all_texts(notice, "body_html")),
+                    *(all_texts(topic, "name") for topic in notice.topics.all()),
+                    all_texts(notice.organization, "name") if notice.organization else "",
                 ],
             )
             for notice in notices

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str, parse_email_url
@@ -21,6 +22,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Before the admin, as its docs require: English (and German) columns for the directory's texts.
+    "modeltranslation",
     "crosscluster.core",
     "crosscluster.accounts",
     "crosscluster.directory",
@@ -80,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crosscluster.core.context_processors.site",
             ],
+            # {% lang_attr obj "field" %} and {% localized obj "field" %} on every page (core/bilingual.py).
+            "builtins": ["crosscluster.core.templatetags.bilingual"],
         },
     },
 ]
@@ -143,6 +148,14 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
+# Texts of organisations, offers, topics, events and notices exist in German and English (core/bilingual.py):
+# German is required where a text is, English optional; a missing English text shows the German one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
+# Form labels and the admin: "Name (German)", "Name (English)".
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = lambda verbose_name, lang: format_lazy(  # noqa: E731
+    "{} ({})", verbose_name, dict(LANGUAGES)[lang]
+)
 TIME_ZONE = "Europe/Berlin"
 # Pages always show times in the region's zone, whatever the server's TIME_ZONE is.
 DISPLAY_TIME_ZONE = env_str("DISPLAY_TIME_ZONE", "Europe/Berlin")
@@ -300,11 +313,21 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Feed import of the Netzwerktimer (see docs/feeds.md): timeout of each connect and read, the largest body
-# read, and whether feeds may live on private, loopback or link-local addresses (never in production: SSRF).
+# Feed import of the Netzwerktimer (see docs/feeds.md): the total time of one fetch (lookup, connect, TLS,
+# headers and body of every redirect), the largest body read, and whether feeds may live on private,
+# loopback or link-local addresses (never in production: SSRF).
 FEEDS_TIMEOUT_SECONDS = env_int("FEEDS_TIMEOUT_SECONDS", 15)
 FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 10 * 1024 * 1024)
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
+# Caps of one feed's import (events.feeds.limits): events in the import window, dates expanded from its
+# recurring events (0: no cap), and the time to read and store it (wall clock, after the fetch; > 0).
+# A feed over a cap fails with a message for its managers and keeps its events as they were.
+FEEDS_MAX_EVENTS = env_int("FEEDS_MAX_EVENTS", 10_000)
+FEEDS_MAX_OCCURRENCES = env_int("FEEDS_MAX_OCCURRENCES", 10_000)
+FEEDS_MAX_PROCESSING_SECONDS = max(1, env_int("FEEDS_MAX_PROCESSING_SECONDS", 60))
+# One run of `import-feeds` starts no further feed after this many seconds (the rest stay due for the next
+# run), so a round of `run-periodic` is not held up by many slow feeds.
+FEEDS_RUN_SECONDS = env_int("FEEDS_RUN_SECONDS", 120)
 # `crosscluster import-feeds` fetches an active feed again once its last fetch is this many minutes old.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60)
 # A feed that failed waits twice as long after each failure in a row, but never longer than this (a day).

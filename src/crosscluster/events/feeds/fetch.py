@@ -5,6 +5,12 @@ resolved once, every address it resolves to must be public (unless private addre
 development), and the connection goes to exactly that checked address, so a DNS answer that changes between
 check and connect (DNS rebinding) cannot bypass the check. The Host header and the TLS SNI and certificate
 check still use the host name.
+
+Every fetch has one total deadline (`FEEDS_TIMEOUT_SECONDS`) for all of it: the name lookup, each connect,
+the TLS handshake, sending the request, the response headers and the body, over every redirect. The client
+enforces it: before each blocking step the socket's timeout is set to the time that is left, so a server
+that trickles its headers or body a byte at a time is cut off when the deadline has passed, not when it
+falls silent.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -62,10 +69,111 @@ def is_forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
     )
 
 
-def _resolve(host: str, port: int, *, allow_private: bool) -> str:
+class Deadline:
+    """The moment a fetch must be done by; `remaining()` is the time left, and raises `TimeoutError` once it
+    is gone (every caller turns that into the same `FeedError`)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("feed deadline passed")
+        return left
+
+
+class _DeadlineSocket(socket.socket):
+    """A plain socket whose every receive and send may take only the time left until the deadline.
+
+    `http.client` reads the status line, the headers and the body through `makefile()`, which calls
+    `recv_into` of this very object, so all of them are covered."""
+
+    deadline: Deadline
+
+    def _arm(self) -> None:
+        self.settimeout(self.deadline.remaining())
+
+    def recv(self, *args):
+        self._arm()
+        return super().recv(*args)
+
+    def recv_into(self, *args):
+        self._arm()
+        return super().recv_into(*args)
+
+    def send(self, *args):
+        self._arm()
+        return super().send(*args)
+
+    def sendall(self, *args):
+        self._arm()
+        return super().sendall(*args)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """The same for TLS: the handshake, each read and each write get only the time left. The deadline comes
+    from the context (`_DeadlineContext`), which is made anew for every connection."""
+
+    def _arm(self) -> None:
+        self.settimeout(self.context.deadline.remaining())  # type: ignore[attr-defined]
+
+    def do_handshake(self, *args):
+        self._arm()
+        return super().do_handshake(*args)
+
+    def recv(self, *args):
+        self._arm()
+        return super().recv(*args)
+
+    def recv_into(self, *args):
+        self._arm()
+        return super().recv_into(*args)
+
+    def send(self, *args):
+        self._arm()
+        return super().send(*args)
+
+    def sendall(self, *args):
+        self._arm()
+        return super().sendall(*args)
+
+
+def _tls_context(deadline: Deadline) -> ssl.SSLContext:
+    """The default context (certificate and host name checked) whose sockets keep the deadline."""
+    context = ssl.create_default_context()
+    context.sslsocket_class = _DeadlineSSLSocket
+    context.deadline = deadline  # type: ignore[attr-defined]
+    return context
+
+
+def _getaddrinfo(host: str, port: int, deadline: Deadline) -> list:
+    """`socket.getaddrinfo` within the deadline: the system resolver has no timeout of its own that we set,
+    so it runs in a thread of its own, which is left to finish by itself when the deadline passes."""
+    outcome: list = []
+
+    def lookup() -> None:
+        try:
+            outcome.append((True, socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+        except BaseException as exc:  # handed over to the caller
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=lookup, name=f"feed-dns-{host}", daemon=True)
+    thread.start()
+    thread.join(deadline.remaining())
+    if not outcome:
+        raise TimeoutError("name lookup did not finish in time")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _resolve(host: str, port: int, *, allow_private: bool, deadline: Deadline) -> str:
     """The address to connect to; every address the host resolves to must pass (no "first one wins")."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _getaddrinfo(host, port, deadline)
     except (socket.gaierror, UnicodeError) as exc:
         raise FeedError(_("The host %(host)s could not be resolved.") % {"host": host}) from exc
     addresses = []
@@ -82,23 +190,28 @@ def _resolve(host: str, port: int, *, allow_private: bool) -> str:
     return addresses[0]
 
 
-def _connection(scheme: str, host: str, port: int, ip: str, timeout: float) -> http.client.HTTPConnection:
-    """A connection that talks to `host` (Host header, SNI, certificate) but connects to the pinned `ip`."""
+def _connection(scheme: str, host: str, port: int, ip: str, deadline: Deadline) -> http.client.HTTPConnection:
+    """A connection that talks to `host` (Host header, SNI, certificate) but connects to the pinned `ip`,
+    and whose every step ends by the deadline."""
     if scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            host, port, timeout=timeout, context=ssl.create_default_context()
+            host, port, timeout=deadline.seconds, context=_tls_context(deadline)
         )
     else:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn = http.client.HTTPConnection(host, port, timeout=deadline.seconds)
 
-    def create_connection(address, timeout=timeout, source_address=None):
-        return socket.create_connection((ip, address[1]), timeout, source_address)
+    def create_connection(address, timeout=None, source_address=None):
+        plain = socket.create_connection((ip, address[1]), deadline.remaining(), source_address)
+        # The connected socket, taken over by the class that keeps the deadline (same file descriptor).
+        sock = _DeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+        sock.deadline = deadline
+        return sock
 
     conn._create_connection = create_connection  # type: ignore[attr-defined]
     return conn
 
 
-def _read_body(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
+def _read_body(response: http.client.HTTPResponse, max_bytes: int) -> bytes:
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
         raise FeedError(
@@ -108,8 +221,6 @@ def _read_body(response: http.client.HTTPResponse, max_bytes: int, deadline: flo
     chunks = []
     total = 0
     while True:
-        if time.monotonic() > deadline:
-            raise FeedError(_("Reading the feed took too long."))
         chunk = response.read1(CHUNK_SIZE)
         if not chunk:
             break
@@ -118,6 +229,10 @@ def _read_body(response: http.client.HTTPResponse, max_bytes: int, deadline: flo
             raise FeedError(_("The feed is larger than %(limit)s bytes.") % {"limit": max_bytes})
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
 
 
 def fetch_feed(
@@ -131,14 +246,14 @@ def fetch_feed(
 ) -> FetchResult:
     """Fetch `url` with a conditional GET; 304 gives status "not_modified" and an empty body.
 
-    `timeout` bounds each connect and each read; reading the body is bounded by four times that in total, so a
-    server that trickles a byte at a time cannot hold an import forever.
+    `timeout` (default `FEEDS_TIMEOUT_SECONDS`) is the total for the whole fetch: name lookups, connects,
+    TLS, request, headers and body of every hop. When it has passed, the fetch fails with a `FeedError`.
     """
     if allow_private is None:
         allow_private = settings.FEEDS_ALLOW_PRIVATE_ADDRESSES
     timeout = settings.FEEDS_TIMEOUT_SECONDS if timeout is None else timeout
     max_bytes = settings.FEEDS_MAX_BYTES if max_bytes is None else max_bytes
-    deadline = time.monotonic() + 4 * timeout
+    deadline = Deadline(timeout)
 
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "identity"}
     if etag:
@@ -159,13 +274,14 @@ def fetch_feed(
             raise FeedError(_("The address %(url)s is not valid.") % {"url": current}) from exc
         if not host:
             raise FeedError(_("The address %(url)s has no host.") % {"url": current})
-        ip = _resolve(host, port, allow_private=allow_private)
-        conn = _connection(scheme, host, port, ip, timeout)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
+        conn = None
         try:
             try:
+                ip = _resolve(host, port, allow_private=allow_private, deadline=deadline)
+                conn = _connection(scheme, host, port, ip, deadline)
                 conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 if response.status in REDIRECT_STATUSES:
@@ -188,7 +304,7 @@ def fetch_feed(
                         _("The server answered %(status)s %(reason)s.")
                         % {"status": response.status, "reason": response.reason}
                     )
-                body = _read_body(response, max_bytes, deadline)
+                body = _read_body(response, max_bytes)
                 return FetchResult(
                     status="ok",
                     body=body,
@@ -198,11 +314,18 @@ def fetch_feed(
                     content_type=response.getheader("Content-Type", ""),
                 )
             except TimeoutError as exc:
-                raise FeedError(_("The server did not answer in time.")) from exc
+                raise FeedError(
+                    _(
+                        "The feed could not be fetched within %(seconds)s seconds (connection, headers and "
+                        "content together)."
+                    )
+                    % {"seconds": _seconds(timeout)}
+                ) from exc
             except ssl.SSLError as exc:
                 raise FeedError(_("The secure connection failed: %(reason)s") % {"reason": exc}) from exc
             except (OSError, http.client.HTTPException) as exc:
                 raise FeedError(_("The connection failed: %(reason)s") % {"reason": exc}) from exc
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
     raise FeedError(_("Too many redirects (more than %(max)s).") % {"max": MAX_REDIRECTS})

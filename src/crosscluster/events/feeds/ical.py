@@ -32,9 +32,14 @@ from crosscluster.core.sanitize import clean_html
 from crosscluster.events.times import display_zone, midnight
 
 from .errors import FeedError
+from .limits import FeedLimits
 
 # Occurrences of one series beyond this many are dropped with a warning (an hourly rule over weeks).
 MAX_OCCURRENCES_PER_SERIES = 1000
+# A series is expanded window by window, each twice as long as the one before, until it has more than
+# MAX_OCCURRENCES_PER_SERIES occurrences or the horizon ends: an hourly rule stops after 8 weeks instead of
+# making all 8,760 dates of the year (about 1 s each series) to keep the first 1000.
+FIRST_WINDOW = dt.timedelta(days=8)
 # Rules more frequent than hourly are not events people attend; expanding them costs too much.
 REFUSED_FREQUENCIES = {"SECONDLY", "MINUTELY"}
 MAX_TITLE = 200
@@ -699,6 +704,7 @@ def _expand(
     horizon_start: dt.datetime,
     horizon_end: dt.datetime,
     warnings: list[FeedWarning],
+    limits: FeedLimits,
 ) -> list[FeedEvent]:
     """The occurrences of one series (or one event) within the horizon."""
     master = next((component for component, _line in members if "RECURRENCE-ID" not in component), None)
@@ -725,9 +731,7 @@ def _expand(
     one = icalendar.Calendar()
     for component, _line in members:
         one.add_component(component)
-    # One `between` over the horizon: dateutil walks the rule once (`after` re-walks it per window).
-    occurrences = recurring_ical_events.of(one).between(horizon_start, horizon_end)
-    occurrences.sort(key=lambda occurrence: _utc(occurrence.decoded("DTSTART")))
+    occurrences = _first_occurrences(one, horizon_start, horizon_end, limits)
     if len(occurrences) > MAX_OCCURRENCES_PER_SERIES:
         warnings.append(
             FeedWarning(
@@ -743,8 +747,79 @@ def _expand(
     ]
 
 
-def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datetime) -> ParsedFeed:
-    """Every occurrence that overlaps [horizon_start, horizon_end), plus warnings about what was skipped."""
+_DATE = re.compile(r"(\d{8})")
+
+
+def _certainly_in_window(
+    good: list[tuple[_Block, str]], horizon_start: dt.datetime, horizon_end: dt.datetime
+) -> int:
+    """How many events (distinct UIDs) certainly lie in the window, read from the text before parsing it: a
+    VEVENT that is no override (no RECURRENCE-ID) whose DTSTART date is more than two days inside the
+    window, whatever its zone. Reading a 10 MB file with icalendar takes half a minute in one step that
+    cannot be interrupted; a feed over `FEEDS_MAX_EVENTS` is refused before it."""
+    low = (horizon_start + dt.timedelta(days=2)).strftime("%Y%m%d")
+    high = (horizon_end - dt.timedelta(days=2)).strftime("%Y%m%d")
+    uids = set()
+    for block, uid in good:
+        start = ""
+        for line in block.lines:
+            head = line[:14].upper()
+            if head.startswith("RECURRENCE-ID"):
+                start = ""
+                break
+            if head.startswith(("DTSTART:", "DTSTART;")) and not start:
+                found = _DATE.search(line.rsplit(":", 1)[-1])
+                start = found.group(1) if found else ""
+        if start and low < start < high:
+            uids.add(uid)
+    return len(uids)
+
+
+def _first_occurrences(
+    calendar: icalendar.Calendar, horizon_start: dt.datetime, horizon_end: dt.datetime, limits: FeedLimits
+) -> list[icalendar.cal.Component]:
+    """The occurrences of the series in `calendar` within the horizon, sorted by start: all of them, or at
+    least the first MAX_OCCURRENCES_PER_SERIES + 1 (see FIRST_WINDOW). Each window is one `between`
+    (recurring-ical-events' `after` re-walks the rule per quarter hour: slower still); an occurrence that
+    overlaps two windows comes back from both and is kept once. Every occurrence the series' windows
+    produce counts toward the feed's cap on occurrences."""
+    query = recurring_ical_events.of(calendar)
+    found: list[icalendar.cal.Component] = []
+    seen: set[tuple[Any, Any]] = set()
+    low, span = horizon_start, FIRST_WINDOW
+    while low < horizon_end and len(found) <= MAX_OCCURRENCES_PER_SERIES:
+        limits.check_time()
+        high = min(low + span, horizon_end)
+        window = query.between(low, high)
+        limits.count_occurrences(len(window))
+        window.sort(key=lambda occurrence: _utc(occurrence.decoded("DTSTART")))
+        for occurrence in window:
+            # Its RECURRENCE-ID and start tell an occurrence from the others (a THISANDFUTURE edit gives
+            # many the same RECURRENCE-ID, at different starts); `to_ical()` would cost 3 ms each.
+            recurrence_id = occurrence.get("RECURRENCE-ID")
+            identity = (None if recurrence_id is None else recurrence_id.dt, occurrence.decoded("DTSTART"))
+            if identity not in seen:
+                seen.add(identity)
+                found.append(occurrence)
+        low, span = high, span * 2
+    found.sort(key=lambda occurrence: _utc(occurrence.decoded("DTSTART")))
+    return found
+
+
+def parse_ical(
+    data: bytes,
+    *,
+    horizon_start: dt.datetime,
+    horizon_end: dt.datetime,
+    limits: FeedLimits | None = None,
+) -> ParsedFeed:
+    """Every occurrence that overlaps [horizon_start, horizon_end), plus warnings about what was skipped.
+
+    `limits` (default: none but the processing time's default) stops a feed that asks for too much work
+    with a `FeedLimitError`: checked for each event and each window of a series, and for the number of
+    events read so far (every event read lies in the window and would be stored).
+    """
+    limits = limits or FeedLimits()
     text, guessed = decode_feed_bytes(data)
     if not text.lstrip()[:15].upper().startswith("BEGIN:VCALENDAR"):
         raise FeedError(_("This is not an iCalendar file (it does not begin with BEGIN:VCALENDAR)."))
@@ -784,6 +859,9 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
                 )
             )
         good.append((block, uid))
+
+    if limits.max_events:
+        limits.check_events(_certainly_in_window(good, horizon_start, horizon_end))
 
     def assemble(head: list[str], zones: list[_Block], events: list[tuple[_Block, str]]) -> str:
         lines = ["BEGIN:VCALENDAR", *head]
@@ -829,7 +907,9 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
     series: dict[str, list[Member]] = defaultdict(list)
     checked: dict[int, Times] = {}  # by id() of the component
     events = [component for component in calendar.subcomponents if component.name == "VEVENT"]
+    limits.check_time()
     for component, (block, block_uid) in zip(events, good, strict=False):
+        limits.check_time()
         line = block.first + 1
         uid = block_uid or " ".join(str(component.get("UID", "")).split())
         if not uid:
@@ -860,10 +940,14 @@ def parse_ical(data: bytes, *, horizon_start: dt.datetime, horizon_end: dt.datet
                         horizon_start,
                         horizon_end,
                         result.warnings,
+                        limits,
                     )
                 )
+            except FeedError:
+                raise  # a cap of the whole feed (limits), not a problem of this series
             except Exception as exc:  # a series the expansion library cannot handle must not stop the others
                 title = _text(_properties(chosen[0][0]), "SUMMARY", MAX_TITLE)
                 skip(str(exc) or type(exc).__name__, uid, chosen[0][1], title)
+        limits.check_events(len(result.events))
     result.events.sort(key=lambda event: (event.start, event.uid, event.recurrence_id))
     return result

@@ -9,6 +9,10 @@ A failed fetch or an unreadable feed changes no event: the subscription is marke
 until the feed can be read again. Not even a bug of ours in reading a feed escapes: it is logged, and the
 subscription is marked failing like any unreadable feed. An event the parser had to skip keeps its stored
 occurrences; the warnings of the last import are kept on the subscription for its managers.
+
+A feed that asks for too much work (`limits`: events, occurrences of series, processing time) fails the same
+way, whether that shows while reading or while storing: the storing runs in one transaction, rolled back as
+a whole, so the events stay as the last complete import left them.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.services import EventError, clean_feed_fields, sync_feed_events
 
 from .errors import FeedError
-from .fetch import fetch_feed
-from .ical import FeedEvent, parse_ical
+from .fetch import FetchResult, fetch_feed
+from .ical import FeedEvent, ParsedFeed, parse_ical
+from .limits import FeedLimits
 from .rss import parse_rss
 
 # Occurrences from a day ago to a year ahead are imported; older ones are left as they are.
@@ -180,6 +185,8 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
             subscription.failures = 0
             subscription.save(update_fields=["last_status", "last_error", "last_fetched_at", "failures"])
             return ImportResult(status="not_modified")
+        # The caps count from here: the fetch has its own deadline (FEEDS_TIMEOUT_SECONDS).
+        limits = FeedLimits.from_settings()
         kind = detect_kind(fetched.body, subscription.kind)
         if kind != subscription.kind:
             # The kind was guessed from the URL when the feed was added; the content settles it.
@@ -188,23 +195,64 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
         if kind == FeedSubscription.Kind.RSS:
             parsed = parse_rss(fetched.body)
         else:
-            parsed = parse_ical(fetched.body, horizon_start=horizon_start, horizon_end=horizon_end)
+            parsed = parse_ical(
+                fetched.body, horizon_start=horizon_start, horizon_end=horizon_end, limits=limits
+            )
+        limits.check_time()
+        wanted, unreadable, warnings = _wanted(subscription, parsed, horizon_start, horizon_end, limits)
     except FeedError as exc:
         with transaction.atomic():
             return _fail(subscription, exc.message, now)
     except Exception:
         return _crashed(subscription, now, "reading")
 
-    result = ImportResult(status="ok", warnings=[str(warning) for warning in parsed.warnings])
+    result = ImportResult(status="ok", warnings=warnings)
+    try:
+        with transaction.atomic():
+            _tune_import_transaction()
+            # An event the parser skipped is still in the feed: its stored occurrences stay.
+            unreadable |= _kept_keys(subscription, parsed.skipped_uids)
+            synced = sync_feed_events(
+                subscription,
+                wanted,
+                keep=unreadable,
+                remove_ending_after=horizon_start,
+                now=now,
+                check=limits.check_time,
+            )
+            limits.check_time()
+            result.created, result.updated = synced.created, synced.updated
+            result.unchanged, result.removed = synced.unchanged, synced.removed
+            _succeeded(subscription, fetched, result, now)
+    except FeedError as exc:  # a cap (limits) while storing: everything of this import is rolled back
+        subscription.refresh_from_db()
+        with transaction.atomic():
+            return _fail(subscription, exc.message, now)
+    except Exception:
+        subscription.refresh_from_db()  # the fields set above were rolled back with the transaction
+        return _crashed(subscription, now, "storing")
+    return result
+
+
+def _wanted(
+    subscription: FeedSubscription,
+    parsed: ParsedFeed,
+    horizon_start: dt.datetime,
+    horizon_end: dt.datetime,
+    limits: FeedLimits,
+) -> tuple[dict[str, dict[str, object]], set[str], list[str]]:
+    """The feed's events as they would be stored, by key; the keys it could not read; the warnings."""
+    warnings = [str(warning) for warning in parsed.warnings]
     wanted: dict[str, dict[str, object]] = {}
     unreadable: set[str] = set()
     for feed_event in parsed.events:
+        limits.check_time()
         key = source_uid(feed_event)
         if feed_event.end <= horizon_start or feed_event.start >= horizon_end:
             continue  # RSS feeds have no horizon of their own
         if key in wanted or key in unreadable:
             # The parser gives each occurrence its own key; should two still meet, neither is lost silently.
-            result.warnings.append(
+            warnings.append(
                 _("UID %(uid)s: two events have the key %(key)s; only the first is imported.")
                 % {"uid": feed_event.uid, "key": key}
             )
@@ -214,48 +262,42 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
         except EventError as exc:
             # Skipped with a warning, but not taken as gone from the feed: a stored version stays.
             unreadable.add(key)
-            result.warnings.append(f"UID {feed_event.uid}: {exc}")
-    try:
-        with transaction.atomic():
-            _tune_import_transaction()
-            # An event the parser skipped is still in the feed: its stored occurrences stay.
-            unreadable |= _kept_keys(subscription, parsed.skipped_uids)
-            synced = sync_feed_events(
-                subscription, wanted, keep=unreadable, remove_ending_after=horizon_start, now=now
-            )
-            result.created, result.updated = synced.created, synced.updated
-            result.unchanged, result.removed = synced.unchanged, synced.removed
-            subscription.etag = (fetched.etag or "")[:300]
-            subscription.last_modified = (fetched.last_modified or "")[:100]
-            subscription.last_status = FeedSubscription.Status.OK
-            subscription.last_error = ""
-            subscription.last_warnings = result.warnings[:MAX_WARNINGS]
-            subscription.last_fetched_at = now
-            subscription.failures = 0
-            subscription.save(
-                update_fields=[
-                    "etag",
-                    "last_modified",
-                    "last_status",
-                    "last_error",
-                    "last_warnings",
-                    "last_fetched_at",
-                    "failures",
-                ]
-            )
-            log_action(
-                "event.feed_imported",
-                obj=subscription,
-                organization=subscription.organization,
-                data={
-                    "created": result.created,
-                    "updated": result.updated,
-                    "removed": result.removed,
-                    "unchanged": result.unchanged,
-                    "warnings": result.warnings[:MAX_WARNINGS],
-                },
-            )
-    except Exception:
-        subscription.refresh_from_db()  # the fields set above were rolled back with the transaction
-        return _crashed(subscription, now, "storing")
-    return result
+            warnings.append(f"UID {feed_event.uid}: {exc}")
+    limits.check_events(len(wanted))
+    return wanted, unreadable, warnings
+
+
+def _succeeded(
+    subscription: FeedSubscription, fetched: FetchResult, result: ImportResult, now: dt.datetime
+) -> None:
+    """Record a successful import on the subscription and in the audit log (inside its transaction)."""
+    subscription.etag = (fetched.etag or "")[:300]
+    subscription.last_modified = (fetched.last_modified or "")[:100]
+    subscription.last_status = FeedSubscription.Status.OK
+    subscription.last_error = ""
+    subscription.last_warnings = result.warnings[:MAX_WARNINGS]
+    subscription.last_fetched_at = now
+    subscription.failures = 0
+    subscription.save(
+        update_fields=[
+            "etag",
+            "last_modified",
+            "last_status",
+            "last_error",
+            "last_warnings",
+            "last_fetched_at",
+            "failures",
+        ]
+    )
+    log_action(
+        "event.feed_imported",
+        obj=subscription,
+        organization=subscription.organization,
+        data={
+            "created": result.created,
+            "updated": result.updated,
+            "removed": result.removed,
+            "unchanged": result.unchanged,
+            "warnings": result.warnings[:MAX_WARNINGS],
+        },
+    )

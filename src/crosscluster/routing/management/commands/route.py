@@ -8,12 +8,24 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crosscluster.directory.models import Region
-from crosscluster.routing.services import TEXT_MAX_LENGTH, TOP_MAX, RoutingResult, ensure_embeddings, suggest
+from crosscluster.routing.services import (
+    TEXT_MAX_LENGTH,
+    TOP_MAX,
+    RoutingResult,
+    ensure_embeddings,
+    fit_label,
+    suggest,
+)
 
 
 def result_items(result: RoutingResult) -> list[dict[str, Any]]:
     return [
-        {"organization": item.organization.slug, "score": item.score, "reasons": item.reasons}
+        {
+            "organization": item.organization.slug,
+            "score": item.score,
+            "fit": item.fit,
+            "reasons": item.reasons,
+        }
         for item in result.results
     ]
 
@@ -70,7 +82,7 @@ class Command(BaseCommand):
             self.stdout.write("(no clear fit: the coordination office comes first)")
         for rank, item in enumerate(result.results, start=1):
             org = item.organization
-            self.stdout.write(f"{rank}. {org.name} ({org.slug})  {item.score:.3f}")
+            self.stdout.write(f"{rank}. {org.name} ({org.slug})  {item.score:.3f}  {fit_label(item.fit)}")
             for reason in item.reasons:
                 self.stdout.write(f"     - {reason}")
 
