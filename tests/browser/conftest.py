@@ -114,8 +114,33 @@ def axe():
     return check
 
 
+@pytest.fixture(scope="session")
+def _demo_passage_vectors():
+    """The demo's passage vectors, encoded once per test run instead of once per journey.
+
+    Every journey imports the demo into an emptied database, and computing its embeddings (about 4.5 s of
+    ONNX Runtime) was most of each journey's setup. The encoder is deterministic for the same batch of texts,
+    so a batch seen before gets the same vectors back; any other batch is encoded as usual.
+    """
+    from crosscluster.routing.encoders import _QueryCachingEncoder
+
+    original = _QueryCachingEncoder.encode_passages
+    seen: dict[tuple[str, tuple[str, ...]], object] = {}
+
+    def encode_passages(self, texts):
+        key = (self.name, tuple(texts))
+        if key not in seen:
+            seen[key] = original(self, texts)
+        return seen[key].copy()
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(_QueryCachingEncoder, "encode_passages", encode_passages)
+    yield
+    patch.undo()
+
+
 @pytest.fixture
-def demo_directory(transactional_db):
+def demo_directory(transactional_db, _demo_passage_vectors):
     """The shipped demo directory (Thüringen), imported the way `make run` does it."""
     import json
 
