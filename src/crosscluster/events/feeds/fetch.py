@@ -84,60 +84,55 @@ class Deadline:
         return left
 
 
-class _DeadlineSocket(socket.socket):
-    """A plain socket whose every receive and send may take only the time left until the deadline.
+class _ArmedIO:
+    """Each receive and send of a socket (plain or TLS) may take only the time left until its deadline;
+    `_arm` sets the socket's timeout to that time before every blocking call."""
+
+    def _deadline(self) -> Deadline:
+        raise NotImplementedError
+
+    def _arm(self) -> None:
+        self.settimeout(self._deadline().remaining())  # type: ignore[attr-defined]
+
+    def recv(self, *args):
+        self._arm()
+        return super().recv(*args)  # type: ignore[misc]
+
+    def recv_into(self, *args):
+        self._arm()
+        return super().recv_into(*args)  # type: ignore[misc]
+
+    def send(self, *args):
+        self._arm()
+        return super().send(*args)  # type: ignore[misc]
+
+    def sendall(self, *args):
+        self._arm()
+        return super().sendall(*args)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_ArmedIO, socket.socket):
+    """A plain socket that keeps the deadline set on it.
 
     `http.client` reads the status line, the headers and the body through `makefile()`, which calls
     `recv_into` of this very object, so all of them are covered."""
 
     deadline: Deadline
 
-    def _arm(self) -> None:
-        self.settimeout(self.deadline.remaining())
-
-    def recv(self, *args):
-        self._arm()
-        return super().recv(*args)
-
-    def recv_into(self, *args):
-        self._arm()
-        return super().recv_into(*args)
-
-    def send(self, *args):
-        self._arm()
-        return super().send(*args)
-
-    def sendall(self, *args):
-        self._arm()
-        return super().sendall(*args)
+    def _deadline(self) -> Deadline:
+        return self.deadline
 
 
-class _DeadlineSSLSocket(ssl.SSLSocket):
-    """The same for TLS: the handshake, each read and each write get only the time left. The deadline comes
-    from the context (`_DeadlineContext`), which is made anew for every connection."""
+class _DeadlineSSLSocket(_ArmedIO, ssl.SSLSocket):
+    """The same for TLS, the handshake included. The deadline comes from the context (`_tls_context`),
+    which is made anew for every connection."""
 
-    def _arm(self) -> None:
-        self.settimeout(self.context.deadline.remaining())  # type: ignore[attr-defined]
+    def _deadline(self) -> Deadline:
+        return self.context.deadline  # type: ignore[attr-defined]
 
     def do_handshake(self, *args):
         self._arm()
         return super().do_handshake(*args)
-
-    def recv(self, *args):
-        self._arm()
-        return super().recv(*args)
-
-    def recv_into(self, *args):
-        self._arm()
-        return super().recv_into(*args)
-
-    def send(self, *args):
-        self._arm()
-        return super().send(*args)
-
-    def sendall(self, *args):
-        self._arm()
-        return super().sendall(*args)
 
 
 def _tls_context(deadline: Deadline) -> ssl.SSLContext:
