@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "crosscluster.digest",
     "crosscluster.api",
     "crosscluster.analytics",
+    "crosscluster.cooperation",
     "ninja",
     "csp",
     "django_tasks",
