@@ -234,7 +234,9 @@ def update_vectors(ids: Iterable[int]) -> int:
         organizations = _organizations(all_ids[start : start + CHUNK])
         centroids, offer_vectors = _organization_vectors(organizations, name)
         for kind, vectors in ((ORGANIZATION, centroids), (OFFER, offer_vectors)):
-            documents = list(Document.objects.filter(kind=kind, object_id__in=list(vectors)).only("pk", "object_id"))
+            documents = list(
+                Document.objects.filter(kind=kind, object_id__in=list(vectors)).only("pk", "object_id")
+            )
             for document in documents:
                 document.vector, document.vector_model = _pack(vectors[document.object_id]), name
             Document.objects.bulk_update(documents, ["vector", "vector_model"], batch_size=CHUNK)
