@@ -39,7 +39,7 @@ from crosscluster.core.text import (
     split_compound,
 )
 from crosscluster.directory import queries as directory_queries
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
 from crosscluster.events.access import public_events
 from crosscluster.news.access import public_notices
 
@@ -226,10 +226,6 @@ def _need_all(parsed: Sequence[Clause], need: bool) -> bool:
     return not need and len(parsed) <= 3
 
 
-def _table(model: type) -> str:
-    return model._meta.db_table
-
-
 def _cosines(data: Sequence[bytes], vector: np.ndarray) -> np.ndarray:
     """The cosines of stored vectors (float16, unit length, of one encoder) with the query's: one product."""
     if not data:
@@ -249,9 +245,9 @@ def rank_organizations(
     backend: Backend, parsed: list[Clause], dense: _Dense, *, need: bool = False
 ) -> Ranked:
     visible = directory_queries.published_organizations()
-    rows = backend.rank(ORGANIZATION, parsed, visible=visible, need_all=_need_all(parsed, need))
+    rows = backend.rank(ORGANIZATION, parsed, visible=visible, need_all=_need_all(parsed, need), titled=False)
     lexical = {row.object_id: row.score for row in rows}
-    stored = backend.vectors(ORGANIZATION, table=_table(Organization), visible=visible, model=dense.model)
+    stored = backend.vectors(ORGANIZATION, visible=visible, model=dense.model)
     vector = dense.vector() if stored else None
     if vector is None:
         return Ranked([row.object_id for row in rows], len(rows))
