@@ -359,9 +359,10 @@ def cold_start() -> None:
     started = time.perf_counter()
     from crosscluster.core.startup import prepare_process
 
+    client = Client()
+    client.handler.load_middleware()  # as wsgi.py's get_wsgi_application() does before the first request
     prepare_process()
     loaded = time.perf_counter() - started
-    client = Client()
     started = time.perf_counter()
     response = client.get("/suche/?" + urlencode({"q": "Fördermittel"}))
     first = time.perf_counter() - started
