@@ -203,9 +203,25 @@ class PostgresBackend(Backend):
     WEIGHTS = "{0.05, 0.1, 0.3, 1.0}"
 
     def _in(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-        # One array: an index condition on the covering indexes (a list of literals was a filter over all
-        # 20,000 offers' vectors, 30 ms).
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s::bigint[])", [list(values)]
+
+    def vectors_of(self, kind: str, ids: Sequence[int], model: str) -> dict[int, bytes]:
+        # By the unique index on (kind, object_id), the encoder checked here: with the encoder and vector
+        # in the condition the planner took the covering vector index and filtered all 20,000 offers'
+        # vectors by id (12–60 ms), as it estimates a handful of documents per encoder.
+        if not ids:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT object_id, vector_model, vector FROM search_document WHERE kind = %s"
+                " AND object_id = ANY(%s::bigint[])",
+                [kind, list(ids)],
+            )
+            return {
+                int(pk): bytes(data)
+                for pk, name, data in cursor.fetchall()
+                if name == model and data is not None
+            }
 
     @staticmethod
     def _probe_query(item: Probe, weights: str = "") -> str:
