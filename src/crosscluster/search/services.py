@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import logging
 import math
 from collections.abc import Sequence
@@ -90,6 +89,8 @@ DENSE_OFFER_MARGIN = 0.01
 DENSE_OFFER_ORGANIZATIONS = 20
 # Offers ranked by the hybrid score: the best of the lexical matches (by score and their organisation's fit).
 OFFER_POOL = 300
+# Offers of this many best fitting organisations come first among offers with a query word in the title.
+BEST_ORGANIZATIONS = 30
 # Corrections tried per mistyped word.
 MAX_CORRECTIONS = 5
 
@@ -218,6 +219,8 @@ class Ranked:
     fit: dict[int, float] = field(default_factory=dict)
     dense_only: list[int] = field(default_factory=list)
     offers: dict[int, tuple[int, float]] = field(default_factory=dict)
+    # The organisations that fit best, best first: offers are ordered by them among equal ones.
+    best: list[int] = field(default_factory=list)
 
 
 def _need_all(parsed: Sequence[Clause], need: bool) -> bool:
@@ -293,7 +296,9 @@ def rank_organizations(
     if len(shown):
         shown = shown[_order(-rounded[shown], -dense_z[shown], ids_array[shown])]
     fit = dict(zip(ids, fused.tolist(), strict=True))
-    return Ranked(ids_array[shown].tolist(), len(shown), fit, by_meaning, offers)
+    # The best fitting organisations (their offers come first among equal ones), ties by id.
+    best = ids_array[_order(-fused.astype(np.float64), ids_array)[:BEST_ORGANIZATIONS]].tolist()
+    return Ranked(ids_array[shown].tolist(), len(shown), fit, by_meaning, offers, best)
 
 
 def rank_offers(
@@ -305,8 +310,7 @@ def rank_offers(
     *,
     need: bool = False,
 ) -> Ranked:
-    fits = organizations.fit
-    best = [pk for _fit, pk in heapq.nsmallest(30, ((-fit, pk) for pk, fit in fits.items()))]
+    best = organizations.best
     order, order_params = "", []
     if best:
         order = (
