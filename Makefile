@@ -39,9 +39,11 @@ run: setup
 browser-deps:
 	@bash tests/browser/install-deps.sh
 
-## Every test: unit, integration and browser journeys.
+## Every test: unit, integration and browser journeys, spread over TEST_WORKERS processes (pytest-xdist;
+## each has its own test database and live server). TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= 2
 test: translations browser-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## The suite again with the clock moved to each hard day (tests/clock.py), or to DAYS="NAME|MOMENT ...".
 ## Replay the day a run printed with: make test-dates DAYS=2027-03-28T01:30+01:00
@@ -50,7 +52,7 @@ test-dates: translations browser-deps
 	@moments=$$($(BIN)/python -m tests.clock names $(DAYS)) || exit 2; failed=""; \
 	for moment in $$moments; do \
 	  echo "test-dates: the suite at $$moment"; \
-	  CROSSCLUSTER_TEST_NOW=$$moment $(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed $$moment"; \
+	  CROSSCLUSTER_TEST_NOW=$$moment $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || failed="$$failed $$moment"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "test-dates: failed at$$failed" >&2; exit 1; fi
 
