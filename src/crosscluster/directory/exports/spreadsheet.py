@@ -15,6 +15,7 @@ exports the published ones unless asked otherwise, the manager area's download e
 """
 
 import csv
+import zoneinfo
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
@@ -35,6 +36,15 @@ def safe_cell(value: Any) -> str:
     """The cell's text, with an apostrophe before anything a spreadsheet would take for a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def display_zone() -> zoneinfo.ZoneInfo:
+    """Times as the pages show them (Berlin), whatever the server's TIME_ZONE is."""
+    return zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)
+
+
+def _changed(organization: Organization) -> str:
+    return timezone.localtime(organization.updated_at, display_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _yes_no(value: bool) -> str:
@@ -81,10 +91,7 @@ ORGANIZATION_COLUMNS: list[Column] = [
     (lambda: _("Contact persons"), _contacts),
     (lambda: _("Published"), lambda o: _yes_no(o.published)),
     (lambda: _("Public page"), _page_url),
-    (
-        lambda: _("Last changed"),
-        lambda o: timezone.localtime(o.updated_at).strftime("%Y-%m-%d %H:%M") if o.updated_at else "",
-    ),
+    (lambda: _("Last changed"), _changed),
 ]
 
 OFFER_COLUMNS: list[Column] = [
