@@ -160,12 +160,12 @@ def test_hsds_organization_is_exported_whole(region, settings):
         "Optik und Photonik",
         "Licht.",
         "http://127.0.0.1:8000/themen/optik/",
-        "Crosscluster topics",
-        "The topics (industries and fields of technology) that the member organisations work on.",
+        "Crosscluster: Themen",
+        "Die Themen (Branchen und Technologiefelder), an denen die Mitgliedsorganisationen arbeiten.",
     )
     offer_kind = (
-        "Crosscluster offer kinds",
-        "What kind of service an offer is: advice, funding, networking, training …",
+        "Crosscluster: Arten von Angeboten",
+        "Was für eine Leistung ein Angebot ist: Beratung, Förderung, Vernetzung, Weiterbildung …",
     )
 
     def attribute(link_key, entity, taxonomy, term_data):
@@ -250,9 +250,9 @@ def test_hsds_organization_is_exported_whole(region, settings):
                         "Cluster",
                         "",
                         None,
-                        "Crosscluster organisation kinds",
-                        "What kind of organisation a member is: network, cluster, competence center, agency, "
-                        "chamber …",
+                        "Crosscluster: Arten von Organisationen",
+                        "Was für eine Organisation ein Mitglied ist: Netzwerk, Cluster, Kompetenzzentrum, "
+                        "Agentur, Kammer …",
                     ),
                 ),
             ],

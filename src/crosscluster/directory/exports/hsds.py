@@ -46,18 +46,19 @@ TOPICS_TAXONOMY = "topic"
 ORGANIZATION_KINDS_TAXONOMY = "organization-kind"
 OFFER_KINDS_TAXONOMY = "offer-kind"
 
+# Names and descriptions of our three taxonomies, in German like the rest of the export.
 TAXONOMIES = {
     TOPICS_TAXONOMY: (
-        "Crosscluster topics",
-        "The topics (industries and fields of technology) that the member organisations work on.",
+        "Crosscluster: Themen",
+        "Die Themen (Branchen und Technologiefelder), an denen die Mitgliedsorganisationen arbeiten.",
     ),
     ORGANIZATION_KINDS_TAXONOMY: (
-        "Crosscluster organisation kinds",
-        "What kind of organisation a member is: network, cluster, competence center, agency, chamber …",
+        "Crosscluster: Arten von Organisationen",
+        "Was für eine Organisation ein Mitglied ist: Netzwerk, Cluster, Kompetenzzentrum, Agentur, Kammer …",
     ),
     OFFER_KINDS_TAXONOMY: (
-        "Crosscluster offer kinds",
-        "What kind of service an offer is: advice, funding, networking, training …",
+        "Crosscluster: Arten von Angeboten",
+        "Was für eine Leistung ein Angebot ist: Beratung, Förderung, Vernetzung, Weiterbildung …",
     ),
 }
 
