@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from crosscluster.directory.exports.spreadsheet import safe_cell, write_offers, write_organizations
@@ -272,3 +272,8 @@ def test_csv_download_links_on_the_office_dashboard_only(client, coordinator, ma
     for name in ("manage:export-organizations", "manage:export-offers"):
         assert f'href="{reverse(name)}" download' in office
         assert reverse(name) not in own
+
+
+def test_export_directory_command_refuses_what_without_csv(db):
+    with pytest.raises(CommandError, match="add --format csv"):
+        call_command("export-directory", "--what", "offers", stdout=StringIO())

@@ -17,6 +17,8 @@ from tests.factories import ContactFactory, OfferFactory, OrganizationFactory, R
 from .test_exporting import DEMO_FILE
 
 SCHEMA_FILE = Path(__file__).parent / "hsds-3.0" / "compiled" / "organization.json"
+# The demo as the issue hands it over (German only); the shipped DEMO_FILE is the same with English texts.
+SHARED_DEMO_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "thueringen.json"
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,17 @@ def test_hsds_export_validates_every_demo_organisation(demo, validator, schema):
     # What validation alone would not notice: the demo's offers, contacts and topics all arrived.
     assert sum(len(o.get("services", [])) for o in exported) == Offer.objects.count()
     assert all(o["contacts"] and o["locations"] and len(o["attributes"]) > 1 for o in exported)
+
+
+@pytest.mark.skipif(not SHARED_DEMO_FILE.exists(), reason=f"{SHARED_DEMO_FILE} is not beside the repository")
+def test_hsds_export_validates_every_organisation_of_the_shared_demo_file(db, settings, validator):
+    settings.ROUTING_ENCODER = "tests.routing.conftest.FakeEncoder"
+    call_command("import-directory", str(SHARED_DEMO_FILE), stdout=StringIO())
+
+    exported = export_hsds()
+
+    assert len(exported) == 24
+    assert [e.message for organization in exported for e in validator.iter_errors(organization)] == []
 
 
 def test_hsds_export_urls_are_absolute_and_nothing_is_null(demo, settings):

@@ -34,7 +34,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--what",
             choices=spreadsheet.KINDS,
-            default="organizations",
             help="with --format csv: one line per organisation (default) or per offer",
         )
         parser.add_argument(
@@ -51,6 +50,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, region: str | None, output: str | None, **options: Any) -> None:
+        if options["what"] and options["format"] != "csv":
+            raise CommandError("--what chooses the lines of a CSV export; add --format csv")
         if options["format"] == "hsds":
             if options["include_unpublished"]:
                 raise CommandError("HSDS exports published organisations only")
@@ -63,8 +64,9 @@ class Command(BaseCommand):
             if not options["include_unpublished"]:
                 chosen = chosen.filter(published=True)
             buffer = io.StringIO(newline="")
-            count = spreadsheet.WRITERS[options["what"]](buffer, chosen)
-            self.write(buffer.getvalue(), output, f"{count} {options['what']} (CSV)")
+            what = options["what"] or "organizations"
+            count = spreadsheet.WRITERS[what](buffer, chosen)
+            self.write(buffer.getvalue(), output, f"{count} {what} (CSV)")
             return
         chosen = self.find_region(region)
         data = export_directory(chosen, include_unpublished=options["include_unpublished"])
