@@ -133,9 +133,9 @@ class Weights:
     min_centred_pool: int = 20
     stats_prior: float = 3.0
     prior_dense_centred: tuple[float, float] = (0.0, 0.12)
-    prior_dense_raw: tuple[float, float] = (0.80, 0.035)
-    prior_lexical: tuple[float, float] = (0.03, 0.04)
-    threshold: float = 1.5
+    prior_dense_raw: tuple[float, float] = (0.85, 0.02)
+    prior_lexical: tuple[float, float] = (0.04, 0.03)
+    threshold: float = 1.8
     slope: float = 1.5
     stats_sample: int = 2000
 
@@ -168,13 +168,25 @@ def _tfidf(counts: sparse.spmatrix) -> tuple[np.ndarray, sparse.csr_matrix]:
 
 def _stats(values: np.ndarray, prior: tuple[float, float], weight: float) -> tuple[float, float]:
     """Mean and standard deviation of `values`, shrunk towards `prior` by `weight` pseudo-values."""
-    n = len(values)
+    return _moments_stats(len(values), float(values.sum()), float((values**2).sum()), prior, weight)
+
+
+def _moments_stats(count, total, squares, prior: tuple[float, float], weight: float):
+    """Mean and standard deviation from count, sum and sum of squares (scalars or arrays), shrunk towards
+    `prior` by `weight` pseudo-values with the prior's mean and spread."""
     mean0, sd0 = prior
-    if n == 0:
-        return mean0, sd0
-    mean = (float(values.sum()) + weight * mean0) / (n + weight)
-    variance = (float(((values - mean) ** 2).sum()) + weight * (sd0**2 + (mean0 - mean) ** 2)) / (n + weight)
-    return mean, max(math.sqrt(variance), 1e-6)
+    mean = (total + weight * mean0) / (count + weight)
+    variance = (squares + weight * (sd0**2 + mean0**2)) / (count + weight) - mean**2
+    return mean, np.sqrt(np.maximum(variance, 1e-12))
+
+
+def _z_others(values: np.ndarray, prior: tuple[float, float], weight: float) -> np.ndarray:
+    """Each value standardised by the mean and spread of the *other* values (and the prior): in a pool of
+    three, the one fitting candidate should not lower its own z-score by being part of the statistics."""
+    count = len(values) - 1
+    total, squares = float(values.sum()) - values, float((values**2).sum()) - values**2
+    mean, sd = _moments_stats(count, total, squares, prior, weight)
+    return (values - mean) / sd
 
 
 class _Lexicon:
@@ -313,21 +325,21 @@ class Pool:
         return np.flatnonzero(mask)
 
     def _reverse_stats(self) -> None:
-        """For every profile, the mean and spread of its dense and word scores over its own candidates
-        (estimated on a fixed sample of the pool when it is large): what the reverse direction needs."""
+        """For every profile, count, sum and sum of squares of its dense and word scores over its own
+        candidates (on a fixed sample of the pool when it is large): what the reverse direction needs."""
         n = len(self.profiles)
         w = self.weights
-        self.dense_mean = np.zeros(n, np.float32)
-        self.dense_sd = np.ones(n, np.float32)
-        self.lex_mean = np.zeros(n, np.float32)
-        self.lex_sd = np.ones(n, np.float32)
+        self.dense_moments = np.zeros((3, n), np.float64)
+        self.lex_moments = np.zeros((3, n), np.float64)
+        self.sample = np.arange(n)
+        if n > w.stats_sample:
+            self.sample = np.sort(np.random.default_rng(16).choice(n, w.stats_sample, replace=False))
+        self.in_sample = np.zeros(n, dtype=bool)
+        self.in_sample[self.sample] = True
         if not n:
             return
-        sample = np.arange(n)
-        if n > w.stats_sample:
-            sample = np.sort(np.random.default_rng(16).choice(n, w.stats_sample, replace=False))
+        sample = self.sample
         sample_kinds = self.kinds[sample]
-        prior = self._dense_prior
         sample_langs = self.langs[sample]
         lex_sample = self.lexicon.matrix[sample].T.tocsc()
         for start in range(0, n, 512):
@@ -336,9 +348,20 @@ class Pool:
             lexical = (self.lexicon.matrix[block] @ lex_sample).toarray()
             for row, i in enumerate(block):
                 mask = np.isin(sample_kinds, complements(self.kinds[i])) & (sample != i)
-                self.dense_mean[i], self.dense_sd[i] = _stats(dense[row, mask], prior, w.stats_prior)
-                same = mask & (sample_langs == self.langs[i])
-                self.lex_mean[i], self.lex_sd[i] = _stats(lexical[row, same], w.prior_lexical, w.stats_prior)
+                values = dense[row, mask].astype(np.float64)
+                self.dense_moments[:, i] = (len(values), values.sum(), (values**2).sum())
+                values = lexical[row, mask & (sample_langs == self.langs[i])].astype(np.float64)
+                self.lex_moments[:, i] = (len(values), values.sum(), (values**2).sum())
+
+    def _reverse_z(
+        self, values: np.ndarray, moments: np.ndarray, candidates: np.ndarray, own: np.ndarray | None, prior
+    ) -> np.ndarray:
+        """`values` standardised by each candidate's own statistics, without the query where it counted."""
+        count, total, squares = (moments[:, candidates]).copy()
+        if own is not None:
+            count, total, squares = count - own, total - own * values, squares - own * values**2
+        mean, sd = _moments_stats(count, total, squares, prior, self.weights.stats_prior)
+        return (values - mean) / sd
 
     # --- matching --------------------------------------------------------------------------------------
 
@@ -367,15 +390,20 @@ class Pool:
         lexical = self.lexicon.scores(row)[candidates]
         same = self.langs[candidates] == lang
 
-        # Forward: how far each candidate stands out among this profile's candidates.
-        mean, sd = _stats(dense, self._dense_prior, w.stats_prior)
-        dense_z = (dense - mean) / sd
-        mean, sd = _stats(lexical[same], w.prior_lexical, w.stats_prior)
-        lexical_z = np.where(same, (lexical - mean) / sd, dense_z)
+        # Forward: how far each candidate stands out among the other candidates of this profile.
+        dense_z = _z_others(dense, self._dense_prior, w.stats_prior)
+        lexical_z = dense_z.copy()
+        lexical_z[same] = _z_others(lexical[same], w.prior_lexical, w.stats_prior)
         forward = dense_z + w.lexical * lexical_z
-        # Reverse: how far this profile stands out among each candidate's own candidates.
-        dense_r = (dense - self.dense_mean[candidates]) / self.dense_sd[candidates]
-        lexical_r = np.where(same, (lexical - self.lex_mean[candidates]) / self.lex_sd[candidates], dense_r)
+        # Reverse: how far this profile stands out among each candidate's own candidates (a profile of the
+        # pool is one of them: its value is taken out again).
+        own = None
+        if position is not None and self.in_sample[position]:
+            own = np.ones(len(candidates))
+        dense_r = self._reverse_z(dense, self.dense_moments, candidates, own, self._dense_prior)
+        lex_own = None if own is None else same.astype(np.float64)
+        lexical_r = self._reverse_z(lexical, self.lex_moments, candidates, lex_own, w.prior_lexical)
+        lexical_r = np.where(same, lexical_r, dense_r)
         reverse = dense_r + w.lexical * lexical_r
         mutual = (forward + reverse) / (2 * (1 + w.lexical))
         return candidates, mutual.astype(np.float32), dense, lexical, origin
