@@ -42,11 +42,20 @@ from crosscluster.cooperation.matching import (  # noqa: E402
     KINDS,
     Pool,
     ProfileText,
+    Weights,
     embed_profiles,
     match_batch,
 )
 from crosscluster.core.text import sentences  # noqa: E402
 from crosscluster.routing.encoders import get_encoder  # noqa: E402
+
+ABLATIONS = [
+    ("the engine (defaults)", Weights()),
+    ("without per-language centring", Weights(min_centred_pool=10**9)),
+    ("one direction only (not mutual)", Weights(mutual=False)),
+    ("dense ranker only", Weights(lexical=0.0)),
+    ("words weighted 1.0 instead of 0.3", Weights(lexical=1.0)),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT.parent / "shared" / "bench" / "matching-public.jsonl"
@@ -129,6 +138,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=PUBLIC)
     parser.add_argument("--pool", type=int, default=10_000, help="size of the synthetic pool")
     parser.add_argument("--queries", type=int, default=120, help="new profiles timed against it")
+    parser.add_argument("--ablations", action="store_true", help="also score variants of the engine")
     parser.add_argument("--dump", action="store_true", help="print every proposal of the public set")
     options = parser.parse_args()
     started = time.perf_counter()
@@ -150,6 +160,19 @@ def main() -> None:
     show("all", quality(rows, proposals, range(len(rows))))
     show(f"first half (development, 1-{half})", quality(rows, proposals, range(half)))
     show(f"second half (held out, {half + 1}-{len(rows)})", quality(rows, proposals, range(half, len(rows))))
+    if options.ablations:
+        print("  variants (all / first half / second half: hit@1, hit@3):")
+        for label, weights in ABLATIONS:
+            variant = match_batch([profile_of(row) for row in rows], top=10, vectors=vectors, weights=weights)
+            figures = [
+                quality(rows, variant, part)
+                for part in (range(len(rows)), range(half), range(half, len(rows)))
+            ]
+            print(
+                f"    {label:<44} "
+                + "   ".join(f"{f['hit@1']:.3f} {f['hit@3']:.3f}" for f in figures)
+                + f"   no_good right {figures[0]['empty_right']}/{figures[0]['empty']}"
+            )
     if options.dump:
         expected = {row["id"]: row["expected"] for row in rows}
         for proposal in proposals:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from crosscluster.core.text import Analyzer, words
+from crosscluster.core.text import Analyzer, surface_words, words
 
 # The kinds of profile, as the import/CLI format writes them.
 TECHNOLOGY_OFFER = "technology-offer"
@@ -138,6 +138,8 @@ class Weights:
     threshold: float = 1.8
     slope: float = 1.5
     stats_sample: int = 2000
+    # Both directions (the default); False scores the forward direction only (for comparison).
+    mutual: bool = True
 
 
 def profile_document(profile: ProfileText) -> str:
@@ -405,6 +407,8 @@ class Pool:
         lexical_r = self._reverse_z(lexical, self.lex_moments, candidates, lex_own, w.prior_lexical)
         lexical_r = np.where(same, lexical_r, dense_r)
         reverse = dense_r + w.lexical * lexical_r
+        if not w.mutual:
+            reverse = forward
         mutual = (forward + reverse) / (2 * (1 + w.lexical))
         return candidates, mutual.astype(np.float32), dense, lexical, origin
 
@@ -440,8 +444,13 @@ class Pool:
         found = sorted(
             ((float(self.lexicon.idf[t]), word) for t, word in origin.items() if t in present), reverse=True
         )
-        terms = list(dict.fromkeys(word for _idf, word in found))
-        chosen = reason_words(profile_document(profile), terms)
+        document = profile_document(profile)
+        # `words` case-folds (ß becomes ss); the reason shows the spelling of the text.
+        spelling: dict[str, str] = {}
+        for word in surface_words(document):
+            spelling.setdefault(word.casefold(), word)
+        terms = list(dict.fromkeys(spelling.get(word, word) for _idf, word in found))
+        chosen = reason_words(document, terms)
         return chosen[:MAX_REASON_WORDS]
 
     def reasons(self, profile: ProfileText, other: ProfileText, origin: dict[int, str]) -> list[str]:
