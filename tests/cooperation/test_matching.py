@@ -223,3 +223,22 @@ def test_match_batch_pairs_a_german_request_with_an_english_offer(settings):
     assert first.profile == "offer-en"
     assert "Similar subject; the profile is written in English" in first.reasons
     assert proposals["offer-en"].matches[0].profile == "req-logistics"
+
+
+def test_embed_profiles_cuts_long_profiles_to_whole_words_within_the_token_budget():
+    seen = []
+
+    class Counting(FakeEncoder):
+        def token_count(self, text):
+            return len(text.split())
+
+        def encode_passages(self, texts):
+            seen.extend(texts)
+            return super().encode_passages(texts)
+
+    long = P("long", TECHNOLOGY_OFFER, "Titel", " ".join(f"wort{i}" for i in range(400)))
+    short = PROFILES[1]
+    vectors = matching.embed_profiles([long, short], Counting())
+    assert vectors.shape == (2, FakeEncoder.dim)
+    assert seen[0].split() == ["Titel.", *(f"wort{i}" for i in range(matching.MAX_TOKENS - 1))]
+    assert seen[1] == matching.profile_document(short)

@@ -70,6 +70,8 @@ REQUESTS = (TECHNOLOGY_REQUEST, BUSINESS_REQUEST)
 # A match is a clear fit from this score on (the mutual z-score `Weights.threshold`, mapped to 0.5).
 GOOD_SCORE = 0.5
 TOP_MAX = 50
+# Profiles are embedded up to this many model tokens (see `embed_profiles`).
+MAX_TOKENS = 256
 MAX_REASON_WORDS = 4
 
 
@@ -152,14 +154,36 @@ def profile_document(profile: ProfileText) -> str:
 
 
 def embed_profiles(profiles: Sequence[ProfileText], encoder=None) -> np.ndarray:
-    """(n, dim) vectors of `profile_document` with the routing encoder (the settings' one by default)."""
+    """(n, dim) vectors of `profile_document` with the routing encoder (the settings' one by default).
+
+    Documents longer than `MAX_TOKENS` model tokens are cut to whole words within it first (the encoder's
+    time grows with the length; the public profiles have about 190 tokens and are not cut).
+    """
     if encoder is None:
         from crosscluster.routing.encoders import get_encoder
 
         encoder = get_encoder()
     if not profiles:
         return np.zeros((0, encoder.dim), dtype=np.float32)
-    return np.asarray(encoder.encode_passages([profile_document(p) for p in profiles]), dtype=np.float32)
+    documents = [_cut(encoder, profile_document(p)) for p in profiles]
+    return np.asarray(encoder.encode_passages(documents), dtype=np.float32)
+
+
+def _cut(encoder, text: str, limit: int | None = None) -> str:
+    """The longest prefix of whole words within `limit` tokens (when the encoder can count them)."""
+    limit = MAX_TOKENS if limit is None else limit
+    count = getattr(encoder, "token_count", None)
+    if count is None or len(text) < limit or count(text) <= limit:  # a token has at least one letter
+        return text
+    pieces = text.split()
+    low, high = 1, len(pieces)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count(" ".join(pieces[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(pieces[:low])
 
 
 def _tfidf(counts: sparse.spmatrix) -> tuple[np.ndarray, sparse.csr_matrix]:
