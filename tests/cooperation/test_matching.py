@@ -242,3 +242,23 @@ def test_embed_profiles_cuts_long_profiles_to_whole_words_within_the_token_budge
     assert vectors.shape == (2, FakeEncoder.dim)
     assert seen[0].split() == ["Titel.", *(f"wort{i}" for i in range(matching.MAX_TOKENS - 1))]
     assert seen[1] == matching.profile_document(short)
+
+
+def test_match_texts_ranks_coming_events_for_a_profile_with_reasons():
+    events = [
+        matching.TextItem("e-bakery", "Backtag", "Brot und Brötchen backen für Handelsketten."),
+        matching.TextItem(
+            "e-moulding",
+            "Praxistag Spritzgießen",
+            "Verzug an Gehäusen aus Polyamid vermeiden: Simulation und Werkzeugtemperierung.",
+        ),
+        matching.TextItem("e-tax", "Steuerforum", "Neues zur Umsatzsteuer für Kanzleien."),
+    ]
+    with translation.override("en"):
+        found = matching.match_texts(PROFILES[0], events, top=2, min_score=0.0)
+    assert found[0].profile == "e-moulding"
+    assert found[0].reasons[0].startswith("Shared terms: ")
+    assert "Verzug" in found[0].reasons[0]
+    assert matching.match_texts(PROFILES[0], [], top=2) == []
+    # Only clear fits by default: a bakery's day is never proposed for moulding.
+    assert "e-bakery" not in [m.profile for m in matching.match_texts(PROFILES[0], events)]

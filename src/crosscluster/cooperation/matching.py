@@ -192,11 +192,6 @@ def _tfidf(counts: sparse.spmatrix) -> tuple[np.ndarray, sparse.csr_matrix]:
     return routing_tfidf(counts)
 
 
-def _stats(values: np.ndarray, prior: tuple[float, float], weight: float) -> tuple[float, float]:
-    """Mean and standard deviation of `values`, shrunk towards `prior` by `weight` pseudo-values."""
-    return _moments_stats(len(values), float(values.sum()), float((values**2).sum()), prior, weight)
-
-
 def _moments_stats(count, total, squares, prior: tuple[float, float], weight: float):
     """Mean and standard deviation from count, sum and sum of squares (scalars or arrays), shrunk towards
     `prior` by `weight` pseudo-values with the prior's mean and spread."""
@@ -539,6 +534,8 @@ def match_texts(
     """
     from django.utils.translation import gettext as _
 
+    from crosscluster.routing.services import reason_words
+
     if not items:
         return []
     documents = [ProfileText(item.id, "", item.title, item.text, profile.lang) for item in items]
@@ -551,20 +548,19 @@ def match_texts(
     lexicon = _Lexicon([profile_document(d) for d in documents])
     row, origin = lexicon.query(profile_document(profile))
     lexical = lexicon.scores(row)
-    mean, sd = _stats(dense, w.prior_dense_raw, w.stats_prior)
-    dense_z = (dense - mean) / sd
-    mean, sd = _stats(lexical, w.prior_lexical, w.stats_prior)
-    fused = (dense_z + w.lexical * (lexical - mean) / sd) / (1 + w.lexical)
+    dense_z = _z_others(dense, w.prior_dense_raw, w.stats_prior)
+    lexical_z = _z_others(lexical, w.prior_lexical, w.stats_prior)
+    fused = (dense_z + w.lexical * lexical_z) / (1 + w.lexical)
     result = []
     for i in np.argsort(-fused, kind="stable")[: max(1, top)]:
         score = 1.0 / (1.0 + math.exp(-w.slope * (float(fused[i]) - w.threshold)))
         if score < min_score:
             break
         present = set(lexicon.matrix[int(i)].indices.tolist())
-        shared = [word for t, word in origin.items() if t in present]
-        from crosscluster.routing.services import reason_words
-
-        chosen = reason_words(profile_document(profile), shared)
+        shared = sorted(
+            ((float(lexicon.idf[t]), word) for t, word in origin.items() if t in present), reverse=True
+        )
+        chosen = reason_words(profile_document(profile), list(dict.fromkeys(word for _idf, word in shared)))
         reasons = [_("Shared terms: %(words)s") % {"words": ", ".join(chosen)}] if chosen else []
         reasons = reasons or [_("Similar subject")]
         result.append(Match(items[int(i)].id, round(score, 4), tuple(reasons)))
