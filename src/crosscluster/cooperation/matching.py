@@ -15,21 +15,33 @@ Interface (all functions pure; vectors are float32, L2-normalised, one row per p
   vector of this text (e.g. in `routing.Embedding`, keyed by the SHA-256 of this text and the encoder's
   name) when a profile is published or changed, and hand it back to `Pool` / `match_batch`.
 - `embed_profiles(profiles, encoder=None)`: their vectors, computed with the routing encoder (a task, never
-  a request: about 20–60 ms per profile).
+  a request: about 40–50 ms of CPU per profile of ~190 tokens; documents are cut at `MAX_TOKENS`).
 - `Pool(profiles, vectors=None, *, encoder=None)`: built once from the public profiles (vectors: an array
   in profile order; rows of NaN or `None` are computed). `pool.match(profile, top=5, vector=None)` → a
   `Proposal` for a profile of the pool or a new one (its own id is never proposed). Cheap to query
-  (about 10 ms for 10,000 profiles plus the profile's embedding when `vector` is not given).
+  (about 10 ms of CPU against 10,000 profiles, plus the profile's embedding when `vector` is not given);
+  read-only once built, so one pool may serve several threads. Building it computes every profile's score
+  statistics (about 4 s of CPU for 10,000): build it in the task that recomputes matches, not per request.
 - `match_batch(profiles, *, top=5, vectors=None, encoder=None)`: every profile against the others of the
-  same pool (what `crosscluster match --batch` prints).
+  same pool (what `crosscluster match --batch` prints). Without `vectors` every profile is embedded
+  again: pass the stored ones.
 - `Proposal(id, matches, no_good_match)`; `Match(profile, score, reasons)`. `matches` are always the best
-  complementary profiles, best first. `score` lies in 0…1 and is comparable across profiles and pools:
-  0.5 is the threshold of a clear fit (`GOOD_SCORE`), so a board can show pairs with `score >= 0.5`.
-  `no_good_match` is True when no candidate reaches it: show "no good match yet" instead of the list.
+  complementary profiles, best first (empty when the pool has no profile of a complementary kind).
+  `score` lies in 0…1 and is comparable across the profiles of a pool: 0.5 is the threshold of a clear fit
+  (`GOOD_SCORE`), so a board can show pairs with `score >= 0.5`. `no_good_match` is True when no candidate
+  reaches it: show "no good match yet" instead of the list. The score of a pair is almost symmetric
+  (both directions are averaged; each is standardised over its own candidates).
   `reasons` are translated strings (gettext, English msgids; the active language decides), one to three.
 - `match_organizations(profile, top=3)`: the member organisations that can help, through the routing
   engine's `suggest` (needs the database); `match_texts(profile, items, top=3, vectors=None)`: the
   best of any other texts (coming events: `TextItem(id, title, text)`) by the same fusion, with reasons.
+
+Pools of fewer than `Weights.min_centred_pool` (20) profiles are matched on raw cosines with typical
+statistics of the encoder as a prior: they work, but a pair needs to be clearer to count as a good match.
+
+Why per-language centring: e5 places all texts of one language closer together, whatever they say, so a
+German request's nearest offers are German ones. Subtracting each language's mean vector (of the pool)
+removes that direction; German–English pairs then meet (docs/matching.md has the figures).
 
 Why both ways: a request is proposed an offer when the offer stands out among the offers for this request
 *and* the request stands out among the requests for this offer (mean of the two standardised scores), which
