@@ -262,3 +262,23 @@ def test_match_texts_ranks_coming_events_for_a_profile_with_reasons():
     assert matching.match_texts(PROFILES[0], [], top=2) == []
     # Only clear fits by default: a bakery's day is never proposed for moulding.
     assert "e-bakery" not in [m.profile for m in matching.match_texts(PROFILES[0], events)]
+
+
+def test_stored_vectors_embed_each_profile_once_in_routings_store(db):
+    from crosscluster.routing.models import Embedding
+
+    first = matching.stored_vectors(PROFILES, encoder=FakeEncoder())
+    assert Embedding.objects.filter(model=FakeEncoder.name).count() == len(PROFILES)
+
+    class Refusing(FakeEncoder):
+        def encode_passages(self, texts):
+            raise AssertionError("every vector is stored")
+
+    again = matching.stored_vectors(PROFILES, encoder=Refusing())
+    np.testing.assert_allclose(again, first)
+    np.testing.assert_allclose(
+        first, FakeEncoder().encode_passages([matching.profile_document(p) for p in PROFILES])
+    )
+    changed = [*PROFILES[:-1], P(PROFILES[-1].id, RESEARCH_PARTNER, "Neuer Titel", "Neuer Text.")]
+    matching.stored_vectors(changed, encoder=FakeEncoder())
+    assert Embedding.objects.filter(model=FakeEncoder.name).count() == len(PROFILES) + 1

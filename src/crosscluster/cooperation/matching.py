@@ -14,6 +14,8 @@ Interface (all functions pure; vectors are float32, L2-normalised, one row per p
 - `profile_document(profile)`: the text whose embedding represents a profile ("title. text"). Store the
   vector of this text (e.g. in `routing.Embedding`, keyed by the SHA-256 of this text and the encoder's
   name) when a profile is published or changed, and hand it back to `Pool` / `match_batch`.
+- `stored_vectors(profiles, encoder=None)`: their vectors from routing's embedding store, the missing ones
+  computed and stored (needs the database; for the task that recomputes matches).
 - `embed_profiles(profiles, encoder=None)`: their vectors, computed with the routing encoder (a task, never
   a request: about 40–50 ms of CPU per profile of ~190 tokens; documents are cut at `MAX_TOKENS`).
 - `Pool(profiles, vectors=None, *, encoder=None)`: built once from the public profiles (vectors: an array
@@ -179,6 +181,47 @@ def embed_profiles(profiles: Sequence[ProfileText], encoder=None) -> np.ndarray:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     documents = [_cut(encoder, profile_document(p)) for p in profiles]
     return np.asarray(encoder.encode_passages(documents), dtype=np.float32)
+
+
+def stored_vectors(profiles: Sequence[ProfileText], *, encoder=None) -> np.ndarray:
+    """The profiles' vectors from routing's embedding store (`routing.Embedding`, keyed by encoder name and
+    the SHA-256 of the embedded text, so equal texts share one row); missing ones are computed and stored.
+
+    Needs the database. Call it in the task that recomputes matches and hand the result to `Pool` or
+    `match_batch`: an unchanged profile is then never embedded twice. (`routing.services.prune_embeddings`
+    would delete these rows as unused by the directory; it is not run automatically, and a pruned vector
+    is simply computed again here.)
+    """
+    from crosscluster.routing.models import Embedding
+    from crosscluster.routing.services import _from_bytes, _store, text_hash
+
+    if encoder is None:
+        from crosscluster.routing.encoders import get_encoder
+
+        encoder = get_encoder()
+    vectors = np.full((len(profiles), encoder.dim), np.nan, dtype=np.float32)
+    documents: dict[str, str] = {}
+    positions: dict[str, list[int]] = {}
+    for i, profile in enumerate(profiles):
+        document = _cut(encoder, profile_document(profile))
+        digest = text_hash(document)
+        documents[digest] = document
+        positions.setdefault(digest, []).append(i)
+    digests = list(positions)
+    found: set[str] = set()
+    for start in range(0, len(digests), 500):
+        rows = Embedding.objects.filter(
+            model=encoder.name, dim=encoder.dim, text_hash__in=digests[start : start + 500]
+        ).values_list("text_hash", "vector")
+        for digest, data in rows:
+            vector = _from_bytes(data, encoder.dim)
+            if vector is not None:
+                vectors[positions[digest]] = vector
+                found.add(digest)
+    missing = [documents[digest] for digest in digests if digest not in found]
+    for digest, vector in _store(encoder, missing).items():
+        vectors[positions[digest]] = vector
+    return vectors
 
 
 def _cut(encoder, text: str, limit: int | None = None) -> str:
