@@ -106,6 +106,30 @@ def show(label: str, f: dict[str, float]) -> None:
     )
 
 
+def subpool_stability(rows: list[dict], vectors: np.ndarray, count: int) -> None:
+    """The same figures on `count` random pools of three quarters of the profiles: expected partners outside a
+    pool are dropped, and a profile left without one counts as one without a partner. Shows how much the
+    figures depend on the particular pool (the hidden set is another pool)."""
+    rng = random.Random(16)
+    size = len(rows) * 3 // 4
+    figures = []
+    for _ in range(count):
+        keep = sorted(rng.sample(range(len(rows)), size))
+        kept = {rows[i]["id"] for i in keep}
+        sub = [{**rows[i], "expected": [e for e in rows[i]["expected"] if e in kept]} for i in keep]
+        proposals = match_batch([profile_of(row) for row in sub], top=10, vectors=vectors[keep])
+        figures.append(quality(sub, proposals, range(len(sub))))
+    mean = {key: statistics.mean(f[key] for f in figures) for key in ("hit@1", "hit@3", "MRR")}
+    lowest = {key: min(f[key] for f in figures) for key in ("hit@1", "hit@3")}
+    right = sum(f["empty_right"] for f in figures) / (sum(f["empty"] for f in figures) or 1)
+    flagged = sum(f["flagged"] for f in figures) / (sum(f["n"] for f in figures) or 1)
+    print(
+        f"  {count} random pools of {size}: hit@1 {mean['hit@1']:.3f} (lowest {lowest['hit@1']:.3f})"
+        f"  hit@3 {mean['hit@3']:.3f} (lowest {lowest['hit@3']:.3f})  MRR {mean['MRR']:.3f}"
+        f"  no_good_match right {right:.0%}, wrongly {flagged:.0%}"
+    )
+
+
 def synthetic_pool(rows: list[dict], vectors: np.ndarray, size: int, seed: int = 16):
     """`size` profiles recombined from the public ones: kind and language of one, sentences of three, the
     vector a noisy mix of theirs (so the pool has the spread of real profiles, not one point per text)."""
@@ -139,6 +163,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=10_000, help="size of the synthetic pool")
     parser.add_argument("--queries", type=int, default=120, help="new profiles timed against it")
     parser.add_argument("--ablations", action="store_true", help="also score variants of the engine")
+    parser.add_argument("--subpools", type=int, default=0, help="also N random pools of 3/4 of the profiles")
     parser.add_argument("--dump", action="store_true", help="print every proposal of the public set")
     options = parser.parse_args()
     started = time.perf_counter()
@@ -173,6 +198,8 @@ def main() -> None:
                 + "   ".join(f"{f['hit@1']:.3f} {f['hit@3']:.3f}" for f in figures)
                 + f"   no_good right {figures[0]['empty_right']}/{figures[0]['empty']}"
             )
+    if options.subpools:
+        subpool_stability(rows, vectors, options.subpools)
     if options.dump:
         expected = {row["id"]: row["expected"] for row in rows}
         for proposal in proposals:
@@ -196,13 +223,15 @@ def main() -> None:
         ProfileText(f"new-{i}", q.kind, q.title, f"{q.text} ({i})", q.lang) for i, q in enumerate(queries)
     ]
     pool.match(queries[0])  # warm-up (model load, first allocations)
-    wall, cpu, embed_wall, rank_wall = [], [], [], []
+    wall, cpu, embed_wall, rank_wall, embed_cpu, rank_cpu = [], [], [], [], [], []
     for query in queries:
         t0, c0 = time.perf_counter(), time.process_time()
         vector = embed_profiles([query], encoder)[0]
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         pool.match(query, top=5, vector=vector)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
+        embed_cpu.append((c1 - c0) * 1000)
+        rank_cpu.append((c2 - c1) * 1000)
         wall.append((t2 - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
         embed_wall.append((t1 - t0) * 1000)
@@ -212,6 +241,8 @@ def main() -> None:
         ("  of which its embedding", embed_wall),
         ("  of which matching", rank_wall),
         ("latency per new profile, CPU", cpu),
+        ("  of which its embedding", embed_cpu),
+        ("  of which matching", rank_cpu),
     ):
         print(f"  {label:<32} p50 {percentile(values, 0.5):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms")
     tokens = (
