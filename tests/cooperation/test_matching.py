@@ -223,6 +223,12 @@ def test_match_batch_pairs_a_german_request_with_an_english_offer(settings):
     assert first.profile == "offer-en"
     assert "Similar subject; the profile is written in English" in first.reasons
     assert proposals["offer-en"].matches[0].profile == "req-logistics"
+    # A pool of seven is centred on typical profiles' language means: the pairs are clear fits, and the
+    # request for accounting software (no such offer) gets none.
+    assert proposals["req-logistics"].no_good_match is False
+    assert proposals["req-moulding"].matches[0].profile == "offer-moulding"
+    assert proposals["req-moulding"].no_good_match is False
+    assert proposals["req-accounting"].no_good_match is True
 
 
 def test_embed_profiles_cuts_long_profiles_to_whole_words_within_the_token_budget():

@@ -38,8 +38,9 @@ Interface (all functions pure; vectors are float32, L2-normalised, one row per p
   engine's `suggest` (needs the database); `match_texts(profile, items, top=3, vectors=None)`: the
   best of any other texts (coming events: `TextItem(id, title, text)`) by the same fusion, with reasons.
 
-Pools of fewer than `Weights.min_centred_pool` (20) profiles are matched on raw cosines with typical
-statistics of the encoder as a prior: they work, but a pair needs to be clearer to count as a good match.
+Pools of fewer than `Weights.min_centred_pool` (20) profiles are centred on typical profiles' language means
+(`data/language_means.json`, for the default encoder) blended with their own; with another encoder they are
+matched on raw cosines, where a pair must be clearer to count as a good match.
 
 Why per-language centring: e5 places all texts of one language closer together, whatever they say, so a
 German request's nearest offers are German ones. Subtracting each language's mean vector (of the pool)
@@ -52,9 +53,12 @@ keeps "hub" profiles that resemble everything from being proposed to everybody.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -135,7 +139,8 @@ class Weights:
     - `lexical`: weight of the word ranker beside the dense one (both standardised), as in routing's fusion.
     - `language_shrink`: the mean vector of a language is shrunk towards the pool's mean by this many
       pseudo-profiles, so a language with few profiles is not centred on its own topics.
-    - `min_centred_pool`: smaller pools are not centred at all (the mean of three vectors is their topics).
+    - `min_centred_pool`: smaller pools are centred on shipped typical means (as this many pseudo-profiles
+      per language) or, for another encoder, not at all: the mean of three vectors is their subjects.
     - `stats_prior` / `prior_*`: the mean and spread of a profile's scores are shrunk towards typical values
       by this many pseudo-candidates, so a pool of three still gives sensible z-scores.
     - `threshold`: the mutual z-score from which a match is a clear fit (score 0.5); `slope` spreads the
@@ -148,7 +153,7 @@ class Weights:
     language_shrink: float = 3.0
     min_centred_pool: int = 20
     stats_prior: float = 3.0
-    prior_dense_centred: tuple[float, float] = (0.0, 0.12)
+    prior_dense_centred: tuple[float, float] = (0.0, 0.08)
     prior_dense_raw: tuple[float, float] = (0.85, 0.02)
     prior_lexical: tuple[float, float] = (0.04, 0.03)
     threshold: float = 1.8
@@ -265,6 +270,27 @@ def _z_others(values: np.ndarray, prior: tuple[float, float], weight: float) -> 
     return (values - mean) / sd
 
 
+_PRIOR_MEANS: dict[str, dict[str, np.ndarray] | None] = {}
+
+
+def _prior_means(encoder_name: str, dim: int) -> dict[str, np.ndarray] | None:
+    """Mean vectors of typical profiles per language (and `*` for all) under `encoder_name`, shipped in
+    `data/language_means.json` (the e5 vectors of the public benchmark's 60 profile texts; no labels), or
+    None for another encoder. Only pools smaller than `Weights.min_centred_pool` use them."""
+    if encoder_name not in _PRIOR_MEANS:
+        path = Path(__file__).with_name("data") / "language_means.json"
+        found = None
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("encoder") == encoder_name:
+                found = {lang: np.asarray(v, dtype=np.float32) for lang, v in data["means"].items()}
+        _PRIOR_MEANS[encoder_name] = found
+    found = _PRIOR_MEANS[encoder_name]
+    if found is None or "*" not in found or any(v.shape != (dim,) for v in found.values()):
+        return None
+    return found
+
+
 class _Lexicon:
     """Word-level TF-IDF of a set of texts over the routing analyzer's tokens (stems and compound parts)."""
 
@@ -362,6 +388,17 @@ class Pool:
             for lang in set(self.langs.tolist()):
                 rows = vectors[self.langs == lang]
                 self.language_means[lang] = (rows.sum(axis=0) + k * self.global_mean) / (len(rows) + k)
+        elif n and (prior := _prior_means(self._encoder_name(), self.dim)) is not None:
+            # A small pool: its own means are its subjects; typical profiles' means (shipped) count as
+            # `min_centred_pool` pseudo-profiles of each language.
+            self.centred_space = True
+            k = self.weights.min_centred_pool
+            self.global_mean = (vectors.sum(axis=0) + k * prior["*"]) / (n + k)
+            for lang in set(self.langs.tolist()):
+                rows = vectors[self.langs == lang]
+                self.language_means[lang] = (rows.sum(axis=0) + k * prior.get(lang, prior["*"])) / (
+                    len(rows) + k
+                )
         self.vectors = vectors
         if n:
             pairs = zip(vectors, self.langs, strict=True)
@@ -370,6 +407,18 @@ class Pool:
         self._reverse_stats()
 
     # --- the space -------------------------------------------------------------------------------------
+
+    def _encoder_name(self) -> str:
+        """The encoder's name without loading the model (the settings' class carries it)."""
+        if self.encoder is not None:
+            return str(getattr(self.encoder, "name", ""))
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        try:
+            return str(getattr(import_string(settings.ROUTING_ENCODER), "name", ""))
+        except ImportError:
+            return ""
 
     def _encoder(self):
         if self.encoder is None:
