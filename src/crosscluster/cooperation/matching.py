@@ -344,8 +344,8 @@ class Pool:
     """The profiles proposals are chosen from, with everything a query needs; built once, queried often.
 
     Dense ranker: cosine of the profiles' e5 vectors after removing each language's mean vector (e5 puts
-    texts of one language closer together whatever they say; without the language's mean, a German offer
-    and an English request on the same subject meet). Word ranker: TF-IDF over stems and compound parts,
+    texts of one language closer together whatever they say; once each language's mean is removed, a German
+    offer and an English request on the same subject meet). Word ranker: TF-IDF over stems and compound parts,
     compared only between profiles of the same language (across languages it knows nothing and lets the
     dense ranker speak). Each ranker is standardised over the candidates (complementary kinds), fused as in
     routing (`dense + 0.3 × words`), in both directions, and the two directions are averaged.
