@@ -156,11 +156,13 @@ class Weights:
     prior_dense_centred: tuple[float, float] = (0.0, 0.08)
     prior_dense_raw: tuple[float, float] = (0.85, 0.02)
     prior_lexical: tuple[float, float] = (0.04, 0.03)
-    threshold: float = 1.8
+    threshold: float = 2.0
     slope: float = 1.5
     stats_sample: int = 2000
     # Both directions (the default); False scores the forward direction only (for comparison).
     mutual: bool = True
+    # Centre vectors per language (the default); False compares raw e5 vectors (for comparison).
+    centre: bool = True
 
 
 def profile_document(profile: ProfileText) -> str:
@@ -380,7 +382,7 @@ class Pool:
                 vectors[missing] = embed_profiles(todo, self._encoder())
         self.dim = vectors.shape[1]
         self.raw = vectors
-        self.centred_space = n >= self.weights.min_centred_pool
+        self.centred_space = self.weights.centre and n >= self.weights.min_centred_pool
         self.global_mean = vectors.mean(axis=0) if n else np.zeros(self.dim, np.float32)
         self.language_means: dict[str, np.ndarray] = {}
         if self.centred_space:
@@ -388,7 +390,9 @@ class Pool:
             for lang in set(self.langs.tolist()):
                 rows = vectors[self.langs == lang]
                 self.language_means[lang] = (rows.sum(axis=0) + k * self.global_mean) / (len(rows) + k)
-        elif n and (prior := _prior_means(self._encoder_name(), self.dim)) is not None:
+        elif (
+            self.weights.centre and n and (prior := _prior_means(self._encoder_name(), self.dim)) is not None
+        ):
             # A small pool: its own means are its subjects; typical profiles' means (shipped) count as
             # `min_centred_pool` pseudo-profiles of each language.
             self.centred_space = True
