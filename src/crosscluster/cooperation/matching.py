@@ -9,6 +9,7 @@ scores); it is not a second engine. Method and figures: docs/matching.md.
 Interface (all functions pure; vectors are float32, L2-normalised, one row per profile):
 
 - `ProfileText(id, kind, title, text, lang)`: what the engine reads of a profile; `kind` is one of `KINDS`.
+- `guess_language(text)`: "de" or "en" by function words, for input without a language.
 - `complements(kind)`: the kinds a profile of `kind` is matched with (offer ↔ request of the same nature;
   research partner search ↔ research partner search or technology offer). Symmetric.
 - `profile_document(profile)`: the text whose embedding represents a profile ("title. text"). Store the
@@ -56,6 +57,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +165,21 @@ class Weights:
     mutual: bool = True
     # Centre vectors per language (the default); False compares raw e5 vectors (for comparison).
     centre: bool = True
+
+
+# Frequent function words of German and English: tell the two apart where a profile's language is missing.
+_GERMAN_MARKERS_TEXT = "der die das und ist für mit von den dem des ein eine einer wir sie nicht auf im zu"
+_ENGLISH_MARKERS_TEXT = "the and is for with of to a an we our in on are this that by"
+_GERMAN_MARKERS = frozenset(_GERMAN_MARKERS_TEXT.split())
+_ENGLISH_MARKERS = frozenset(_ENGLISH_MARKERS_TEXT.split())
+
+
+def guess_language(text: str) -> str:
+    """ "en" when a text has more frequent English than German function words, else "de" (the default)."""
+    found = re.findall(r"[^\W\d_]+", text.casefold())
+    english = sum(word in _ENGLISH_MARKERS for word in found)
+    german = sum(word in _GERMAN_MARKERS for word in found)
+    return "en" if english > german else "de"
 
 
 def profile_document(profile: ProfileText) -> str:
