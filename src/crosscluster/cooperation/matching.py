@@ -65,7 +65,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from crosscluster.core.text import Analyzer, surface_words, words
+from crosscluster.core.text import Analyzer, fold, folded_words, surface_words, words
 
 # The kinds of profile, as the import/CLI format writes them.
 TECHNOLOGY_OFFER = "technology-offer"
@@ -594,6 +594,11 @@ class Pool:
         for word in surface_words(document):
             spelling.setdefault(word.casefold(), word)
         terms = list(dict.fromkeys(spelling.get(word, word) for _idf, word in found))
+        if (profile.lang or "")[:2] != (other.lang or "")[:2]:
+            # Across languages a shared stem is often a false friend (`handle`, `Handel`): only words the
+            # other text contains as they are (`Food`, `Shopify`) are shown.
+            theirs = set(folded_words(profile_document(other)))
+            terms = [term for term in terms if all(fold(part) in theirs for part in term.split("-"))]
         chosen = reason_words(document, terms)
         return chosen[:MAX_REASON_WORDS]
 
