@@ -290,7 +290,7 @@ PAGE_VIEW_RETENTION_DAYS = env_int("PAGE_VIEW_RETENTION_DAYS", 2 * 365)
 # Routing engine (see docs/routing.md). The encoder turns texts into vectors; any class with the interface of
 # crosscluster.routing.encoders.Encoder will do.
 ROUTING_ENCODER = env_str("ROUTING_ENCODER", "crosscluster.routing.encoders.OnnxE5Encoder")
-# Where the ONNX build of the encoder is cached (built on first use, about 3 s; see routing/e5_onnx.py).
+# Where `crosscluster build-encoder` writes the encoder's ONNX build and app servers load it (e5_build.py).
 ROUTING_MODEL_DIR = Path(env_str("ROUTING_MODEL_DIR", str(VAR_DIR / "models")))
 # CPU threads of the encoder per process (0: the library decides, i.e. all cores).
 ROUTING_ENCODER_THREADS = env_int("ROUTING_ENCODER_THREADS", 0)
