@@ -18,7 +18,7 @@ from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 
 from .access import can_manage, is_coordinator
-from .models import Contact, Offer, Organization, Topic, Video
+from .models import Contact, Offer, Organization, Region, Topic, Video
 from .search import refresh_search_text
 
 
@@ -35,6 +35,8 @@ ORGANIZATION_FIELDS = (
     *english(ORGANIZATION_TEXTS),
     *("kind", "city", "website", "logo", "picture", "published"),
 )
+# Only the coordination office (and the system) sets these: which organisations exist, and their addresses.
+COORDINATOR_FIELDS = ("slug", "region")
 OFFER_FIELDS = (*OFFER_TEXTS, *(f"{f}_de" for f in OFFER_TEXTS), *english(OFFER_TEXTS), "kind", "position")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")
 VIDEO_FIELDS = ("title", "file", "poster", "captions", "captions_language", "url", "position")
@@ -88,16 +90,51 @@ def _set_topics(instance: Any, topics: Iterable[Topic] | None, changes: dict[str
         changes["topics"] = sorted(Topic.objects.filter(pk__in=new).values_list("slug", flat=True))
 
 
+def _ensure_coordinator(actor: Any, message: str) -> None:
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def create_organization(
+    *, actor: Any, region: Region, slug: str, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Organization:
+    """A new member organisation (the coordination office, the admin, or the system)."""
+    _ensure_coordinator(actor, _("Only the coordination office adds organisations."))
+    organization = Organization(region=region, slug=slug)
+    _apply(organization, ORGANIZATION_FIELDS, fields)
+    _save_validated(organization)
+    _set_topics(organization, topics, {})
+    log_action("directory.organization.created", actor=actor, obj=organization, organization=organization)
+    refresh_search_text(organization)
+    return organization
+
+
+@transaction.atomic
+def delete_organization(organization: Organization, *, actor: Any) -> None:
+    """Remove an organisation with its offers, contacts, videos and memberships (the office or the system).
+
+    The audit entry keeps the name (`object_repr`); the organisation's own history goes with it.
+    """
+    _ensure_coordinator(actor, _("Only the coordination office removes organisations."))
+    log_action(
+        "directory.organization.deleted", actor=actor, obj=organization, data={"slug": organization.slug}
+    )
+    organization.delete()
+
+
 @transaction.atomic
 def update_organization(
     organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
 ) -> Organization:
-    """Edit the profile. Only the coordination office may publish or unpublish."""
+    """Edit the profile. Only the coordination office may publish or unpublish, move or rename (slug) it."""
     _ensure_can_manage(actor, organization)
     changes_publication = "published" in fields and fields["published"] != organization.published
-    if changes_publication and actor is not None and not is_coordinator(actor):
-        raise PermissionDenied(_("Only the coordination office publishes or unpublishes organisations."))
-    changes = _apply(organization, ORGANIZATION_FIELDS, fields)
+    if changes_publication:
+        _ensure_coordinator(actor, _("Only the coordination office publishes or unpublishes organisations."))
+    if set(fields) & set(COORDINATOR_FIELDS):
+        _ensure_coordinator(actor, _("Only the coordination office changes an organisation's address."))
+    changes = _apply(organization, (*ORGANIZATION_FIELDS, *COORDINATOR_FIELDS), fields)
     _save_validated(organization)
     _set_topics(organization, topics, changes)
     if changes:
@@ -118,8 +155,7 @@ TOPIC_FIELDS = ("introduction", "introduction_de", "introduction_en", "synonyms"
 @transaction.atomic
 def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
     """The coordination office words a topic's introduction and keeps its synonyms (search and routing)."""
-    if actor is not None and not is_coordinator(actor):
-        raise PermissionDenied(_("Only the coordination office edits topics."))
+    _ensure_coordinator(actor, _("Only the coordination office edits topics."))
     changes = _apply(topic, TOPIC_FIELDS, fields)
     _save_validated(topic)
     if changes:
