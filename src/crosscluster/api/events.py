@@ -18,7 +18,8 @@ from ninja.errors import ValidationError
 
 from crosscluster.core.bounds import date_in_range, date_range_message
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.events import publishing, queries
 from crosscluster.events.models import Event
 from crosscluster.events.times import midnight
@@ -139,7 +140,7 @@ def _filtered(filters: EventFilters) -> tuple[Any, bool]:
     """The public events matching the filters, and whether the client chose a start day."""
     organizer = topic = None
     if filters.organizer:
-        organizer = Organization.objects.filter(published=True, slug=filters.organizer).first()
+        organizer = published_organizations().filter(slug=filters.organizer).first()
         if organizer is None:
             raise _invalid_query("organizer", _("There is no organisation with this slug."), "unknown_slug")
     if filters.topic:
