@@ -1,4 +1,4 @@
-""""Published organisation" is defined once, in `directory.queries`; nothing else spells the condition out."""
+""" "Published organisation" is written once, in `directory.queries`; no other module spells it out."""
 
 import re
 from pathlib import Path

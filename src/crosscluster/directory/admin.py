@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from crosscluster.accounts.models import Membership
 from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
 from crosscluster.core.bilingual import translation_columns
 from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
@@ -63,14 +62,6 @@ class VideoInline(admin.StackedInline):
     fields = ["title", "file", "poster", "captions", "captions_language", "url", "position"]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-    verbose_name = Membership._meta.verbose_name
-    verbose_name_plural = Membership._meta.verbose_name_plural
-
-
 # What the organisation form edits through the services (topics apart; the texts by their plain names).
 ADMIN_FIELDS = (*services.ORGANIZATION_FIELDS, *services.COORDINATOR_FIELDS)
 
@@ -92,7 +83,8 @@ class OrganizationAdmin(AuditedAdmin):
     readonly_fields = ["updated_at"]
     # The admin edits the texts by their plain names, as before; the manager area edits both languages.
     exclude = translation_columns(Organization)
-    inlines = [OfferInline, ContactInline, VideoInline, MembershipInline]
+    # portal.admin adds the memberships (accounts sits above the directory).
+    inlines = [OfferInline, ContactInline, VideoInline]
 
     def audit_organization(self, obj: Any) -> Any:
         return obj if isinstance(obj, Organization) else super().audit_organization(obj)

@@ -63,7 +63,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("directory:topic", kwargs={"slug": self.slug})
+        return reverse("portal:topic", kwargs={"slug": self.slug})  # the topic page composes several apps
 
     def synonym_list(self) -> list[str]:
         """The synonyms, one per non-empty line, stripped, without duplicates, in their order."""

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "crosscluster.api",
     "crosscluster.analytics",
     "crosscluster.cooperation",
+    # Composes the apps above (home and topic pages, demo, import, start-up): after all of them.
+    "crosscluster.portal",
     "ninja",
     "csp",
     "django_tasks",
@@ -126,7 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "manage:dashboard"
-LOGOUT_REDIRECT_URL = "directory:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
