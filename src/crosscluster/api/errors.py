@@ -131,12 +131,16 @@ def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def register_exception_handlers(api: NinjaAPI) -> None:
-    api.add_exception_handler(ValidationError, handle_validation_error)
-    api.add_exception_handler(HttpError, handle_http_error)
-    api.add_exception_handler(Http404, handle_not_found)
-    api.add_exception_handler(PermissionDenied, handle_permission_denied)
-    api.add_exception_handler(DirectoryError, handle_directory_error)
-    api.add_exception_handler(Exception, handle_unexpected)
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (ValidationError, handle_validation_error),
+        (HttpError, handle_http_error),
+        (Http404, handle_not_found),
+        (PermissionDenied, handle_permission_denied),
+        (DirectoryError, handle_directory_error),
+        (Exception, handle_unexpected),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)
 
 
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -95,11 +95,11 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_url(obj: Event, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(_page_path(obj))
+        return str(context["request"].build_absolute_uri(_page_path(obj)))
 
     @staticmethod
     def resolve_ical_url(obj: Event, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(f"{_page_path(obj)}kalender.ics")
+        return str(context["request"].build_absolute_uri(f"{_page_path(obj)}kalender.ics"))
 
     @staticmethod
     def resolve_title(obj: Event) -> str:
@@ -111,7 +111,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_description(obj: Event) -> str:
-        return html_to_text(german(obj, "description"))
+        return str(html_to_text(german(obj, "description")))
 
     @staticmethod
     def resolve_description_en(obj: Event) -> str | None:

@@ -51,7 +51,7 @@ class AttachmentOut(Schema):
 
     @staticmethod
     def resolve_url(obj: NoticeAttachment, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(obj.file.url)
+        return str(context["request"].build_absolute_uri(obj.file.url))
 
 
 class NoticeOut(Schema):
@@ -77,7 +77,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_url(obj: Notice, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(_page_path(obj))
+        return str(context["request"].build_absolute_uri(_page_path(obj)))
 
     @staticmethod
     def resolve_organization(obj: Notice) -> str | None:
@@ -105,7 +105,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_text(obj: Notice) -> str:
-        return html_to_text(german(obj, "body_html"))
+        return str(html_to_text(german(obj, "body_html")))
 
     @staticmethod
     def resolve_body_en(obj: Notice) -> str | None:

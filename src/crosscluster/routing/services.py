@@ -375,9 +375,9 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
     offset = len(row_of)
     for i, row in enumerate(evidence):
         if row.embedding is not None and row.embedding_model == encoder.name:
-            vector = _from_bytes(row.embedding, encoder.dim)
-            if vector is not None:
-                vectors[offset + i] = vector
+            stored = _from_bytes(row.embedding, encoder.dim)
+            if stored is not None:
+                vectors[offset + i] = stored
     return RoutingIndex(
         orgs,
         passages,
