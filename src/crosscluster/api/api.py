@@ -11,8 +11,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
+from crosscluster.core.problems import PROBLEM_CONTENT_TYPE, TITLES
+
 from . import contacts, events, hsds, notices, offers, organizations, regions, routing, search, topics, videos
-from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
+from .errors import api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
 The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts

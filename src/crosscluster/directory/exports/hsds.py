@@ -37,6 +37,7 @@ from django.utils import translation
 
 from ..geography import PLACES
 from ..models import Offer, Organization, Topic
+from ..queries import organization_is_published
 
 # Fixed forever: changing it changes every id of every export.
 NAMESPACE = uuid.UUID("ecdb67a7-57b4-406d-a60b-a2d473bafc1b")
@@ -255,7 +256,7 @@ def published_organizations(organizations: QuerySet[Organization] | None = None)
     drafts never leave the installation this way.
     """
     queryset = Organization.objects.all() if organizations is None else organizations
-    return queryset.filter(published=True).order_by("name", "slug")
+    return queryset.filter(organization_is_published()).order_by("name", "slug")
 
 
 def with_hsds_relations(queryset: QuerySet[Organization]) -> QuerySet[Organization]:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from crosscluster.directory.exporting import export_directory
 from crosscluster.directory.exports import hsds, spreadsheet
 from crosscluster.directory.models import Organization, Region
+from crosscluster.directory.queries import organization_is_published
 
 FORMATS = ("directory", "hsds", "csv")
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         if options["format"] == "csv":
             chosen = self.organizations(region)
             if not options["include_unpublished"]:
-                chosen = chosen.filter(published=True)
+                chosen = chosen.filter(organization_is_published())
             buffer = io.StringIO(newline="")
             what = options["what"] or "organizations"
             count = spreadsheet.WRITERS[what](buffer, chosen)
