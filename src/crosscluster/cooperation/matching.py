@@ -318,7 +318,9 @@ class _Lexicon:
         distinct = {w for found in text_words for w in found}
         self.analyzer = Analyzer(Analyzer.vocabulary_of_words(distinct))
         self.token_ids: dict[str, int] = {}
-        indptr, indices, values = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        values: list[float] = []
         for found in text_words:
             counter: dict[int, float] = {}
             for word in found:

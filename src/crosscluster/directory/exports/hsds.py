@@ -134,7 +134,7 @@ def _topic_term(topic: Topic) -> dict[str, Any]:
         topic.slug,
         topic.name_de,
         topic.introduction_de or "",
-        _absolute(reverse("directory:topic", kwargs={"slug": topic.slug})),
+        _absolute(reverse("portal:topic", kwargs={"slug": topic.slug})),
     )
 
 

@@ -60,6 +60,7 @@ def read_profiles(lines: TextIO, name: str) -> list[ProfileText]:
         if problems:
             errors.append(f"{name}:{number}: " + "; ".join(problems))
             continue
+        assert isinstance(identifier, str) and isinstance(kind, str)  # checked above: no problem was found
         seen[identifier] = number
         profiles.append(
             ProfileText(

@@ -69,8 +69,8 @@ class Command(BaseCommand):
             count = spreadsheet.WRITERS[what](buffer, chosen)
             self.write(buffer.getvalue(), output, f"{count} {what} (CSV)")
             return
-        chosen = self.find_region(region)
-        data = export_directory(chosen, include_unpublished=options["include_unpublished"])
+        exported_region = self.find_region(region)
+        data = export_directory(exported_region, include_unpublished=options["include_unpublished"])
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         if output is None or output == "-":
             self.write_utf8(text)
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
         self.stdout.write(
-            f"export-directory: region {chosen.slug}, {len(data['topics'])} topics and "
+            f"export-directory: region {exported_region.slug}, {len(data['topics'])} topics and "
             f"{len(data['organizations'])} organisations written to {output}"
         )
 
