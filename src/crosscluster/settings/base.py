@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "crosscluster.core.middleware.display_time_zone",
     # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
     "crosscluster.analytics.counting.count_page_views",
+    # Last: whole responses for anonymous visitors, after the language is known and inside the counting of
+    # page views, so that a page served from the cache is counted too (core/page_cache.py).
+    "crosscluster.core.page_cache.page_cache",
 ]
 
 ROOT_URLCONF = "crosscluster.urls"
@@ -180,12 +183,31 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 200 * 1024 * 1024)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "crosscluster_cache",
+# The database by default (nothing else to run); CACHE_URL=redis://host:6379/0 for several app servers
+# under load (docs/operations.md; needs the `redis` package). The page cache keeps thousands of pages.
+_cache_url = env_str("CACHE_URL", "")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "crosscluster_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
     }
-}
+
+# Whole responses for anonymous visitors (core/page_cache.py): in this cache, invalidated by every change of
+# public data and by time (a notice or event starting or ending, a new day), at the latest after
+# PAGE_CACHE_MAX_SECONDS; the most used PAGE_CACHE_LOCAL_ENTRIES also in each process's memory.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_MAX_SECONDS = env_int("PAGE_CACHE_MAX_SECONDS", 3600)
+PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 300)
+# Never cached (after the language prefix): personal pages, token links, forms and the manager area.
+PAGE_CACHE_EXCLUDED_PATHS = ("/admin/", "/konto/", "/manage/", "/anfrage/", "/digest/", "/i18n/", "/healthz")
+# Any new value starts every page afresh (besides the code and settings a deployment changes anyway).
+PAGE_CACHE_RELEASE = env_str("PAGE_CACHE_RELEASE", "")
 
 _email = parse_email_url(env_str("EMAIL_URL", "console://"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")

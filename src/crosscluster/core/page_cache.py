@@ -1,0 +1,563 @@
+"""Whole responses for anonymous visitors, invalidated exactly, with conditional GET and compression.
+
+On a crisis day every company looks for the same help at once, and every view of the Netzwerktimer widget on
+a member's site is a request here: 20-30 ms of CPU per page, the same for every visitor. This middleware
+keeps the finished response of each public page, feed, `.ics`, widget and API read, and answers the next
+anonymous visitor from it.
+
+**The version.** Cached responses are keyed by the version of the public data (`core.PageVersion`, one row
+in the database every app server reads once per request). It gets a new value
+
+- after the commit of every write to a table the public pages read (`PUBLIC_APPS`, less `PRIVATE_MODELS`):
+  a statement wrapper on every connection sees `INSERT`, `UPDATE` and `DELETE` on those tables, whatever
+  wrote them (services, bulk paths, imports, the admin, a shell), and schedules one bump for the commit;
+- when a domain signal announces a change (`core.signals.texts_changed`; the receivers are together at the
+  end of this module, the one place to add further domain signals);
+- when time alone changes a page: a notice's validity starts or ends, a listed event starts or ends (the
+  calendar lists an event until its end), a new day begins in the display time zone ("today", the month
+  shown first) — the row keeps the next such moment (`valid_until`), and the first request after it bumps;
+- at the latest after PAGE_CACHE_MAX_SECONDS, a safety net for anything time-dependent not named above.
+
+A bump on commit, never inside the transaction: a page rendered from the old data is stored under the old
+version, which nobody asks for any more; the version row is never locked by a long import.
+
+**What is never cached**: requests with a session or messages cookie (logged in, or a message waiting), an
+`Authorization` header (API tokens), anything but GET and HEAD, the paths in PAGE_CACHE_EXCLUDED_PATHS (the
+manager area, the admin, accounts, the inquiry form and its status pages, the digest's token pages), and any
+response that is not a plain 200, sets a cookie, used a CSRF token (every form), added a message, touched
+the session, says `private`/`no-store`/`no-cache`, or varies on a request header the key does not hold.
+
+**The key** holds everything that changes the bytes: the release (a hash of the code, templates and
+translations and of the settings pages show), scheme, host, language, path and query string, and whether
+htmx asked for a fragment (`HX-Request`). The widget's style sheet carries the CSP nonce of its response;
+a cached copy gets a fresh nonce for every visitor.
+
+**Conditional GET**: cached responses carry `ETag` (from the version and the key) and `Last-Modified` (the
+time of the version), with `Cache-Control: no-cache`, so browsers and calendar clients ask again every time
+and get `304 Not Modified` after one query (the version), without reading the cache or rendering.
+
+**Compression**: cached responses are stored gzip- and brotli-compressed once and sent as the client
+accepts. Other responses are compressed only when they carry no secret (BREACH): anonymous, no CSRF token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import re
+import secrets
+import threading
+import zoneinfo
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, connections, transaction
+from django.db.backends.signals import connection_created
+from django.db.models import Value
+from django.db.models.functions import Least
+from django.db.models.signals import post_migrate, pre_migrate
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.cache import cc_delim_re
+from django.utils.http import http_date, parse_http_date_safe
+
+from .signals import texts_changed
+
+try:  # optional: brotli is ~20% smaller than gzip for HTML; gzip alone works everywhere
+    import brotli
+except ImportError:  # pragma: no cover
+    brotli = None
+
+# The apps whose tables public pages read; a write to any of them bumps the version.
+PUBLIC_APPS = ("directory", "events", "news", "search")
+# Their models no public page shows: feed bookkeeping (every fetch writes it) and merge decisions.
+PRIVATE_MODELS = ("events.FeedSubscription", "events.DuplicateDecision")
+# Response headers a cached response may vary on: the key holds them (language, htmx) or they are
+# answered for every request (Accept-Encoding); Cookie: only requests without session cookie are served.
+KNOWN_VARY = {"cookie", "accept-language", "accept-encoding", "hx-request"}
+# Worth compressing; images and PDFs are compressed already.
+COMPRESSIBLE = re.compile(r"^(text/|application/(json|problem\+json|xml|rss\+xml|atom\+xml|javascript))")
+MIN_COMPRESS_BYTES = 200
+# Attributes of a response that outer middleware reads (django-csp's decorators, X-Frame-Options exemption).
+PRESERVED_ATTRIBUTES = ("_csp", "xframe_options_exempt")
+
+
+# --- The version --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    value: str
+    changed_at: dt.datetime
+
+
+def _new_value() -> str:
+    return secrets.token_hex(8)
+
+
+def next_time_change(now: dt.datetime) -> dt.datetime:
+    """The next moment after `now` when a public page changes with time alone (see the module's text)."""
+    # Imported here: core is loaded before the apps whose data it watches.
+    from crosscluster.events.models import Event
+    from crosscluster.news.models import Notice
+
+    zone = zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)
+    local = now.astimezone(zone)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    moments = [midnight, now + dt.timedelta(seconds=settings.PAGE_CACHE_MAX_SECONDS)]
+    notices = Notice.objects.filter(published=True).order_by()
+    events = Event.objects.filter(listed=True).order_by()
+    for queryset, field in (
+        (notices, "valid_from"),
+        (notices, "valid_until"),
+        (events, "start"),
+        (events, "end"),
+    ):
+        first = queryset.filter(**{f"{field}__gt": now}).order_by(field).values_list(field, flat=True).first()
+        if first is not None:
+            moments.append(first)
+    return min(moments)
+
+
+def _model():
+    return apps.get_model("core", "PageVersion")
+
+
+def bump_version() -> None:
+    """Give the public pages a new version now (call it after the commit; see `bump_on_commit`)."""
+    model = _model()
+    now = timezone.now()
+    until = next_time_change(now)
+    # The earlier of the stored and the new moment: two bumps racing must not lose either's next change
+    # (a moment that turns out too early only costs one more bump).
+    if not model.objects.filter(pk=1).update(
+        version=_new_value(), changed_at=now, valid_until=Least("valid_until", Value(until))
+    ):
+        try:
+            with transaction.atomic():
+                model.objects.create(pk=1, version=_new_value(), changed_at=now, valid_until=until)
+        except IntegrityError:  # another process created it just now
+            model.objects.filter(pk=1).update(version=_new_value(), changed_at=now)
+
+
+_pending = threading.local()
+
+
+def _bump_once_per_commit(token: object) -> None:
+    if getattr(_pending, "token", None) is token:
+        _pending.token = None
+        bump_version()
+
+
+def bump_on_commit(using: str = "default") -> None:
+    """Bump the version once the current transaction commits (at once outside a transaction).
+
+    Many writes in one transaction (an import) bump once: a callback is added only when none of ours is
+    waiting; one undone by the rollback of a savepoint is added again by the next write.
+    """
+    connection = connections[using]
+    token = getattr(_pending, "token", None)
+    waiting = (getattr(func, "page_cache_token", None) for _sids, func, _robust in connection.run_on_commit)
+    if token is not None and connection.in_atomic_block and any(mark is token for mark in waiting):
+        return
+    token = object()
+    _pending.token = token
+
+    def callback() -> None:
+        _bump_once_per_commit(token)
+
+    callback.page_cache_token = token  # type: ignore[attr-defined]
+    transaction.on_commit(callback, using=using)
+
+
+def current_version() -> Version:
+    """The version of the public data: one query; a bump first when its time has run out."""
+    model = _model()
+    now = timezone.now()
+    row = model.objects.filter(pk=1).values_list("version", "changed_at", "valid_until").first()
+    if row is not None and row[2] > now:
+        return Version(row[0], row[1])
+    until = next_time_change(now)
+    new = Version(_new_value(), now)
+    if row is None:
+        try:
+            with transaction.atomic():
+                model.objects.create(pk=1, version=new.value, changed_at=now, valid_until=until)
+            return new
+        except IntegrityError:
+            return current_version()
+    # Only the first of the requests that see the moment pass bumps; the others read its version.
+    row_now = model.objects.filter(pk=1, version=row[0])
+    if row_now.update(version=new.value, changed_at=now, valid_until=until):
+        return new
+    return current_version()
+
+
+# --- Writes to public tables ----------------------------------------------------------------------------
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+)', re.IGNORECASE)
+
+
+@cache
+def public_tables() -> frozenset[str]:
+    """The tables of PUBLIC_APPS (with their many-to-many tables) less those of PRIVATE_MODELS."""
+    private = {apps.get_model(label) for label in PRIVATE_MODELS}
+    tables = set()
+    for label in PUBLIC_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model not in private:
+                tables.add(model._meta.db_table.lower())
+    return frozenset(tables)
+
+
+def watch_writes(execute: Callable, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """A statement wrapper (Django's database instrumentation): writes to public tables bump on commit."""
+    result = execute(sql, params, many, context)
+    # After the statement: outside a transaction the bump runs at once and must follow the write.
+    match = _WRITE.match(sql)
+    if match is not None and not _migrating.is_set() and match.group(1).lower() in public_tables():
+        bump_on_commit(context["connection"].alias)
+    return result
+
+
+_migrating = threading.Event()
+
+
+@receiver(pre_migrate, dispatch_uid="core.page_cache.pre_migrate")
+def _pause_during_migrations(sender: Any, **kwargs: Any) -> None:
+    """Migrations write public tables before all of them exist: one bump at their end instead."""
+    _migrating.set()
+
+
+@receiver(post_migrate, dispatch_uid="core.page_cache.post_migrate")
+def _bump_after_migrations(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    if _migrating.is_set():
+        _migrating.clear()
+        with transaction.atomic(using=using):
+            bump_version()
+
+
+@receiver(connection_created, dispatch_uid="core.page_cache.watch_writes")
+def _install_watch(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch_writes)
+
+
+# --- The release -------------------------------------------------------------------------------------
+
+# Settings that the bytes of pages depend on besides the data (a change needs a restart anyway).
+RELEASE_SETTINGS = (
+    "SITE_NAME",
+    "SITE_URL",
+    "SITE_IDENTITY",
+    "DEFAULT_REGION",
+    "DISPLAY_TIME_ZONE",
+    "LANGUAGES",
+    "STATIC_URL",
+    "MEDIA_URL",
+    "WIDGET_FRAME_ANCESTORS",
+    "PAGE_CACHE_RELEASE",
+)
+
+
+@cache
+def release() -> str:
+    """A hash of the code, templates and translations and of RELEASE_SETTINGS: a deployment starts afresh.
+
+    From the files' contents, not their times, so that every app server of one release agrees (about 50 ms,
+    once per process). The manifest of hashed static file names is part of it.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".html", ".txt", ".xml", ".mo"} and "migrations" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    for name in RELEASE_SETTINGS:
+        digest.update(repr(getattr(settings, name, None)).encode())
+    return digest.hexdigest()[:16]
+
+
+# --- The store --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """A stored response: its status, headers and body, compressed once."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    gzipped: bytes | None = None
+    brotli: bytes | None = None
+    # The CSP nonce in the body, replaced by each response's own.
+    nonce: str | None = None
+    # What views tell the outer middleware on the response object (the widget: may be framed).
+    attributes: dict[str, Any] | None = None
+
+
+class Store:
+    """The configured cache (shared by all app servers), with the most used entries in process memory.
+
+    Keys hold the version, so a remembered entry is as current as the shared one: nothing to invalidate.
+    """
+
+    def __init__(self) -> None:
+        self._local: OrderedDict[str, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._local.get(key)
+            if entry is not None:
+                self._local.move_to_end(key)
+                return entry
+        entry = caches[settings.PAGE_CACHE_ALIAS].get(key)
+        if isinstance(entry, Entry):
+            self._remember(key, entry)
+            return entry
+        return None
+
+    def set(self, key: str, entry: Entry) -> None:
+        caches[settings.PAGE_CACHE_ALIAS].set(key, entry, settings.PAGE_CACHE_MAX_SECONDS)
+        self._remember(key, entry)
+
+    def _remember(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            self._local[key] = entry
+            self._local.move_to_end(key)
+            while len(self._local) > settings.PAGE_CACHE_LOCAL_ENTRIES:
+                self._local.popitem(last=False)
+
+    def clear_local(self) -> None:
+        with self._lock:
+            self._local.clear()
+
+
+store = Store()
+
+
+# --- Requests and responses -------------------------------------------------------------------------
+
+
+def _path_without_language(path: str) -> str:
+    for code, _name in settings.LANGUAGES:
+        if path.startswith(f"/{code}/"):
+            return path[len(code) + 1 :]
+    return path
+
+
+def is_cacheable_request(request: HttpRequest) -> bool:
+    if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD") or not _is_anonymous(request):
+        return False
+    path = _path_without_language(request.path_info)
+    return not any(path.startswith(prefix) for prefix in settings.PAGE_CACHE_EXCLUDED_PATHS)
+
+
+def _uses_secrets(request: HttpRequest) -> bool:
+    """The response holds a CSRF token, or the request changed the session or added a message."""
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return True
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return True
+    messages = getattr(request, "_messages", None)
+    return bool(messages is not None and getattr(messages, "added_new", False))
+
+
+def is_storable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if _uses_secrets(request):
+        return False
+    control = {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
+    if control & {"private", "no-store", "no-cache"}:
+        return False
+    vary = {v.strip().lower() for v in cc_delim_re.split(response.get("Vary", "")) if v.strip()}
+    return vary <= KNOWN_VARY
+
+
+def cache_key(request: HttpRequest) -> str:
+    parts = (
+        release(),
+        request.scheme,
+        request.get_host(),
+        translation.get_language() or "",
+        request.get_full_path(),
+        request.headers.get("HX-Request", ""),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _accepted(request: HttpRequest) -> set[str]:
+    accepted = set()
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _sep, params = part.strip().partition(";")
+        if name and params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            accepted.add(name.lower())
+    return accepted
+
+
+def _compress(body: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(body, quality=5)
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _compressible(headers: Iterable[tuple[str, str]], body: bytes) -> bool:
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return len(body) >= MIN_COMPRESS_BYTES and bool(COMPRESSIBLE.match(content_type))
+
+
+def make_entry(request: HttpRequest, response: HttpResponse) -> Entry:
+    skip = {"content-length", "content-encoding", "set-cookie", "etag", "last-modified", "date"}
+    headers = [(k, v) for k, v in response.items() if k.lower() not in skip]
+    body = response.content
+    attributes = {k: v for k, v in vars(response).items() if k.startswith(PRESERVED_ATTRIBUTES)}
+    entry = Entry(status=response.status_code, headers=headers, body=body, attributes=attributes)
+    nonce = getattr(request, "_csp_nonce", None)
+    if isinstance(nonce, str) and nonce.encode() in body:
+        entry.nonce = nonce  # compressed per response, after the nonce is replaced
+    elif _compressible(headers, body):
+        entry.gzipped = _compress(body, "gzip")
+        entry.brotli = _compress(body, "br") if brotli is not None else None
+    return entry
+
+
+def _add_vary(response: HttpResponse, header: str) -> None:
+    vary = response.get("Vary", "")
+    if header.lower() not in {v.strip().lower() for v in vary.split(",")}:
+        response["Vary"] = f"{vary}, {header}" if vary else header
+
+
+def _encode(request: HttpRequest, response: HttpResponse, body: bytes, compressed: dict[str, bytes | None]):
+    accepted = _accepted(request)
+    _add_vary(response, "Accept-Encoding")
+    for encoding in ("br", "gzip"):
+        if encoding in accepted and compressed.get(encoding):
+            response.content = compressed[encoding]
+            response["Content-Encoding"] = encoding
+            return
+    response.content = body
+
+
+def respond_from(request: HttpRequest, entry: Entry, version: Version, etag: str) -> HttpResponse:
+    response = HttpResponse(status=entry.status)
+    for name, value in entry.headers:
+        response[name] = value
+    for name, value in (entry.attributes or {}).items():
+        setattr(response, name, value)
+    body, compressed = entry.body, {"br": entry.brotli, "gzip": entry.gzipped}
+    if entry.nonce is not None:
+        body = body.replace(entry.nonce.encode(), str(request.csp_nonce).encode())
+        if _compressible(entry.headers, body):
+            gzip_accepted = "gzip" in _accepted(request)
+            compressed = {"gzip": _compress(body, "gzip") if gzip_accepted else None}
+    _encode(request, response, body, compressed)
+    _validators(response, version, etag)
+    return response
+
+
+def _validators(response: HttpResponse, version: Version, etag: str) -> None:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(version.changed_at.timestamp())
+    # Stored by browsers and calendar clients, but asked again every time: an edit shows on the next request.
+    response["Cache-Control"] = "no-cache"
+
+
+def _not_modified(request: HttpRequest, version: Version, etag: str) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(version.changed_at.timestamp()) <= since
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        return False
+    return "HTTP_AUTHORIZATION" not in request.META
+
+
+def _compress_uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Compress a response that is not cached, unless it may hold a secret (BREACH: a page that reflects
+    the visitor's input next to a CSRF token or personal data must not be compressed)."""
+    if (
+        response.streaming
+        or response.has_header("Content-Encoding")
+        or not _is_anonymous(request)
+        or _uses_secrets(request)
+        or response.cookies
+        or not _compressible(response.items(), response.content)
+    ):
+        return response
+    accepted = _accepted(request)
+    encoding = "br" if "br" in accepted and brotli is not None else "gzip" if "gzip" in accepted else None
+    _add_vary(response, "Accept-Encoding")
+    if encoding is not None:
+        response.content = _compress(response.content, encoding)
+        response["Content-Encoding"] = encoding
+    return response
+
+
+def _count_hit(request: HttpRequest) -> None:
+    """The page-view statistics (analytics.counting) find the page by the resolved URL, as after a render."""
+    with contextlib.suppress(Resolver404):  # a cached page was resolved when it was rendered
+        request.resolver_match = resolve(request.path_info)
+
+
+def page_cache(get_response: Callable[[HttpRequest], HttpResponse]):
+    """The middleware: after LocaleMiddleware (the language is known) and inside the page-view counting."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if not is_cacheable_request(request):
+            return _compress_uncached(request, get_response(request))
+        version = current_version()
+        key = cache_key(request)
+        etag = f'W/"{version.value}-{key[:16]}"'
+        if _not_modified(request, version, etag):
+            _count_hit(request)
+            response = HttpResponseNotModified()
+            _validators(response, version, etag)
+            # The body the client keeps has its own nonce: a policy with another would block its style.
+            response._csp_exempt = True
+            return response
+        full_key = f"page:{version.value}:{key}"
+        entry = store.get(full_key)
+        if entry is not None:
+            _count_hit(request)
+            return respond_from(request, entry, version, etag)
+        response = get_response(request)
+        if not is_storable(request, response):
+            return _compress_uncached(request, response)
+        entry = make_entry(request, response)
+        store.set(full_key, entry)
+        return respond_from(request, entry, version, etag)
+
+    return middleware
+
+
+# --- Domain signals -----------------------------------------------------------------------------------
+# The one place where announced changes reach the page cache. The write watch above catches every write
+# to a public table already; the signals say it in the domain's words and cover what a table list cannot.
+
+
+@receiver(texts_changed, dispatch_uid="core.page_cache.texts_changed")
+def _on_texts_changed(sender: Any, **kwargs: Any) -> None:
+    bump_on_commit()
