@@ -52,6 +52,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
+    # Outside the page cache, so that pages served from it are counted too.
+    "crosscluster.analytics.counting.count_page_views",
+    # Whole responses for anonymous visitors (core/page_cache.py): outside the rest, so that a cached page
+    # costs none of it; what the rest adds to a response (the policy, X-Frame-Options) is stored with it.
+    "crosscluster.core.page_cache.page_cache",
     # Early, so that every page (error pages too) gets the policy and its nonce.
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,11 +70,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crosscluster.core.middleware.display_time_zone",
-    # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
-    "crosscluster.analytics.counting.count_page_views",
-    # Last: whole responses for anonymous visitors, after the language is known and inside the counting of
-    # page views, so that a page served from the cache is counted too (core/page_cache.py).
-    "crosscluster.core.page_cache.page_cache",
 ]
 
 ROOT_URLCONF = "crosscluster.urls"
@@ -105,9 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker use the file at the same time. One writer at a time: a
     # writer waits up to DATABASE_SQLITE_BUSY_MS for the lock before "database is locked"; on a busy
     # two-core machine a burst of logins (Argon2 checks) kept a lock holder off the CPU for over 5 s.
-    # Every request opens a new connection (CONN_MAX_AGE 0), so SQLite's own page cache starts empty each
-    # time; memory-mapped reads serve the file from the operating system's cache without a read() per page
-    # (the search over 100,000 events: docs/search.md). Shared by all processes, not a per-process copy.
+    # SQLite's own page cache belongs to one connection; memory-mapped reads serve the file from the
+    # operating system's cache without a read() per page (the search over 100,000 events: docs/search.md),
+    # shared by all processes, not a per-process copy.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": (
@@ -116,7 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA mmap_size={env_int('DATABASE_SQLITE_MMAP_MB', 512) * 1024 * 1024};"
         ),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open like PostgreSQL's: opening one (with the PRAGMAs above) and closing it (the last connection
+    # to close checkpoints the WAL) cost about 3 ms of CPU per request, most of a page served from the page
+    # cache (bench/pages.py).
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server settings per connection. PostgreSQL's JIT compiles any query its estimate calls expensive,
     # which costs 15-20 ms per request on the calendar's month page and saves nothing on queries that
