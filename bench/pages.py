@@ -274,14 +274,18 @@ def mix(environment: dict[str, str]) -> list[str]:
         "print(Organization.objects.filter(published=True).order_by('slug')"
         ".values_list('slug', flat=True)[0])"
     )
-    slug = subprocess.run(
-        [*CROSSCLUSTER, "shell", "-c", code],
-        env=environment,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    slug = (
+        subprocess.run(
+            [*CROSSCLUSTER, "shell", "-c", code],
+            env=environment,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )  # after whatever the start-up prints
     return [
         "/",
         "/verzeichnis/",
@@ -303,11 +307,16 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--modes", default="off,cold,warm", help="page cache: off, cold, warm")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--workdir", help="reuse the directory that --keep kept (SQLite and static files)")
     args = parser.parse_args()
     connections = [int(n) for n in args.connections.split(",")]
     modes = args.modes.split(",")
 
-    directory = Path(tempfile.mkdtemp(prefix="crosscluster-pages-bench-"))
+    if args.workdir:  # a kept directory of an earlier run: its databases are set up already
+        directory = Path(args.workdir)
+        args.keep = True
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="crosscluster-pages-bench-"))
     print(f"load at start: {uptime()}")
     print(
         f"machine: {os.cpu_count()} CPUs; gunicorn {args.workers} sync workers; client: "
@@ -335,10 +344,12 @@ def main() -> None:
     static_root = directory / "static"
     for database in args.databases.split(","):
         var = directory / database
-        var.mkdir()
+        ready = var / "ready"
+        var.mkdir(exist_ok=True)
         if database == "postgres":
-            recreate_postgres(args.postgres_url)
             url = args.postgres_url
+            if not ready.exists():
+                recreate_postgres(url)
         else:
             url = f"sqlite:///{var / 'bench.sqlite3'}"
         environment = {
@@ -355,11 +366,13 @@ def main() -> None:
             "ROUTING_PRELOAD_ENCODER": "false",
         }
         started = time.monotonic()
-        run([*CROSSCLUSTER, "migrate", "-v0"], environment)
-        run([*CROSSCLUSTER, "createcachetable"], environment)
-        if not static_root.exists():
-            run([*CROSSCLUSTER, "collectstatic", "--noinput", "-v0"], environment)
-        run([*CROSSCLUSTER, "load-demo"], environment)
+        run([*CROSSCLUSTER, "migrate", "-v0"], environment)  # also after a code change with --workdir
+        if not ready.exists():
+            run([*CROSSCLUSTER, "createcachetable"], environment)
+            if not static_root.exists():
+                run([*CROSSCLUSTER, "collectstatic", "--noinput", "-v0"], environment)
+            run([*CROSSCLUSTER, "load-demo"], environment)
+            ready.touch()
         paths = mix(environment)
         print(f"({database}: set up in {time.monotonic() - started:.0f} s; mix: {' '.join(paths)})")
         for mode in modes:

@@ -257,6 +257,17 @@ def test_page_cache_compresses_cached_pages_as_accepted(client, organization):
     assert "Accept-Encoding" in plain["Vary"]
 
 
+def test_page_cache_compresses_anonymous_pages_it_does_not_cache(client, organization, settings):
+    settings.PAGE_CACHE_ENABLED = False
+
+    plain = client.get(reverse("directory:list"))
+    zipped = Client().get(reverse("directory:list"), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert zipped["Content-Encoding"] == "gzip"
+    assert int(zipped["Content-Length"]) == len(zipped.content)
+    assert gzip.decompress(zipped.content) == plain.content
+
+
 def test_page_cache_never_compresses_a_page_with_a_csrf_token(client, db):
     """BREACH: the inquiry form reflects input next to a CSRF token; it is sent uncompressed."""
     response = client.get(reverse("inquiries:create"), HTTP_ACCEPT_ENCODING="gzip, br")

@@ -550,6 +550,8 @@ def _compress_uncached(request: HttpRequest, response: HttpResponse) -> HttpResp
     if encoding is not None:
         response.content = _compress(response.content, encoding)
         response["Content-Encoding"] = encoding
+        if response.has_header("Content-Length"):  # set by CommonMiddleware for the uncompressed body
+            response["Content-Length"] = str(len(response.content))
     return response
 
 
