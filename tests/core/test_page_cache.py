@@ -6,6 +6,7 @@ import gzip
 import brotli
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -389,3 +390,24 @@ def test_page_cache_counts_page_views_of_cached_pages(client, organization):
         Client(HTTP_USER_AGENT=browser).get(url)
 
     assert PageViewCount.objects.get(object_id=organization.pk).count == 3
+
+
+class BrokenCache(LocMemCache):
+    """A cache server that is down."""
+
+    def get(self, *args, **kwargs):
+        raise ConnectionError("cache down")
+
+    def set(self, *args, **kwargs):
+        raise ConnectionError("cache down")
+
+
+def test_page_cache_renders_when_the_cache_is_down(client, organization, settings):
+    settings.CACHES = {"default": {"BACKEND": "tests.core.test_page_cache.BrokenCache"}}
+
+    first = client.get(reverse("directory:list"))
+    page_cache.store.clear_local()
+    second = Client().get(reverse("directory:list"))
+
+    assert first.status_code == second.status_code == 200
+    assert organization.name in second.content.decode()

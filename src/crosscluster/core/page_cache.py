@@ -47,6 +47,7 @@ import contextlib
 import datetime as dt
 import gzip
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -62,7 +63,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Value
 from django.db.models.functions import Least
@@ -75,6 +76,8 @@ from django.utils.cache import cc_delim_re
 from django.utils.http import http_date, parse_http_date_safe
 
 from .signals import texts_changed
+
+logger = logging.getLogger(__name__)
 
 try:  # optional: brotli is ~20% smaller than gzip for HTML; gzip alone works everywhere
     import brotli
@@ -264,8 +267,11 @@ def _pause_during_migrations(sender: Any, **kwargs: Any) -> None:
 def _bump_after_migrations(sender: Any, using: str = "default", **kwargs: Any) -> None:
     if _migrating.is_set():
         _migrating.clear()
-        with transaction.atomic(using=using):
-            bump_version()
+        try:
+            with transaction.atomic(using=using):
+                bump_version()
+        except DatabaseError:  # migrated backwards, before the version's table
+            logger.warning("page cache: no version bumped after the migrations", exc_info=True)
 
 
 @receiver(connection_created, dispatch_uid="core.page_cache.watch_writes")
@@ -346,14 +352,21 @@ class Store:
             if entry is not None:
                 self._local.move_to_end(key)
                 return entry
-        entry = caches[settings.PAGE_CACHE_ALIAS].get(key)
+        try:
+            entry = caches[settings.PAGE_CACHE_ALIAS].get(key)
+        except Exception:  # a cache that is down (Redis, a missing table) costs the rendering, not the page
+            logger.warning("page cache: reading %s failed", key, exc_info=True)
+            return None
         if isinstance(entry, Entry):
             self._remember(key, entry)
             return entry
         return None
 
     def set(self, key: str, entry: Entry) -> None:
-        caches[settings.PAGE_CACHE_ALIAS].set(key, entry, settings.PAGE_CACHE_MAX_SECONDS)
+        try:
+            caches[settings.PAGE_CACHE_ALIAS].set(key, entry, settings.PAGE_CACHE_MAX_SECONDS)
+        except Exception:
+            logger.warning("page cache: storing %s failed", key, exc_info=True)
         self._remember(key, entry)
 
     def _remember(self, key: str, entry: Entry) -> None:
