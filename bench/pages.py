@@ -307,9 +307,14 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--modes", default="off,cold,warm", help="page cache: off, cold, warm")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--robot", action="store_true", help="ask as a robot: no page views counted (what counting costs)"
+    )
     parser.add_argument("--workdir", help="reuse the directory that --keep kept (SQLite and static files)")
     args = parser.parse_args()
     connections = [int(n) for n in args.connections.split(",")]
+    if args.robot:
+        HEADERS["User-Agent"] = "pages-bench-bot"
     modes = args.modes.split(",")
 
     if args.workdir:  # a kept directory of an earlier run: its databases are set up already
