@@ -255,6 +255,8 @@ def test_page_cache_compresses_cached_pages_as_accepted(client, organization):
     assert zipped["Content-Encoding"] == "gzip" and smaller["Content-Encoding"] == "br"
     assert gzip.decompress(zipped.content) == plain.content
     assert brotli.decompress(smaller.content) == plain.content
+    for response in (plain, zipped, smaller):
+        assert int(response["Content-Length"]) == len(response.content)
     assert "Accept-Encoding" in plain["Vary"]
 
 

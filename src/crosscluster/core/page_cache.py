@@ -181,7 +181,8 @@ def bump_on_commit(using: str = "default") -> None:
         _bump_once_per_commit(token)
 
     callback.page_cache_token = token  # type: ignore[attr-defined]
-    transaction.on_commit(callback, using=using)
+    # Robust: the change is committed; a failed bump is logged, the pages then follow at the next one.
+    transaction.on_commit(callback, using=using, robust=True)
 
 
 def _aware(value: Any) -> dt.datetime:
@@ -495,12 +496,13 @@ def _add_vary(response: HttpResponse, header: str) -> None:
 def _encode(request: HttpRequest, response: HttpResponse, body: bytes, compressed: dict[str, bytes | None]):
     accepted = _accepted(request)
     _add_vary(response, "Accept-Encoding")
+    response.content = body
     for encoding in ("br", "gzip"):
         if encoding in accepted and compressed.get(encoding):
             response.content = compressed[encoding]
             response["Content-Encoding"] = encoding
-            return
-    response.content = body
+            break
+    response["Content-Length"] = str(len(response.content))
 
 
 def respond_from(request: HttpRequest, entry: Entry, version: Version, etag: str) -> HttpResponse:
