@@ -8,14 +8,16 @@ anonymous visitor from it.
 **The version.** Cached responses are keyed by the version of the public data (`core.PageVersion`, one row
 in the database every app server reads once per request). It gets a new value
 
-- after the commit of every write to a table the public pages read (`PUBLIC_APPS`, less `PRIVATE_MODELS`):
+- after the commit of every write to a table the public pages read (PAGE_CACHE_PUBLIC_APPS, less
+  PAGE_CACHE_PRIVATE_MODELS):
   a statement wrapper on every connection sees `INSERT`, `UPDATE` and `DELETE` on those tables, whatever
   wrote them (services, bulk paths, imports, the admin, a shell), and schedules one bump for the commit;
 - when a domain signal announces a change (`core.signals.texts_changed`; the receivers are together at the
   end of this module, the one place to add further domain signals);
 - when time alone changes a page: a notice's validity starts or ends, a listed event starts or ends (the
   calendar lists an event until its end), a new day begins in the display time zone ("today", the month
-  shown first) — the row keeps the next such moment (`valid_until`), and the first request after it bumps;
+  shown first) — PAGE_CACHE_TIME_FIELDS; the row keeps the next such moment (`valid_until`), and the first
+  request after it bumps;
 - at the latest after PAGE_CACHE_MAX_SECONDS, a safety net for anything time-dependent not named above.
 
 A bump on commit, never inside the transaction: a page rendered from the old data is stored under the old
@@ -84,10 +86,6 @@ try:  # optional: brotli is ~20% smaller than gzip for HTML; gzip alone works ev
 except ImportError:  # pragma: no cover
     brotli = None
 
-# The apps whose tables public pages read; a write to any of them bumps the version.
-PUBLIC_APPS = ("directory", "events", "news", "search")
-# Their models no public page shows: feed bookkeeping (every fetch writes it) and merge decisions.
-PRIVATE_MODELS = ("events.FeedSubscription", "events.DuplicateDecision")
 # Response headers a cached response may vary on: the key holds them (language, htmx) or they are
 # answered for every request (Accept-Encoding); Cookie: only requests without session cookie are served.
 KNOWN_VARY = {"cookie", "accept-language", "accept-encoding", "hx-request"}
@@ -110,26 +108,19 @@ def _new_value() -> str:
 
 
 def next_time_change(now: dt.datetime) -> dt.datetime:
-    """The next moment after `now` when a public page changes with time alone (see the module's text)."""
-    # Imported here: core is loaded before the apps whose data it watches.
-    from crosscluster.events.models import Event
-    from crosscluster.news.models import Notice
-
+    """The next moment after `now` when a public page changes with time alone (see the module's text):
+    the next midnight in the display time zone, and the first future value of each field of
+    PAGE_CACHE_TIME_FIELDS (models named by label: core is below the apps and imports none of them)."""
     zone = zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)
     local = now.astimezone(zone)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     moments = [midnight, now + dt.timedelta(seconds=settings.PAGE_CACHE_MAX_SECONDS)]
-    notices = Notice.objects.filter(published=True).order_by()
-    events = Event.objects.filter(listed=True).order_by()
-    for queryset, field in (
-        (notices, "valid_from"),
-        (notices, "valid_until"),
-        (events, "start"),
-        (events, "end"),
-    ):
-        first = queryset.filter(**{f"{field}__gt": now}).order_by(field).values_list(field, flat=True).first()
-        if first is not None:
-            moments.append(first)
+    for label, condition, fields in settings.PAGE_CACHE_TIME_FIELDS:
+        rows = apps.get_model(label).objects.filter(**condition).order_by()
+        for field in fields:
+            first = rows.filter(**{f"{field}__gt": now}).order_by(field).values_list(field, flat=True).first()
+            if first is not None:
+                moments.append(first)
     return min(moments)
 
 
@@ -235,10 +226,11 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+)', 
 
 @cache
 def public_tables() -> frozenset[str]:
-    """The tables of PUBLIC_APPS (with their many-to-many tables) less those of PRIVATE_MODELS."""
-    private = {apps.get_model(label) for label in PRIVATE_MODELS}
+    """The tables of PAGE_CACHE_PUBLIC_APPS (with their many-to-many tables) less those of
+    PAGE_CACHE_PRIVATE_MODELS."""
+    private = {apps.get_model(label) for label in settings.PAGE_CACHE_PRIVATE_MODELS}
     tables = set()
-    for label in PUBLIC_APPS:
+    for label in settings.PAGE_CACHE_PUBLIC_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             if model not in private:
                 tables.add(model._meta.db_table.lower())
