@@ -162,7 +162,8 @@ def bump_on_commit(using: str = "default") -> None:
     """
     connection = connections[using]
     token = getattr(_pending, "token", None)
-    waiting = (getattr(func, "page_cache_token", None) for _sids, func, _robust in connection.run_on_commit)
+    # Entries of run_on_commit: (savepoint ids, callback, robust).
+    waiting = (getattr(entry[1], "page_cache_token", None) for entry in connection.run_on_commit)
     if token is not None and connection.in_atomic_block and any(mark is token for mark in waiting):
         return
     token = object()
@@ -426,7 +427,7 @@ def language(request: HttpRequest) -> str:
 def cache_key(request: HttpRequest) -> str:
     parts = (
         release(),
-        request.scheme,
+        request.scheme or "",
         request.get_host(),
         language(request),
         request.get_full_path(),
@@ -590,9 +591,9 @@ def page_cache(get_response: Callable[[HttpRequest], HttpResponse]):
         etag = f'W/"{version.value}-{key[:16]}"'
         if _not_modified(request, version, etag):
             _count_hit(request, None)
-            response = HttpResponseNotModified()
-            _validators(response, version, etag)
-            return response
+            not_modified = HttpResponseNotModified()
+            _validators(not_modified, version, etag)
+            return not_modified
         full_key = f"page:{version.value}:{key}"
         entry = store.get(full_key)
         if entry is not None:
