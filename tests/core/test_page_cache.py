@@ -413,3 +413,15 @@ def test_page_cache_renders_when_the_cache_is_down(client, organization, setting
 
     assert first.status_code == second.status_code == 200
     assert organization.name in second.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_cache_follows_a_real_commit(client, organization):
+    """Without a test transaction around it: the service commits, the bump runs on the commit."""
+    url = reverse("directory:organization", kwargs={"slug": organization.slug})
+    assert "Kunststoffnetz Saale" not in client.get(url).content.decode()
+    assert Client().get(url)["ETag"] == client.get(url)["ETag"]  # served from the cache
+
+    directory_services.update_organization(organization, actor=None, name="Kunststoffnetz Saale")
+
+    assert "Kunststoffnetz Saale" in Client().get(url).content.decode()
