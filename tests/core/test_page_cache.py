@@ -425,3 +425,24 @@ def test_page_cache_follows_a_real_commit(client, organization):
     directory_services.update_organization(organization, actor=None, name="Kunststoffnetz Saale")
 
     assert "Kunststoffnetz Saale" in Client().get(url).content.decode()
+
+
+def test_page_cache_bumps_on_the_domain_signal(organization, committed):
+    from crosscluster.core.signals import texts_changed
+
+    before = version()
+    with committed():
+        texts_changed.send(sender=Organization, ids=[organization.pk])
+
+    assert version() != before
+
+
+def test_page_cache_feed_bookkeeping_bumps_nothing(organization, committed):
+    from crosscluster.events.models import FeedSubscription
+
+    feed = FeedSubscription.objects.create(organization=organization, url="https://example.org/a.ics")
+    before = version()
+    with committed():
+        FeedSubscription.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
+
+    assert version() == before
