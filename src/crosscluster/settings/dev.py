@@ -17,3 +17,7 @@ MIDDLEWARE.insert(
 )
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Templates edited while `make run` serves are not part of a cached page's key (the release is read when the
+# process starts): with DEBUG on, every page is rendered anew unless asked otherwise.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", not DEBUG)
