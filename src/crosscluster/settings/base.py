@@ -4,6 +4,7 @@ Development defaults need nothing installed: SQLite under `var/`, mail to the co
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -191,6 +192,7 @@ MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 200 * 1024 * 1024)
 # The database by default (nothing else to run); CACHE_URL=redis://host:6379/0 for several app servers
 # under load (docs/operations.md; needs the `redis` package). The page cache keeps thousands of pages.
 _cache_url = env_str("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:
