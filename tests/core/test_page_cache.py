@@ -326,7 +326,7 @@ def test_page_cache_version_stays_without_public_change(organization, committed)
 
     with committed():
         UserFactory()  # accounts, not shown on public pages
-        Client().get(reverse("directory:home"))  # reading (and counting a view) changes nothing
+        Client().get(reverse("portal:home"))  # reading (and counting a view) changes nothing
 
     assert version() == before
 

@@ -208,6 +208,9 @@ else:
 # public data and by time (a notice or event starting or ending, a new day), at the latest after
 # PAGE_CACHE_MAX_SECONDS; the most used PAGE_CACHE_LOCAL_ENTRIES also in each process's memory.
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+# Page views are added up in each process and written at most this often (analytics/counting.py); 0: each
+# view at once.
+ANALYTICS_FLUSH_SECONDS = env_int("ANALYTICS_FLUSH_SECONDS", 10)
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_MAX_SECONDS = env_int("PAGE_CACHE_MAX_SECONDS", 3600)
 PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 300)

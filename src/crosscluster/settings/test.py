@@ -20,3 +20,4 @@ STORAGES = {
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECRET_KEY = "test-only-key"
 TIME_ZONE = "Pacific/Auckland"
+ANALYTICS_FLUSH_SECONDS = 0  # each view written at once: the tests read the counts right after
