@@ -27,6 +27,12 @@ def browser(client):
     return client
 
 
+@pytest.fixture(autouse=True)
+def no_views_waiting(monkeypatch):
+    """Each test starts with nothing waiting in the process (a failed flush keeps its views)."""
+    monkeypatch.setattr(counting, "pending_views", counting._PendingViews())
+
+
 @pytest.fixture
 def fixed_day(time_machine):
     time_machine.move_to(datetime.combine(DAY, time(12), tzinfo=BERLIN), tick=False)
@@ -184,7 +190,51 @@ def test_counting_error_is_logged_and_the_page_still_served(
 
     assert response.status_code == 200
     assert organization.name in response.content.decode()
-    assert "page view of directory:organization not counted" in caplog.text
+    assert "1 page views of directory:organization not counted yet" in caplog.text
+
+
+def test_counting_views_wait_in_the_process_until_the_interval_is_over(
+    browser, organization, fixed_day, settings
+):
+    settings.ANALYTICS_FLUSH_SECONDS = 3600
+    for _ in range(3):
+        assert browser.get(organization.get_absolute_url()).status_code == 200
+
+    assert counts() == []
+    with CaptureQueriesContext(connection) as queries:
+        counting.pending_views.flush()
+    # One upsert for the page, however many views (a test's transaction adds a savepoint around it).
+    assert [query["sql"].split()[0] for query in queries if "SAVEPOINT" not in query["sql"]] == ["INSERT"]
+    assert counts() == [(Kind.ORGANIZATION, organization.pk, organization.region_id, DAY, 3)]
+
+
+def test_counting_views_are_written_by_the_next_request_after_the_interval(
+    browser, organization, fixed_day, settings
+):
+    settings.ANALYTICS_FLUSH_SECONDS = 3600
+    assert browser.get(organization.get_absolute_url()).status_code == 200
+    assert counts() == []
+
+    settings.ANALYTICS_FLUSH_SECONDS = 0  # the interval is over: any next request writes them
+    assert browser.get(reverse("directory:list")).status_code == 200
+
+    assert counts() == [(Kind.ORGANIZATION, organization.pk, organization.region_id, DAY, 1)]
+
+
+def test_counting_views_that_could_not_be_written_wait_for_the_next_flush(
+    organization, fixed_day, monkeypatch, caplog
+):
+    record_view = counting.record_view
+    monkeypatch.setattr(counting, "record_view", lambda *args: (_ for _ in ()).throw(RuntimeError("gone")))
+    with caplog.at_level(logging.ERROR, logger="crosscluster.analytics.counting"):
+        counting.pending_views.add("directory:organization", organization.slug, DAY)
+    assert counts() == []
+    assert "not counted yet" in caplog.text
+
+    monkeypatch.setattr(counting, "record_view", record_view)
+    counting.pending_views.add("directory:organization", organization.slug, DAY)
+
+    assert counts() == [(Kind.ORGANIZATION, organization.pk, organization.region_id, DAY, 2)]
 
 
 def test_counting_database_error_keeps_the_request_transaction_usable(organization, fixed_day, monkeypatch):

@@ -5,17 +5,28 @@ the URL name of the view that answered. Nothing about the visitor is stored: no 
 address and the user agent are only read in memory (the user agent to leave out robots) and then forgotten.
 What is left out, and why, is in docs/analytics.md.
 
-One request costs one query: an `INSERT … SELECT … ON CONFLICT DO UPDATE SET count = count + 1`, which SQLite
-(3.24+) and PostgreSQL both run atomically, so two servers counting the same page at the same moment never
-lose a view or fail on the unique constraint. `bulk_create(update_conflicts=True)` cannot add to the stored
-value (it can only overwrite it with the new row's), and get-or-create needs two or three queries and a retry.
+Views are added up in the process and written every `ANALYTICS_FLUSH_SECONDS` (10 by default; 0 writes each
+view at once, as the tests do): under a rush of cached pages a write per view would make the counter the
+slowest part of a page (SQLite takes one writer at a time), while one write per page and flush costs nothing.
+The price: a process killed without a chance to clean up loses the views of its last seconds (a normal stop
+writes them, `atexit`). Statistics may lose that; inquiries and events never go this way.
+
+One flush costs one query per page: an `INSERT … SELECT … ON CONFLICT DO UPDATE SET count = count + n`,
+which SQLite (3.24+) and PostgreSQL both run atomically, so two servers counting the same page at the same
+moment never lose a view or fail on the unique constraint. `bulk_create(update_conflicts=True)` cannot add
+to the stored value (it can only overwrite it with the new row's), and get-or-create needs two or three
+queries and a retry.
 The SELECT looks up the page's id and region from the URL's slug or id in the same statement, and counts
 nothing if the object is gone.
 """
 
+import atexit
 import contextlib
 import logging
+import threading
+import time
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -97,8 +108,8 @@ def is_countable(request: HttpRequest, response: HttpResponse) -> bool:
     return not (user is not None and user.is_authenticated)
 
 
-def record_view(page: CountedPage, key: object, day: date) -> None:
-    """Add one view of the page with this URL key (slug or id) on `day`. One query.
+def record_view(page: CountedPage, key: object, day: date, views: int = 1) -> None:
+    """Add `views` views of the page with this URL key (slug or id) on `day`. One query.
 
     Not a service with an audit entry: a view is not a change anyone made, and the audit log must not grow
     with every visit.
@@ -116,15 +127,65 @@ def record_view(page: CountedPage, key: object, day: date) -> None:
     # `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT (its documented ambiguity).
     sql = (
         f"INSERT INTO {table} ({kind}, {object_id}, {region_id}, {day_column}, {count}) "  # noqa: S608
-        f"SELECT %s, source.object_key, source.region_key, %s, 1 FROM ({source_sql}) source WHERE true "
-        f"ON CONFLICT ({kind}, {object_id}, {day_column}) DO UPDATE SET {count} = {table}.{count} + 1"
+        f"SELECT %s, source.object_key, source.region_key, %s, %s FROM ({source_sql}) source WHERE true "
+        f"ON CONFLICT ({kind}, {object_id}, {day_column}) "
+        f"DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
     )
-    params = (str(page.kind), connection.ops.adapt_datefield_value(day), *source_params)
+    params = (str(page.kind), connection.ops.adapt_datefield_value(day), views, *source_params)
     # Inside a transaction (a test, a view under atomic) a savepoint keeps a failure from breaking it;
     # outside, the statement is its own transaction and needs nothing around it.
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with guard, connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+class _PendingViews:
+    """The views this process has seen and not yet written, by page, URL key and day."""
+
+    # At most this many distinct pages wait; more and the flush comes early (a crawl of every page).
+    MAX_PAGES = 1000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._views: Counter[tuple[str, object, date]] = Counter()
+        self._flushed_at = time.monotonic()
+
+    def add(self, view_name: str, key: object, day: date) -> None:
+        with self._lock:
+            self._views[(view_name, key, day)] += 1
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        """Flush when the interval is over (checked on every request, so a quiet page is not left waiting
+        for its next view) or when many pages wait."""
+        with self._lock:
+            due = bool(self._views) and (
+                time.monotonic() - self._flushed_at >= settings.ANALYTICS_FLUSH_SECONDS
+                or len(self._views) >= self.MAX_PAGES
+            )
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what waits, one upsert per page; what fails to be written waits for the next flush."""
+        with self._lock:
+            views, self._views = self._views, Counter()
+            self._flushed_at = time.monotonic()
+        failed: Counter[tuple[str, object, date]] = Counter()
+        for (view_name, key, day), count in views.items():
+            try:
+                record_view(COUNTED_PAGES[view_name], key, day, count)
+            except Exception:  # counting must never cost a visitor the page
+                logger.exception("%d page views of %s not counted yet", count, view_name)
+                failed[(view_name, key, day)] = count
+        if failed:
+            with self._lock:
+                if len(self._views) + len(failed) <= self.MAX_PAGES:
+                    self._views.update(failed)
+
+
+pending_views = _PendingViews()
+atexit.register(pending_views.flush)
 
 
 def count_page_views(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -137,9 +198,11 @@ def count_page_views(get_response: Callable[[HttpRequest], HttpResponse]):
         if page is not None:
             try:
                 if is_countable(request, response):
-                    record_view(page, match.kwargs[page.url_kwarg], today())
+                    pending_views.add(match.view_name, match.kwargs[page.url_kwarg], today())
             except Exception:  # counting must never cost a visitor the page
                 logger.exception("page view of %s not counted", match.view_name)
+        else:
+            pending_views.flush_if_due()
         return response
 
     return middleware

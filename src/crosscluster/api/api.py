@@ -11,8 +11,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from . import contacts, events, notices, offers, organizations, regions, routing, search, topics, videos
-from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
+from crosscluster.core.problems import PROBLEM_CONTENT_TYPE, TITLES
+
+from . import contacts, events, hsds, notices, offers, organizations, regions, routing, search, topics, videos
+from .errors import api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
 The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts
@@ -65,5 +67,6 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (regions, topics, organizations, offers, contacts, videos, routing, events, notices, search):
+ROUTERS = (regions, topics, organizations, offers, contacts, videos, routing, events, notices, search, hsds)
+for module in ROUTERS:
     api.add_router("", module.router)

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from . import page_cache  # noqa: F401  the write watch and the receivers of the domain signals
         from .bilingual import lookups_in_german
 
         lookups_in_german()

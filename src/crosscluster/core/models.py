@@ -129,3 +129,22 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class PageVersion(models.Model):
+    """The version of everything the public pages show (core.page_cache): one row.
+
+    Every committed change of public data, and the moment a notice or event starts or ends, gives it a new
+    random value; cached pages are keyed by it, so all app servers see the change on their next request.
+    Random rather than counted, so that a database restored from a backup never meets old cache entries.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+    # The next moment when a page changes with time alone (a notice becomes valid, an event is over, a new
+    # day): the first request after it gives a new version.
+    valid_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -4,6 +4,7 @@ Development defaults need nothing installed: SQLite under `var/`, mail to the co
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "crosscluster.api",
     "crosscluster.analytics",
     "crosscluster.cooperation",
+    # Composes the apps above (home and topic pages, demo, import, start-up): after all of them.
+    "crosscluster.portal",
     "ninja",
     "csp",
     "django_tasks",
@@ -52,6 +55,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
+    # Outside the page cache, so that pages served from it are counted too.
+    "crosscluster.analytics.counting.count_page_views",
+    # Whole responses for anonymous visitors (core/page_cache.py): outside the rest, so that a cached page
+    # costs none of it; what the rest adds to a response (the policy, X-Frame-Options) is stored with it.
+    "crosscluster.core.page_cache.page_cache",
     # Early, so that every page (error pages too) gets the policy and its nonce.
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,8 +73,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crosscluster.core.middleware.display_time_zone",
-    # Counts views of organisation, event and notice pages; no cookie, nothing about the visitor stored.
-    "crosscluster.analytics.counting.count_page_views",
 ]
 
 ROOT_URLCONF = "crosscluster.urls"
@@ -94,7 +101,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'crosscluster.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,9 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker use the file at the same time. One writer at a time: a
     # writer waits up to DATABASE_SQLITE_BUSY_MS for the lock before "database is locked"; on a busy
     # two-core machine a burst of logins (Argon2 checks) kept a lock holder off the CPU for over 5 s.
-    # Every request opens a new connection (CONN_MAX_AGE 0), so SQLite's own page cache starts empty each
-    # time; memory-mapped reads serve the file from the operating system's cache without a read() per page
-    # (the search over 100,000 events: docs/search.md). Shared by all processes, not a per-process copy.
+    # SQLite's own page cache belongs to one connection; memory-mapped reads serve the file from the
+    # operating system's cache without a read() per page (the search over 100,000 events: docs/search.md),
+    # shared by all processes, not a per-process copy.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": (
@@ -113,7 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA mmap_size={env_int('DATABASE_SQLITE_MMAP_MB', 512) * 1024 * 1024};"
         ),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open like PostgreSQL's: opening one (with the PRAGMAs above) and closing it (the last connection
+    # to close checkpoints the WAL) cost about 3 ms of CPU per request, most of a page served from the page
+    # cache (bench/pages.py).
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server settings per connection. PostgreSQL's JIT compiles any query its estimate calls expensive,
     # which costs 15-20 ms per request on the calendar's month page and saves nothing on queries that
@@ -126,7 +135,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "manage:dashboard"
-LOGOUT_REDIRECT_URL = "directory:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -180,12 +189,46 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 200 * 1024 * 1024)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "crosscluster_cache",
+# The database by default (nothing else to run); CACHE_URL=redis://host:6379/0 for several app servers
+# under load (docs/operations.md; needs the `redis` package). The page cache keeps thousands of pages.
+_cache_url = env_str("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "crosscluster_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
     }
-}
+
+# Whole responses for anonymous visitors (core/page_cache.py): in this cache, invalidated by every change of
+# public data and by time (a notice or event starting or ending, a new day), at the latest after
+# PAGE_CACHE_MAX_SECONDS; the most used PAGE_CACHE_LOCAL_ENTRIES also in each process's memory.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+# Page views are added up in each process and written at most this often (analytics/counting.py); 0: each
+# view at once.
+ANALYTICS_FLUSH_SECONDS = env_int("ANALYTICS_FLUSH_SECONDS", 10)
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_MAX_SECONDS = env_int("PAGE_CACHE_MAX_SECONDS", 3600)
+PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 300)
+# Never cached (after the language prefix): personal pages, token links, forms and the manager area.
+PAGE_CACHE_EXCLUDED_PATHS = ("/admin/", "/konto/", "/manage/", "/anfrage/", "/digest/", "/i18n/", "/healthz")
+# A committed write to a table of these apps gives the public pages a new version (core/page_cache.py), but
+# for these models, which no public page shows (feed bookkeeping, written at every fetch; merge decisions).
+PAGE_CACHE_PUBLIC_APPS = ("directory", "events", "news", "search")
+PAGE_CACHE_PRIVATE_MODELS = ("events.FeedSubscription", "events.DuplicateDecision")
+# What changes public pages with time alone, besides midnight: (model, rows, fields); the first future value
+# of each field is such a moment. The calendar lists an event until its end; a notice is public from
+# valid_from until valid_until (news.access.public_notices, events.queries.upcoming).
+PAGE_CACHE_TIME_FIELDS = [
+    ("events.Event", {"listed": True}, ("start", "end")),
+    ("news.Notice", {"published": True}, ("valid_from", "valid_until")),
+]
+# Any new value starts every page afresh (besides the code and settings a deployment changes anyway).
+PAGE_CACHE_RELEASE = env_str("PAGE_CACHE_RELEASE", "")
 
 _email = parse_email_url(env_str("EMAIL_URL", "console://"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
@@ -290,7 +333,7 @@ PAGE_VIEW_RETENTION_DAYS = env_int("PAGE_VIEW_RETENTION_DAYS", 2 * 365)
 # Routing engine (see docs/routing.md). The encoder turns texts into vectors; any class with the interface of
 # crosscluster.routing.encoders.Encoder will do.
 ROUTING_ENCODER = env_str("ROUTING_ENCODER", "crosscluster.routing.encoders.OnnxE5Encoder")
-# Where the ONNX build of the encoder is cached (built on first use, about 3 s; see routing/e5_onnx.py).
+# Where `crosscluster build-encoder` writes the encoder's ONNX build and app servers load it (e5_build.py).
 ROUTING_MODEL_DIR = Path(env_str("ROUTING_MODEL_DIR", str(VAR_DIR / "models")))
 # CPU threads of the encoder per process (0: the library decides, i.e. all cores).
 ROUTING_ENCODER_THREADS = env_int("ROUTING_ENCODER_THREADS", 0)

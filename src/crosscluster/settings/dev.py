@@ -1,7 +1,7 @@
 """Development: debug on by default, everything local."""
 
 from .base import *  # noqa: F403
-from .env import env_bool
+from .env import env_bool, env_int
 
 DEBUG = env_bool("DEBUG", True)
 
@@ -17,3 +17,8 @@ MIDDLEWARE.insert(
 )
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Templates edited while `make run` serves are not part of a cached page's key (the release is read when the
+# process starts): with DEBUG on, every page is rendered anew unless asked otherwise.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", not DEBUG)
+ANALYTICS_FLUSH_SECONDS = env_int("ANALYTICS_FLUSH_SECONDS", 0)  # the statistics show a view at once
