@@ -56,6 +56,8 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "crosscluster.settings.dev"
 os.environ["DEBUG"] = "false"
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+# The search's own work: repeated queries would otherwise come from the whole-page cache (core.page_cache).
+os.environ["PAGE_CACHE_ENABLED"] = "false"
 
 
 def _fresh_postgres(url: str, *, keep: bool) -> None:
