@@ -17,7 +17,11 @@ synonyms, English and a need in a sentence. Figures:
 SQLite by default; `--database-url postgres://postgres@127.0.0.1:5432/search_bench` runs on PostgreSQL
 (the database is dropped and created afresh).
 
-Usage: .venv/bin/python bench/search.py [--requests 20] [--database-url URL]
+`--reuse` keeps a database built by an earlier run (give its URL: for SQLite a file path that stays,
+`--database-url sqlite:////tmp/bench/search.sqlite3`) and only measures; it builds the data when the
+database is empty. `--reindex` writes the search documents anew first (after a change of their layout).
+
+Usage: .venv/bin/python bench/search.py [--requests 20] [--database-url URL] [--reuse [--reindex]]
 """
 
 from __future__ import annotations
@@ -52,21 +56,27 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "crosscluster.settings.dev"
 os.environ["DEBUG"] = "false"
 os.environ["LOG_LEVEL"] = "WARNING"
 os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+# The search's own work: repeated queries would otherwise come from the whole-page cache (core.page_cache).
+os.environ["PAGE_CACHE_ENABLED"] = "false"
 
 
-def _fresh_postgres(url: str) -> None:
+def _fresh_postgres(url: str, *, keep: bool) -> None:
+    """Create the database afresh, or with `keep` only when it does not exist yet."""
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if keep and exists:
+            return
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
 if DATABASE_URL.startswith("postgres") and "--cold-start" not in sys.argv:
-    _fresh_postgres(DATABASE_URL)
+    _fresh_postgres(DATABASE_URL, keep="--reuse" in sys.argv)
 
 import django  # noqa: E402
 
@@ -351,9 +361,10 @@ def cold_start() -> None:
     started = time.perf_counter()
     from crosscluster.portal.startup import prepare_process
 
+    client = Client()
+    client.handler.load_middleware()  # as wsgi.py's get_wsgi_application() does before the first request
     prepare_process()
     loaded = time.perf_counter() - started
-    client = Client()
     started = time.perf_counter()
     response = client.get("/suche/?" + urlencode({"q": "Fördermittel"}))
     first = time.perf_counter() - started
@@ -448,6 +459,8 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run, if any")
+    parser.add_argument("--reindex", action="store_true", help="with --reuse: write the documents anew")
     parser.add_argument("--cold-start", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cold_start:
@@ -459,23 +472,27 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     vendor = connection.vendor
     print(f"Database: {vendor} ({DATABASE_URL.split('@')[-1]})  Python {sys.version.split()[0]}")
-    t = time.perf_counter()
-    build_data(args)
+    reused = args.reuse and Organization.objects.exists()
+    if not reused:
+        t = time.perf_counter()
+        build_data(args)
+        print(f"Data inserted in {time.perf_counter() - t:.0f} s")
     print(
         f"Data: {Organization.objects.count():,} organisations, {Offer.objects.count():,} offers, "
-        f"{Event.objects.count():,} events, {Notice.objects.count():,} notices "
-        f"(inserted in {time.perf_counter() - t:.0f} s)"
+        f"{Event.objects.count():,} events, {Notice.objects.count():,} notices"
+        + (" (reused)" if reused else "")
     )
-    t = time.perf_counter()
-    with transaction.atomic():
-        counts = documents.rebuild()
-    fill_vectors()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    print(
-        f"Search documents written (search-index): {Document.objects.count():,} in "
-        f"{time.perf_counter() - t:.0f} s ({counts})"
-    )
+    if not reused or args.reindex:
+        t = time.perf_counter()
+        with transaction.atomic():
+            counts = documents.rebuild()
+        fill_vectors()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        print(
+            f"Search documents written (search-index): {Document.objects.count():,} in "
+            f"{time.perf_counter() - t:.0f} s ({counts})"
+        )
     run(args)
     print(f"\nTotal {time.perf_counter() - started:.0f} s")
 

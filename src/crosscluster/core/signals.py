@@ -13,6 +13,9 @@ from django.dispatch import Signal
 # (Organization, Event, Notice; an organisation stands for its offers too), `ids` their primary keys.
 # Sent inside the transaction of the change, so that the search documents are written in it too.
 texts_changed = Signal()
+# New stored embeddings of these objects' texts (`sender` Organization: its passages and offers), the texts
+# unchanged: the search stores the new vectors in the documents without analysing the texts again.
+vectors_changed = Signal()
 
 _batch = threading.local()
 

@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 
 from crosscluster.core.bilingual import with_english
 from crosscluster.core.services import log_action
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import vectors_changed
 from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 from crosscluster.directory.queries import published_organizations
@@ -292,9 +292,9 @@ def ensure_embeddings(
     if computed:
         bump_index_version()
     if missing:
-        # The search documents carry the organisations' and offers' vectors: rewrite those of the
+        # The search documents carry the organisations' and offers' vectors: store those of the
         # organisations that have a new one (a centroid changes with any of its passages).
-        texts_changed.send(sender=Organization, ids=renewed)
+        vectors_changed.send(sender=Organization, ids=renewed)
         logger.info("routing: computed %d embeddings with %s", computed, encoder.name)
     return computed
 

@@ -12,7 +12,9 @@ organisation, merging duplicate events or a notice's validity need no rewrite.
 
 Vectors come from the routing engine's stored embeddings (routing.Embedding, by the hash of the passage
 text): an offer's own, an organisation's the centroid of its passages, as the router's profile view. When
-the embedding task has stored new ones it announces the organisations, and their documents are rewritten.
+the embedding task has stored new ones it announces the organisations (`core.signals.vectors_changed`), and
+only the vectors of their documents are updated: the texts were written with the change (a fresh import
+writes its documents once, in its transaction, and their vectors when the embeddings are computed).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from django.utils.module_loading import import_string
 
 from crosscluster.core.bilingual import all_texts
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import texts_changed, vectors_changed
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
 from crosscluster.events.models import Event
@@ -136,11 +138,45 @@ def _write(kind: str, ids: Sequence[int], documents: list[Document], texts: _Tex
     )
 
 
-def index_organizations(ids: Iterable[int] | None = None) -> int:
-    """Write the documents of these organisations (all when None) and of their offers."""
+def _organization_vectors(
+    organizations: Sequence[Organization], name: str
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """The stored vectors of these organisations (the centroid of their passages') and of their offers
+    (offers prefetched), by primary key; those without a stored embedding are missing."""
     from crosscluster.routing.passages import offer_text, offer_texts
     from crosscluster.routing.services import directory_passages
 
+    entries, passages = directory_passages(organizations)
+    vectors = _stored_vectors(name, {p.text for p in passages})
+    centroids: dict[int, np.ndarray] = {}
+    for passage in passages:
+        vector = vectors.get(passage.text)
+        if vector is not None:
+            pk = entries[passage.org].pk
+            centroids[pk] = centroids[pk] + vector if pk in centroids else vector.copy()
+    offers: dict[int, np.ndarray] = {}
+    for organization in organizations:
+        for offer in organization.offers.all():
+            vector = vectors.get(
+                offer_text(
+                    *offer_texts(offer.title_de, offer.description_de, offer.title_en, offer.description_en)
+                )
+            )
+            if vector is not None:
+                offers[offer.pk] = vector
+    return centroids, offers
+
+
+def _organizations(chunk: Sequence[int]) -> list[Organization]:
+    return list(
+        Organization.objects.filter(pk__in=chunk)
+        .order_by("pk")
+        .prefetch_related("topics", Prefetch("offers", queryset=Offer.objects.prefetch_related("topics")))
+    )
+
+
+def index_organizations(ids: Iterable[int] | None = None) -> int:
+    """Write the documents of these organisations (all when None) and of their offers."""
     queryset = Organization.objects.order_by("pk")
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
@@ -148,19 +184,8 @@ def index_organizations(ids: Iterable[int] | None = None) -> int:
     name = encoder_name()
     for start in range(0, len(all_ids), CHUNK):
         chunk = all_ids[start : start + CHUNK]
-        organizations = list(
-            Organization.objects.filter(pk__in=chunk)
-            .order_by("pk")
-            .prefetch_related("topics", Prefetch("offers", queryset=Offer.objects.prefetch_related("topics")))
-        )
-        entries, passages = directory_passages(organizations)
-        vectors = _stored_vectors(name, {p.text for p in passages})
-        centroids: dict[int, np.ndarray] = {}
-        for passage in passages:
-            vector = vectors.get(passage.text)
-            if vector is not None:
-                pk = entries[passage.org].pk
-                centroids[pk] = centroids[pk] + vector if pk in centroids else vector.copy()
+        organizations = _organizations(chunk)
+        centroids, offer_vectors = _organization_vectors(organizations, name)
         texts = _Texts()
         documents, offer_documents, offer_ids = [], [], []
         for organization in organizations:
@@ -190,19 +215,33 @@ def index_organizations(ids: Iterable[int] | None = None) -> int:
                     [all_texts(offer, "title")],
                     [all_texts(offer, "description"), *(all_texts(t, "name") for t in offer.topics.all())],
                 )
-                vector = vectors.get(
-                    offer_text(
-                        *offer_texts(
-                            offer.title_de, offer.description_de, offer.title_en, offer.description_en
-                        )
-                    )
-                )
-                document.vector, document.vector_model = _pack(vector), name
+                document.vector, document.vector_model = _pack(offer_vectors.get(offer.pk)), name
                 offer_documents.append(document)
                 offer_ids.append(offer.pk)
         _write(ORGANIZATION, chunk, documents, texts)
         _write(OFFER, offer_ids, offer_documents, texts)
     return len(all_ids)
+
+
+def update_vectors(ids: Iterable[int]) -> int:
+    """Store the new vectors of these organisations and their offers in their documents, the texts as they
+    are: after the embedding task computed embeddings (a fresh import's documents were written in its
+    transaction, without them). Returns the documents updated."""
+    all_ids = sorted(set(ids))
+    name = encoder_name()
+    updated = 0
+    for start in range(0, len(all_ids), CHUNK):
+        organizations = _organizations(all_ids[start : start + CHUNK])
+        centroids, offer_vectors = _organization_vectors(organizations, name)
+        for kind, vectors in ((ORGANIZATION, centroids), (OFFER, offer_vectors)):
+            documents = list(
+                Document.objects.filter(kind=kind, object_id__in=list(vectors)).only("pk", "object_id")
+            )
+            for document in documents:
+                document.vector, document.vector_model = _pack(vectors[document.object_id]), name
+            Document.objects.bulk_update(documents, ["vector", "vector_model"], batch_size=CHUNK)
+            updated += len(documents)
+    return updated
 
 
 def index_events(ids: Iterable[int] | None = None) -> int:
@@ -271,6 +310,14 @@ def index_notices(ids: Iterable[int] | None = None) -> int:
 
 
 INDEXERS = {Organization: index_organizations, Event: index_events, Notice: index_notices}
+
+
+@receiver(vectors_changed, dispatch_uid="search.vectors_changed")
+def on_vectors_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> None:
+    """Store the organisations' (and their offers') new vectors in their documents; the texts stay."""
+    ids = [pk for pk in ids if pk is not None]
+    if sender is Organization and ids:
+        update_vectors(ids)
 
 
 @receiver(texts_changed, dispatch_uid="search.texts_changed")
