@@ -1,0 +1,89 @@
+"""Stored proposals between the public profiles: the engine's answers, written by one task.
+
+`store_matches` asks `matching.match_batch` about the whole public pool (the engine is the one of
+`crosscluster match --batch`) and replaces `ProfileMatch` rows in one transaction. The board, the manager's
+profile page and the API read the rows; nothing here runs inside a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from . import conf, matching
+from .access import public_profiles
+from .models import CooperationProfile, DismissedPair, ProfileMatch
+
+TOP = 5
+
+
+def store_matches() -> int:
+    """Recompute the proposals of every public profile; returns the number of rows stored."""
+    profiles = list(public_profiles().order_by("pk"))
+    texts = [profile.as_profile_text() for profile in profiles]
+    proposals = matching.match_batch(texts, top=TOP) if len(texts) > 1 else []
+    known = {str(profile.pk): profile.pk for profile in profiles}
+    rows = [
+        ProfileMatch(
+            profile_id=known[proposal.id],
+            counterpart_id=known[match.profile],
+            score=float(match.score),
+            reasons=[str(reason) for reason in match.reasons],
+        )
+        for proposal in proposals
+        if proposal.id in known and not proposal.no_good_match
+        for match in proposal.matches
+        if match.profile in known and match.profile != proposal.id
+    ]
+    with transaction.atomic():
+        ProfileMatch.objects.all().delete()
+        ProfileMatch.objects.bulk_create(rows)
+    return len(rows)
+
+
+@dataclass
+class Pair:
+    """A candidate pair on the board: two public profiles, the better score, reasons of both directions."""
+
+    first: CooperationProfile
+    second: CooperationProfile
+    score: float
+    reasons: list[str]
+
+
+def board_pairs(*, topic=None, organization=None, limit: int = 100) -> list[Pair]:
+    """Pairs above the threshold, best first; each pair once, without dismissed or introduced ones."""
+    from .services import introduced_pairs, pair_key
+
+    rows = (
+        ProfileMatch.objects.filter(score__gte=conf.board_min_score())
+        .select_related("profile", "counterpart", "profile__reviewing_organization")
+        .order_by("-score", "pk")
+    )
+    public = public_profiles()
+    rows = rows.filter(profile__in=public, counterpart__in=public)
+    if topic is not None:
+        rows = rows.filter(profile__topics=topic) | rows.filter(counterpart__topics=topic)
+    if organization is not None:
+        rows = rows.filter(profile__reviewing_organization=organization) | rows.filter(
+            counterpart__reviewing_organization=organization
+        )
+    rows = list(rows.distinct().order_by("-score", "pk")[: limit * 4])
+    ids = {row.profile_id for row in rows} | {row.counterpart_id for row in rows}
+    dismissed = set(
+        DismissedPair.objects.filter(first_id__in=ids, second_id__in=ids).values_list("first_id", "second_id")
+    )
+    introduced = introduced_pairs(ids)
+    pairs: dict[tuple[int, int], Pair] = {}
+    for row in rows:
+        key = pair_key(row.profile_id, row.counterpart_id)
+        if key in dismissed or key in introduced:
+            continue
+        pair = pairs.get(key)
+        if pair is None:
+            pairs[key] = Pair(row.profile, row.counterpart, row.score, list(row.reasons))
+        else:
+            pair.score = max(pair.score, row.score)
+            pair.reasons.extend(reason for reason in row.reasons if reason not in pair.reasons)
+    return sorted(pairs.values(), key=lambda pair: -pair.score)[:limit]
