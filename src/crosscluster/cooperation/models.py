@@ -9,6 +9,7 @@ The owner of a profile has no account: a secret token (only its hash is stored) 
 import datetime as dt
 import hashlib
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -27,8 +28,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def today(now: dt.datetime | None = None) -> dt.date:
+    """The date in Thüringen: expiry dates are calendar days there, whatever the server's time zone."""
+    return timezone.localdate(now, timezone=zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE))
+
+
 def default_expiry() -> dt.date:
-    return (timezone.now() + DEFAULT_VALIDITY).date()
+    return today() + DEFAULT_VALIDITY
 
 
 class CooperationProfileQuerySet(models.QuerySet["CooperationProfile"]):
@@ -36,7 +42,7 @@ class CooperationProfileQuerySet(models.QuerySet["CooperationProfile"]):
         """Published and not past its expiry: what anybody may see."""
         return self.filter(
             state=CooperationProfile.State.PUBLISHED,
-            expires_at__gte=timezone.localdate(),
+            expires_at__gte=today(),
             erased_at__isnull=True,
         )
 
@@ -139,11 +145,7 @@ class CooperationProfile(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return (
-            self.state == self.State.PUBLISHED
-            and self.expires_at >= timezone.localdate()
-            and self.erased_at is None
-        )
+        return self.state == self.State.PUBLISHED and self.expires_at >= today() and self.erased_at is None
 
     @property
     def is_offer(self) -> bool:

@@ -45,6 +45,7 @@ from .models import (
     Introduction,
     ProfileMatch,
     hash_token,
+    today,
 )
 
 logger = logging.getLogger(__name__)
@@ -241,12 +242,12 @@ def _validate(profile: Profile) -> None:
         raise CooperationError(_("A profile needs a title and a description."))
     if profile.kind not in Profile.Kind.values:
         raise CooperationError(_("Choose the kind of profile."))
-    today = timezone.localdate()
+    now_date = today()
     if profile.expires_at is None:
-        profile.expires_at = today + DEFAULT_VALIDITY
-    if profile.expires_at <= today:
+        profile.expires_at = now_date + DEFAULT_VALIDITY
+    if profile.expires_at <= now_date:
         raise CooperationError(_("The profile must stay public for at least one more day."))
-    if profile.expires_at > today + timedelta(days=2 * 365):
+    if profile.expires_at > now_date + timedelta(days=2 * 365):
         raise CooperationError(_("A profile can be public for two years at most; renew it later."))
 
 
@@ -391,8 +392,8 @@ def approve_profile(profile: Profile, *, actor: Any, note: str = "") -> Profile:
     _require_state(profile, State.SUBMITTED)
     profile.state = State.PUBLISHED
     profile.published_at = timezone.now()
-    if profile.expires_at <= timezone.localdate():
-        profile.expires_at = timezone.localdate() + DEFAULT_VALIDITY
+    if profile.expires_at <= today():
+        profile.expires_at = today() + DEFAULT_VALIDITY
     profile.save()
     _log(profile, "approved", actor, note=note.strip())
     _mail_owner(profile, "cooperation/mail/published")
@@ -452,7 +453,7 @@ def renew_profile(profile: Profile, *, actor: Any = None) -> Profile:
     if profile.erased_at is not None:
         raise CooperationError(_("This profile was erased."))
     was_expired = profile.state == State.EXPIRED
-    profile.expires_at = timezone.localdate() + DEFAULT_VALIDITY
+    profile.expires_at = today() + DEFAULT_VALIDITY
     profile.state = State.PUBLISHED
     profile.closed_at = None
     profile.expiry_reminded_at = None
@@ -820,9 +821,9 @@ def process_deadlines(now=None) -> dict[str, int]:
     """Expire profiles past their date, remind owners before that (with a renewal link), and remind owners
     of introductions they have not answered in time (once each)."""
     now = now or timezone.now()
-    today: date = timezone.localdate(now)
+    current: date = today(now)
     counts = {"expired": 0, "expiry_reminders": 0, "answer_reminders": 0}
-    for profile in Profile.objects.filter(state=State.PUBLISHED, expires_at__lt=today):
+    for profile in Profile.objects.filter(state=State.PUBLISHED, expires_at__lt=current):
         with transaction.atomic():
             profile.state = State.EXPIRED
             profile.closed_at = now
@@ -834,7 +835,7 @@ def process_deadlines(now=None) -> dict[str, int]:
         from .tasks import enqueue_refresh
 
         enqueue_refresh()
-    soon = today + timedelta(days=conf.expiry_reminder_days())
+    soon = current + timedelta(days=conf.expiry_reminder_days())
     for profile in Profile.objects.filter(
         state=State.PUBLISHED, expires_at__lte=soon, expiry_reminded_at__isnull=True
     ):
