@@ -1,5 +1,5 @@
-"""The public Kooperationsbörse: the list with filters, the anonymous detail page, the form, the feeds, English,
-and the owner's private pages through the token (which open exactly one profile)."""
+"""The public Kooperationsbörse: the list with filters, the anonymous detail page, the form, the feeds,
+English, and the owner's private pages through the token (which open exactly one profile)."""
 
 import datetime as dt
 import re
