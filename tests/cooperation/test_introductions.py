@@ -81,7 +81,7 @@ def test_visitor_interest_waits_for_confirmation_then_reaches_the_owner(client, 
 
 
 def test_owner_accepts_and_both_sides_get_contact_details(client, offer):
-    introduction, token = services.express_interest(
+    introduction, _token = services.express_interest(
         offer, message="Hallo", name="Vera Besucher", email="vera@besuch.example", consent=True
     )
     services.confirm_interest(introduction)

@@ -11,7 +11,19 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from . import contacts, events, notices, offers, organizations, regions, routing, search, topics, videos
+from . import (
+    contacts,
+    cooperation,
+    events,
+    notices,
+    offers,
+    organizations,
+    regions,
+    routing,
+    search,
+    topics,
+    videos,
+)
 from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
@@ -65,5 +77,17 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (regions, topics, organizations, offers, contacts, videos, routing, events, notices, search):
+for module in (
+    regions,
+    topics,
+    organizations,
+    offers,
+    contacts,
+    videos,
+    routing,
+    events,
+    notices,
+    search,
+    cooperation,
+):
     api.add_router("", module.router)
