@@ -32,6 +32,7 @@ from crosscluster.core.mail import queue_mail
 from crosscluster.core.models import AuditLogEntry, OutgoingMail
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import announce_texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.inquiries.services import coordination_emails, manager_emails
@@ -198,6 +199,12 @@ def _log(obj: Any, action: str, actor: Any, **data: Any) -> AuditLogEntry:
     )
 
 
+def refresh_search_text(profile: Profile) -> None:
+    """After a change of the profile's text or topics: its search document is rewritten in this transaction
+    (core.signals.texts_changed, search.documents). Who may find it is decided when searching."""
+    announce_texts_changed(Profile, [profile.pk])
+
+
 def _refresh_matches_after_commit() -> None:
     from .tasks import enqueue_refresh
 
@@ -314,6 +321,7 @@ def submit_profile(
         profile.reviewing_organization = reviewing_organization
     profile.save()
     profile.topics.set(list(topics))
+    refresh_search_text(profile)
     if on_behalf:
         if profile.reviewing_organization is None and not is_coordinator(actor):
             profile.reviewing_organization = choose_reviewer(profile)
@@ -378,6 +386,7 @@ def update_profile(
     profile.save()
     if topics is not None:
         profile.topics.set(list(topics))
+    refresh_search_text(profile)
     _log(profile, "updated", actor, fields=sorted(values), resubmitted=resubmitted or None)
     if resubmitted:
         _notify_reviewers(profile, "cooperation/mail/for_review", resubmitted=True)
@@ -756,6 +765,7 @@ def erase_profile(profile: Profile, *, reason: str, actor: Any = None) -> Profil
         profile.state = State.WITHDRAWN
         profile.closed_at = profile.erased_at
     profile.save()
+    refresh_search_text(profile)
     _strip_notes("cooperation.cooperationprofile", [profile.pk])
     OutgoingMail.objects.filter(topic=_profile_topic(profile)).delete()
     ProfileMatch.objects.filter(Q(profile=profile) | Q(counterpart=profile)).delete()
