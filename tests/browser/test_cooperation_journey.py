@@ -4,8 +4,8 @@ counterpart with reasons → the office introduces them → the offer's owner ac
 contact details. The profile is then found by the site search and is in the digest of its topic. Every page
 passes axe-core, and no request leaves the host.
 
-The matching engine is built on its own branch; until it is merged this journey uses the stand-in of
-tests/cooperation (complementary kinds match, with reasons), which is what the app's side has to handle.
+The proposals come from the real matching engine (cooperation.matching, the routing encoder), computed by
+the task that runs when the request is published.
 """
 
 import datetime as dt
@@ -15,13 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from crosscluster.cooperation import matching
 from crosscluster.cooperation.models import CooperationProfile, Introduction, hash_token
 from crosscluster.core.models import OutgoingMail
 from crosscluster.digest.content import DigestMaterial
 from crosscluster.directory.models import Organization, Topic
 from tests.browser.pages import log_in
-from tests.cooperation.conftest import stand_in_match_batch
 from tests.factories import CooperationProfileFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -40,9 +38,8 @@ def link_path(mail: OutgoingMail, segment: str) -> str:
 
 
 @pytest.fixture
-def exchange(demo_directory, monkeypatch):
+def exchange(demo_directory):
     """The demo directory, the office, and a published technology offer about recycling plastics."""
-    monkeypatch.setattr(matching, "match_batch", stand_in_match_batch)
     office = UserFactory(email="koordination@example.org", is_coordinator=True)
     topic = Topic.objects.get(slug="kreislaufwirtschaft")
     offer = CooperationProfileFactory(

@@ -19,7 +19,7 @@ COMPLEMENT = {
 }
 
 
-def stand_in_match_batch(profiles, *, top=5):
+def stand_in_match_batch(profiles, *, top=5, **kwargs):
     proposals = []
     for profile in profiles:
         found = [
@@ -34,6 +34,7 @@ def stand_in_match_batch(profiles, *, top=5):
 @pytest.fixture
 def stand_in_matcher(monkeypatch):
     monkeypatch.setattr(matching, "match_batch", stand_in_match_batch)
+    monkeypatch.setattr(matching, "stored_vectors", lambda profiles, **kwargs: None)
     return stand_in_match_batch
 
 

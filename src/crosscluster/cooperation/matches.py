@@ -22,7 +22,11 @@ def store_matches() -> int:
     """Recompute the proposals of every public profile; returns the number of rows stored."""
     profiles = list(public_profiles().order_by("pk"))
     texts = [profile.as_profile_text() for profile in profiles]
-    proposals = matching.match_batch(texts, top=TOP) if len(texts) > 1 else []
+    proposals = []
+    if len(texts) > 1:
+        # Each profile's vector is kept in routing's embedding store: an unchanged profile is embedded once.
+        vectors = matching.stored_vectors(texts)
+        proposals = matching.match_batch(texts, top=TOP, vectors=vectors)
     known = {str(profile.pk): profile.pk for profile in profiles}
     rows = [
         ProfileMatch(
