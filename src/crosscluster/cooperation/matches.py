@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from . import conf, matching
 from .access import public_profiles
@@ -26,7 +28,9 @@ def store_matches() -> int:
     if len(texts) > 1:
         # Each profile's vector is kept in routing's embedding store: an unchanged profile is embedded once.
         vectors = matching.stored_vectors(texts)
-        proposals = matching.match_batch(texts, top=TOP, vectors=vectors)
+        # Reasons are stored as text, in the site's default language (the office's board reads them).
+        with translation.override(settings.LANGUAGE_CODE):
+            proposals = matching.match_batch(texts, top=TOP, vectors=vectors)
     known = {str(profile.pk): profile.pk for profile in profiles}
     rows = [
         ProfileMatch(
@@ -44,6 +48,11 @@ def store_matches() -> int:
         ProfileMatch.objects.all().delete()
         ProfileMatch.objects.bulk_create(rows)
     return len(rows)
+
+
+def _label(reason: str) -> str:
+    """ "Shared terms: a, b" → "Shared terms"; a reason without a colon is its own label."""
+    return reason.split(":", 1)[0]
 
 
 @dataclass
@@ -88,6 +97,8 @@ def board_pairs(*, topic=None, organization=None, limit: int = 100) -> list[Pair
         if pair is None:
             pairs[key] = Pair(row.profile, row.counterpart, row.score, list(row.reasons))
         else:
+            # The other direction's reasons ("Seeks: …" beside "Offers: …"), one line per kind of reason.
             pair.score = max(pair.score, row.score)
-            pair.reasons.extend(reason for reason in row.reasons if reason not in pair.reasons)
+            labels = {_label(reason) for reason in pair.reasons}
+            pair.reasons.extend(reason for reason in row.reasons if _label(reason) not in labels)
     return sorted(pairs.values(), key=lambda pair: -pair.score)[:limit]
