@@ -35,6 +35,8 @@ def stand_in_match_batch(profiles, *, top=5, **kwargs):
 def stand_in_matcher(monkeypatch):
     monkeypatch.setattr(matching, "match_batch", stand_in_match_batch)
     monkeypatch.setattr(matching, "stored_vectors", lambda profiles, **kwargs: None)
+    monkeypatch.setattr(matching, "match_organizations", lambda profile, **kwargs: None)
+    monkeypatch.setattr(matching, "match_texts", lambda profile, items, **kwargs: [])
     return stand_in_match_batch
 
 

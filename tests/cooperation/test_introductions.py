@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from crosscluster.cooperation import matches, services
 from crosscluster.cooperation.models import CooperationProfile, DismissedPair, Introduction
@@ -259,3 +260,49 @@ def test_erase_expired_erases_closed_introductions_after_retention(offer, time_m
     assert services.erase_expired() == (0, 1)
     introduction.refresh_from_db()
     assert (introduction.message, introduction.email, introduction.name) == ("", "", "")
+
+
+def test_store_helpers_keeps_organisations_and_coming_events_for_the_pages(
+    client, offer, network, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from crosscluster.cooperation import matching
+    from tests.factories import EventFactory
+
+    event = EventFactory(title="Recyclingtag Kunststoff", start=timezone.now() + dt.timedelta(days=10))
+    EventFactory(title="Vorbei", start=timezone.now() - dt.timedelta(days=10))
+    seen = {}
+
+    def fake_texts(profile, items, **kwargs):
+        seen["items"] = [item.title for item in items]
+        return [matching.Match(str(event.pk), 0.9, ("Shared terms: Recycling",))]
+
+    suggestion = SimpleNamespace(organization=network, reasons=["Topic: Kunststoffe"])
+    monkeypatch.setattr(
+        matching, "match_organizations", lambda profile, **kw: SimpleNamespace(results=[suggestion])
+    )
+    monkeypatch.setattr(matching, "match_texts", fake_texts)
+
+    assert matches.store_helpers(offer.pk) is True
+
+    offer.refresh_from_db()
+    assert seen["items"] == ["Recyclingtag Kunststoff"]
+    assert offer.helpers == {
+        "organizations": [{"slug": network.slug, "name": network.name, "reasons": ["Topic: Kunststoffe"]}],
+        "events": [
+            {"id": event.pk, "title": "Recyclingtag Kunststoff", "reasons": ["Shared terms: Recycling"]}
+        ],
+    }
+    body = client.get(f"/kooperationen/{offer.pk}/").content.decode()
+    assert f'href="/organisationen/{network.slug}/"' in body
+    assert f'href="/veranstaltungen/{event.pk}/"' in body
+
+
+def test_store_helpers_clears_them_for_a_profile_that_is_not_public(db, offer):
+    CooperationProfile.objects.filter(pk=offer.pk).update(
+        helpers={"organizations": [{"slug": "x"}]}, state=CooperationProfile.State.WITHDRAWN
+    )
+    assert matches.store_helpers(offer.pk) is False
+    offer.refresh_from_db()
+    assert offer.helpers == {}

@@ -55,6 +55,49 @@ def _label(reason: str) -> str:
     return reason.split(":", 1)[0]
 
 
+EVENT_HORIZON_DAYS = 120
+
+
+def store_helpers(profile_id: int) -> bool:
+    """Store the member organisations that can help with a public profile (the routing engine's
+    suggestions for its text) and the coming events that fit it (the matching engine's `match_texts`).
+    Returns False when the profile is not public (its helpers are then cleared)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crosscluster.events.access import public_events
+    from crosscluster.events.export import plain_description
+
+    profile = public_profiles().filter(pk=profile_id).first()
+    if profile is None:
+        CooperationProfile.objects.filter(pk=profile_id).update(helpers={})
+        return False
+    text = profile.as_profile_text()
+    helpers: dict[str, list[dict]] = {"organizations": [], "events": []}
+    with translation.override(settings.LANGUAGE_CODE):
+        result = matching.match_organizations(text, top=3)
+        for suggestion in getattr(result, "results", []) or []:
+            helpers["organizations"].append(
+                {
+                    "slug": suggestion.organization.slug,
+                    "name": suggestion.organization.name,
+                    "reasons": [str(reason) for reason in suggestion.reasons][:3],
+                }
+            )
+        now = timezone.now()
+        events = list(
+            public_events().filter(end__gte=now, start__lte=now + dt.timedelta(days=EVENT_HORIZON_DAYS))[:300]
+        )
+        items = [matching.TextItem(str(event.pk), event.title, plain_description(event)) for event in events]
+        by_id = {str(event.pk): event for event in events}
+        for match in matching.match_texts(text, items, top=3):
+            event = by_id[match.profile]
+            helpers["events"].append({"id": event.pk, "title": event.title, "reasons": list(match.reasons)})
+    CooperationProfile.objects.filter(pk=profile.pk).update(helpers=helpers)
+    return True
+
+
 @dataclass
 class Pair:
     """A candidate pair on the board: two public profiles, the better score, reasons of both directions."""

@@ -114,6 +114,9 @@ class CooperationProfile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     owner_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Who else can help, computed by a task when the profile is published or changed (never in a request):
+    # {"organizations": [{"slug", "name", "reasons"}], "events": [{"id", "title", "reasons"}]}.
+    helpers = models.JSONField(default=dict, blank=True, editable=False)
     consent_version = models.CharField(_("privacy notice version"), max_length=20, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)

@@ -205,10 +205,14 @@ def refresh_search_text(profile: Profile) -> None:
     announce_texts_changed(Profile, [profile.pk])
 
 
-def _refresh_matches_after_commit() -> None:
-    from .tasks import enqueue_refresh
+def _refresh_matches_after_commit(profile: Profile | None = None) -> None:
+    """After commit: the proposals of the whole pool, and who else can help with this profile."""
+    from .tasks import enqueue_helpers, enqueue_refresh
 
     transaction.on_commit(enqueue_refresh)
+    if profile is not None and profile.state == State.PUBLISHED:
+        profile_id = profile.pk
+        transaction.on_commit(lambda: enqueue_helpers(profile_id))
 
 
 # Guards -----------------------------------------------------------------------------------------------
@@ -391,7 +395,7 @@ def update_profile(
     if resubmitted:
         _notify_reviewers(profile, "cooperation/mail/for_review", resubmitted=True)
     if profile.state == State.PUBLISHED:
-        _refresh_matches_after_commit()
+        _refresh_matches_after_commit(profile)
     return profile
 
 
@@ -406,7 +410,7 @@ def approve_profile(profile: Profile, *, actor: Any, note: str = "") -> Profile:
     profile.save()
     _log(profile, "approved", actor, note=note.strip())
     _mail_owner(profile, "cooperation/mail/published")
-    _refresh_matches_after_commit()
+    _refresh_matches_after_commit(profile)
     return profile
 
 
@@ -469,7 +473,7 @@ def renew_profile(profile: Profile, *, actor: Any = None) -> Profile:
     profile.save()
     _log(profile, "renewed", actor, until=profile.expires_at.isoformat())
     if was_expired:
-        _refresh_matches_after_commit()
+        _refresh_matches_after_commit(profile)
     return profile
 
 

@@ -16,6 +16,21 @@ def refresh_matches() -> int:
     return store_matches()
 
 
+@task()
+def refresh_helpers(profile_id: int) -> bool:
+    """Idempotent: the organisations that can help with this profile and the coming events that fit."""
+    from .matches import store_helpers
+
+    return store_helpers(profile_id)
+
+
+def enqueue_helpers(profile_id: int) -> None:
+    try:
+        refresh_helpers.enqueue(profile_id)
+    except Exception:
+        logger.exception("cooperation: could not enqueue the helpers task")
+
+
 def enqueue_refresh() -> None:
     """Ask the worker to recompute; a queue that is down never fails the change that asked."""
     try:
