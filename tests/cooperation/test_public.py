@@ -245,3 +245,13 @@ def test_privacy_page_mentions_the_cooperation_exchange(client, db):
 
 def test_nav_links_to_the_cooperation_exchange(client, db):
     assert 'href="/kooperationen/"' in client.get(reverse("directory:list")).content.decode()
+
+
+def test_submit_form_is_rate_limited_per_address(client, topic, settings):
+    settings.COOPERATION_LIMIT_PER_EMAIL = 2
+    for _ in range(2):
+        assert client.post("/kooperationen/einreichen/", form_data(topic)).status_code == 302
+    response = client.post("/kooperationen/einreichen/", form_data(topic))
+    assert response.status_code == 429
+    assert CooperationProfile.objects.count() == 2
+    assert OutgoingMail.objects.count() == 2

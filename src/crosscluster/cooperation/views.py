@@ -16,11 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from crosscluster.core.responses import private_page
 
-from . import services
+from . import services, throttling
 from .access import can_enter_profiles, profile_for_token, public_profiles
 from .forms import HONEYPOT, FilterForm, InterestForm, ProfileForm, PublicProfileForm
 from .history import profile_history
@@ -29,6 +30,15 @@ from .models import CooperationProfile, Introduction
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
+
+
+def _limit_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "You have sent this form several times in a short time. Please wait %(minutes)s minute.",
+        "You have sent this form several times in a short time. Please wait %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def filter_form(data: Any) -> FilterForm:
@@ -80,9 +90,14 @@ def submit(request: HttpRequest) -> HttpResponse:
         return redirect("cooperation:submitted")
     form = PublicProfileForm(request.POST)
     if form.is_valid():
+        admission = throttling.admit_request(form.cleaned_data["email"], throttling.client_address(request))
+        if not admission.allowed:
+            form.add_error(None, _limit_message(admission.wait))
+            return render(request, "cooperation/submit.html", {"form": form}, status=429)
         try:
             services.submit_profile(consent=form.cleaned_data["consent"], **form.service_values())
         except services.CooperationError as error:
+            admission.give_back()
             form.add_error(None, str(error))
         else:
             return redirect("cooperation:submitted")
@@ -111,6 +126,13 @@ def interest(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cooperation:interest-sent")
         if form.is_valid():
             data = form.cleaned_data
+            if not manager:
+                address = throttling.client_address(request)
+                admission = throttling.admit_request(data["email"], address)
+                if not admission.allowed:
+                    form.add_error(None, _limit_message(admission.wait))
+                    context = {"profile": profile, "form": form, "manager": manager}
+                    return render(request, "cooperation/interest.html", context, status=429)
             try:
                 services.express_interest(
                     profile,
