@@ -170,3 +170,12 @@ def test_update_refuses_unknown_fields(api_client, offer, reviewer):
         headers=bearer(reviewer),
     )
     assert response.status_code == 422
+
+
+def test_create_refuses_an_invalid_email(api_client, reviewer, network):
+    body = {**BODY, "email": "kein-at-zeichen", "reviewing_organization": network.slug}
+    response = api_client.post(
+        "/api/v1/cooperation-profiles", body, content_type="application/json", headers=bearer(reviewer)
+    )
+    assert response.status_code == 422
+    assert not CooperationProfile.objects.exists()

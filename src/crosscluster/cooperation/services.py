@@ -21,7 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -253,6 +254,10 @@ def _validate(profile: Profile) -> None:
         raise CooperationError(_("A profile needs a title and a description."))
     if profile.kind not in Profile.Kind.values:
         raise CooperationError(_("Choose the kind of profile."))
+    try:
+        validate_email(profile.email)
+    except ValidationError:
+        raise CooperationError(_("Enter a valid e-mail address.")) from None
     now_date = today()
     if profile.expires_at is None:
         profile.expires_at = now_date + DEFAULT_VALIDITY
