@@ -9,12 +9,12 @@ PORT ?= 8000
 # Links in mails, the digest and the thank-you page start with SITE_URL; by default the address `make run` serves.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-dates setup install translations browser-deps lint format openapi-snapshot clean
+.PHONY: run test test-dates setup install translations encoder browser-deps lint format openapi-snapshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,encoder]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,7 +22,11 @@ install: $(STAMP)
 translations: install
 	$(CC) compiletranslations
 
-setup: translations
+## The routing encoder's int8 ONNX build (var/models); skipped when the one there matches its inputs.
+encoder: install
+	$(CC) build-encoder
+
+setup: translations encoder
 	$(CC) migrate --noinput
 	$(CC) createcachetable
 
@@ -39,24 +43,28 @@ run: setup
 browser-deps:
 	@bash tests/browser/install-deps.sh
 
-## Every test: unit, integration and browser journeys.
-test: translations browser-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+## Every test: unit, integration and browser journeys, spread over TEST_WORKERS processes (pytest-xdist;
+## each has its own test database and live server). TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= 2
+test: translations encoder browser-deps
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## The suite again with the clock moved to each hard day (tests/clock.py), or to DAYS="NAME|MOMENT ...".
 ## Replay the day a run printed with: make test-dates DAYS=2027-03-28T01:30+01:00
 DAYS ?=
-test-dates: translations browser-deps
+test-dates: translations encoder browser-deps
 	@moments=$$($(BIN)/python -m tests.clock names $(DAYS)) || exit 2; failed=""; \
 	for moment in $$moments; do \
 	  echo "test-dates: the suite at $$moment"; \
-	  CROSSCLUSTER_TEST_NOW=$$moment $(BIN)/pytest $(PYTEST_ARGS) || failed="$$failed $$moment"; \
+	  CROSSCLUSTER_TEST_NOW=$$moment $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || failed="$$failed $$moment"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "test-dates: failed at$$failed" >&2; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

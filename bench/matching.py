@@ -51,7 +51,7 @@ from crosscluster.routing.encoders import get_encoder  # noqa: E402
 
 ABLATIONS = [
     ("the engine (defaults)", Weights()),
-    ("without per-language centring", Weights(min_centred_pool=10**9)),
+    ("without per-language centring", Weights(centre=False)),
     ("one direction only (not mutual)", Weights(mutual=False)),
     ("dense ranker only", Weights(lexical=0.0)),
     ("words weighted 1.0 instead of 0.3", Weights(lexical=1.0)),

@@ -9,7 +9,7 @@ encoder. Then, with Django's test client and DEBUG off, the server time of searc
 `/suche/?q=` and `GET /api/v1/search?q=`) over realistic queries: keywords, word forms, compounds, typos,
 synonyms, English and a need in a sentence. Figures:
 
-- the cold start: the first search of a new process, after the start-up wsgi.py does (core.startup);
+- the cold start: the first search of a new process, after the start-up wsgi.py does (portal.startup);
 - p50/p95 per query kind and over all, and the queries per request; the first request of each query
   (its embedding included) separately, as later ones reuse the encoder's cache of recent queries;
 - an event edited through the service: how long the change takes and that the next search finds it.
@@ -349,7 +349,7 @@ def cold_start() -> None:
     """In a new process: Django, the start-up of an app server (wsgi.py: the URLconf, templates, the encoder
     and its first run; no data), then the first search; print the times."""
     started = time.perf_counter()
-    from crosscluster.core.startup import prepare_process
+    from crosscluster.portal.startup import prepare_process
 
     prepare_process()
     loaded = time.perf_counter() - started

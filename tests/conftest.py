@@ -25,7 +25,8 @@ PASSWORD = "correct horse battery staple"
 def pytest_configure(config):
     """With CROSSCLUSTER_TEST_NOW, the whole run happens at that moment, its clock ticking on (tests.clock).
 
-    Then compile the German catalogues before anything loads them: tests render German even without `make`.
+    Then compile the German catalogues before anything loads them: tests render German even without `make`;
+    and build the routing encoder's artefact if `make` has not (`build-encoder`; a no-op when it matches).
     """
     text = os.environ.get(clock.ENV, "").strip()
     if text:
@@ -39,6 +40,11 @@ def pytest_configure(config):
 
         trans_real._translations = {}
         trans_real._default = None
+    from django.conf import settings
+
+    from crosscluster.routing.e5_build import build_artefact
+
+    build_artefact(settings.ROUTING_MODEL_DIR)
 
 
 def pytest_report_header(config):

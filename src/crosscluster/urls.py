@@ -49,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("", include("crosscluster.digest.urls")),
     path("", include("crosscluster.cooperation.urls")),
     path("", include("crosscluster.directory.urls")),
+    path("", include("crosscluster.portal.urls")),
     prefix_default_language=False,
 )
 

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crosscluster.settings.productio
 
 application = get_wsgi_application()
 
-from crosscluster.core.startup import prepare_process  # noqa: E402 (after Django is set up)
+from crosscluster.portal.startup import prepare_process  # noqa: E402 (after Django is set up)
 
 # The URLconf, the search page's templates and the sentence encoder (ROUTING_PRELOAD_ENCODER), so that the
 # first request of this process is not the one that pays for them.

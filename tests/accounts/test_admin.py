@@ -88,6 +88,7 @@ def test_admin_organization_change_page_shows_every_inline(admin_client, organiz
 
 def test_admin_organization_save_is_audited_and_refreshes_search_text(admin_client, admin_user, organization):
     url = reverse("admin:directory_organization_change", args=[organization.pk])
+    old_description = organization.description
     data = organization_post_data(organization, description="Wir beraten zu Wasserstoff.")
     data |= {"offers-0-title": "Recyclingberatung"}
 
@@ -98,10 +99,10 @@ def test_admin_organization_save_is_audited_and_refreshes_search_text(admin_clie
     assert "wasserstoff" in document_text(organization)
     assert "recyclingberat" in document_text(organization)
     entries = {entry.action: entry for entry in AuditLogEntry.objects.all()}
-    assert set(entries) == {"directory.organization.admin_changed", "directory.offer.admin_changed"}
-    org_entry = entries["directory.organization.admin_changed"]
+    assert set(entries) == {"directory.organization.updated", "directory.offer.admin_changed"}
+    org_entry = entries["directory.organization.updated"]  # through update_organization, as in /manage/
     assert (org_entry.actor, org_entry.organization) == (admin_user, organization)
-    assert org_entry.data == {"fields": ["description"]}
+    assert org_entry.data == {"changes": {"description": [old_description, "Wir beraten zu Wasserstoff."]}}
     assert entries["directory.offer.admin_changed"].data == {"fields": ["title"]}
     assert entries["directory.offer.admin_changed"].organization == organization
 
@@ -125,7 +126,9 @@ def test_admin_inline_delete_and_add_are_audited(admin_client, organization, out
     }
 
 
-def test_admin_bulk_delete_is_audited(admin_client, organization, other_organization):
+def test_admin_bulk_delete_goes_through_delete_organization(
+    admin_client, admin_user, organization, other_organization
+):
     response = admin_client.post(
         reverse("admin:directory_organization_changelist"),
         {
@@ -137,10 +140,45 @@ def test_admin_bulk_delete_is_audited(admin_client, organization, other_organiza
 
     assert response.status_code == 302
     assert not Organization.objects.exists()
-    assert sorted(AuditLogEntry.objects.values_list("action", "object_repr")) == [
-        ("directory.organization.admin_deleted", "Anderes Netzwerk"),
-        ("directory.organization.admin_deleted", "PolymerNetz Thüringen"),
+    assert sorted(AuditLogEntry.objects.values_list("action", "object_repr", "actor")) == [
+        ("directory.organization.deleted", "Anderes Netzwerk", admin_user.pk),
+        ("directory.organization.deleted", "PolymerNetz Thüringen", admin_user.pk),
     ]
+
+
+def test_admin_organization_add_goes_through_create_organization(
+    admin_client, admin_user, organization, topic
+):
+    data = organization_post_data(organization, slug="wasserstoff-netz", name="Wasserstoffnetz")
+    data |= inline_management("offers") | {"offers-0-title": ""}
+
+    response = admin_client.post(reverse("admin:directory_organization_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = Organization.objects.get(slug="wasserstoff-netz")
+    assert (created.name, created.region, list(created.topics.all())) == (
+        "Wasserstoffnetz",
+        organization.region,
+        [topic],
+    )
+    assert "wasserstoffnetz" in document_text(created)
+    entry = AuditLogEntry.objects.get()
+    assert (entry.action, entry.actor, entry.organization) == (
+        "directory.organization.created",
+        admin_user,
+        created,
+    )
+
+
+def test_admin_slug_change_goes_through_update_organization(admin_client, organization):
+    data = organization_post_data(organization, slug="polymer")
+
+    response = admin_client.post(reverse("admin:directory_organization_change", args=[organization.pk]), data)
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.slug == "polymer"
+    assert AuditLogEntry.objects.get().data == {"changes": {"slug": ["polymer-netz", "polymer"]}}
 
 
 def test_admin_topic_rename_refreshes_search_text(admin_client, organization, topic):

@@ -159,7 +159,8 @@ def test_office_tools_are_cards_not_a_link_list(client, coordinator, organizatio
     tools = html.split('<ul class="tool-cards">')[1].split("</ul>")[0]
     for name in ("manage:inquiry-dashboard", "manage:event-duplicates", "manage:topics", "manage:digest"):
         assert f'href="{reverse(name)}"' in tools
-    assert tools.count('<li class="tool-card">') == 10
+    assert f'href="{reverse("manage:export-organizations")}" download' in tools
+    assert tools.count('<li class="tool-card">') == 11
 
 
 @pytest.mark.parametrize(("role", "queries"), [("manager", 6), ("coordinator", 9)])

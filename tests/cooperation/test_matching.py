@@ -223,6 +223,12 @@ def test_match_batch_pairs_a_german_request_with_an_english_offer(settings):
     assert first.profile == "offer-en"
     assert "Similar subject; the profile is written in English" in first.reasons
     assert proposals["offer-en"].matches[0].profile == "req-logistics"
+    # A pool of seven is centred on typical profiles' language means: the pairs are clear fits, and the
+    # request for accounting software (no such offer) gets none.
+    assert proposals["req-logistics"].no_good_match is False
+    assert proposals["req-moulding"].matches[0].profile == "offer-moulding"
+    assert proposals["req-moulding"].no_good_match is False
+    assert proposals["req-accounting"].no_good_match is True
 
 
 def test_embed_profiles_cuts_long_profiles_to_whole_words_within_the_token_budget():
@@ -282,3 +288,28 @@ def test_stored_vectors_embed_each_profile_once_in_routings_store(db):
     changed = [*PROFILES[:-1], P(PROFILES[-1].id, RESEARCH_PARTNER, "Neuer Titel", "Neuer Text.")]
     matching.stored_vectors(changed, encoder=FakeEncoder())
     assert Embedding.objects.filter(model=FakeEncoder.name).count() == len(PROFILES) + 1
+
+
+def test_match_organizations_asks_the_routing_engine_about_the_profiles_text(db, settings):
+    from crosscluster.routing import services
+    from tests.factories import OfferFactory, OrganizationFactory
+
+    settings.ROUTING_SYNC_EMBED_MAX = 1000
+    plastics = OrganizationFactory(
+        name="Kunststoff-Netzwerk",
+        summary="Netzwerk der Spritzgießer.",
+        description="Wir beraten Spritzgießer bei Verzug, Werkzeugtemperierung und Polyamid.",
+    )
+    OfferFactory(organization=plastics, title="Verzugsberatung", description="Simulation gegen Verzug.")
+    bakery = OrganizationFactory(
+        name="Bäckerinnung", summary="Innung der Bäcker.", description="Brot, Brötchen und Ausbildung."
+    )
+    OfferFactory(organization=bakery, title="Ausbildung", description="Lehrstellen im Bäckerhandwerk.")
+    services.clear_index_cache()
+    try:
+        with translation.override("en"):
+            result = matching.match_organizations(PROFILES[0], top=2)
+    finally:
+        services.clear_index_cache()
+    assert [item.organization for item in result.results] == [plastics, bakery]
+    assert result.results[0].reasons

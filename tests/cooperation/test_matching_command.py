@@ -115,3 +115,25 @@ def test_match_command_refuses_a_missing_file_and_a_bad_top(tmp_path, args, mess
     (tmp_path / "pool.jsonl").write_text(json.dumps(LINES[0]) + "\n", encoding="utf-8")
     with pytest.raises(CommandError, match=message):
         call_command("match", *args, stdout=io.StringIO())
+
+
+def test_match_command_reads_the_language_from_the_text_when_it_is_missing(tmp_path, monkeypatch):
+    from crosscluster.cooperation import matching
+
+    seen = []
+    original = matching.match_batch
+
+    def spy(profiles, **kwargs):
+        seen.extend(profiles)
+        return original(profiles, **kwargs)
+
+    monkeypatch.setattr("crosscluster.cooperation.management.commands.match.match_batch", spy)
+    english = {
+        "id": "e",
+        "kind": "technology-offer",
+        "title": "Simulation of warpage",
+        "text": "We simulate the filling and the warpage of injection moulded parts for our customers.",
+    }
+    german = {key: value for key, value in LINES[0].items() if key != "lang"}
+    run(tmp_path, [json.dumps(german), json.dumps(english), json.dumps({**LINES[1], "lang": "EN"})])
+    assert [(profile.id, profile.lang) for profile in seen] == [("a", "de"), ("e", "en"), ("b", "en")]

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 
 from crosscluster.core import mail as outbox
@@ -108,6 +109,18 @@ def test_deliver_sends_once_and_is_idempotent(db):
     queued.refresh_from_db()
     assert len(mail.outbox) == 1
     assert queued.attempts == 1 and queued.last_error == "" and queued.next_attempt_at is None
+
+
+def test_deliver_refuses_to_send_inside_a_transaction(db):
+    """Mail goes out after commit only: inside a transaction the SMTP dialogue would hold SQLite's lock."""
+    queued = outbox.queue_message("a@example.org", "Betreff", "Text")
+
+    with transaction.atomic(), pytest.raises(outbox.MailInTransaction):
+        outbox.deliver(queued.pk)
+
+    assert mail.outbox == []
+    queued.refresh_from_db()
+    assert (queued.attempts, queued.claimed_until) == (0, None)
 
 
 def test_deliver_attaches_the_html_alternative(db, settings):

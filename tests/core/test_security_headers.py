@@ -135,7 +135,7 @@ def event(organization):
 
 def _pages(event) -> list[str]:
     return [
-        reverse("directory:home"),
+        reverse("portal:home"),
         reverse("events:list"),
         reverse("events:detail", kwargs={"pk": event.pk}),  # with its JSON-LD
         reverse("accounts:login"),

@@ -10,7 +10,7 @@ from crosscluster.directory.models import Contact, Offer, Organization, Video
 from crosscluster.directory.search import refresh_search_text
 from crosscluster.directory.services import DirectoryError
 from tests.documents import document_text
-from tests.factories import ContactFactory, TopicFactory, VideoFactory
+from tests.factories import ContactFactory, RegionFactory, TopicFactory, VideoFactory
 
 
 def call_each_service(organization, actor):
@@ -259,3 +259,68 @@ def test_replacing_a_video_poster_removes_the_old_file(
 
     assert not default_storage.exists(old_name)
     assert default_storage.exists(video.poster.name)
+
+
+def test_create_organization_saves_audits_and_indexes(coordinator, region, topic):
+    created = services.create_organization(
+        actor=coordinator,
+        region=region,
+        slug="wasserstoff",
+        name="Wasserstoffnetz",
+        kind="network",
+        topics=[topic],
+    )
+
+    assert (created.name_de, created.region, list(created.topics.all())) == (
+        "Wasserstoffnetz",
+        region,
+        [topic],
+    )
+    entry = AuditLogEntry.objects.get()
+    assert (entry.action, entry.actor, entry.organization) == (
+        "directory.organization.created",
+        coordinator,
+        created,
+    )
+    assert "wasserstoffnetz" in document_text(created)
+
+
+def test_create_organization_refuses_managers_and_invalid_data(manager, coordinator, region):
+    with pytest.raises(PermissionDenied):
+        services.create_organization(actor=manager, region=region, slug="neu", name="Neu", kind="network")
+    with pytest.raises(DirectoryError):
+        services.create_organization(actor=coordinator, region=region, slug="neu", name="Neu", kind="unknown")
+
+    assert not Organization.objects.filter(slug="neu").exists()
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_delete_organization_removes_it_with_an_audit_entry(coordinator, organization):
+    services.delete_organization(organization, actor=coordinator)
+
+    assert not Organization.objects.exists()
+    entry = AuditLogEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_repr) == (
+        "directory.organization.deleted",
+        coordinator,
+        "PolymerNetz Thüringen",
+    )
+    assert entry.data == {"slug": "polymer-netz"}
+
+
+def test_delete_organization_refuses_its_own_manager(manager, organization):
+    with pytest.raises(PermissionDenied):
+        services.delete_organization(organization, actor=manager)
+
+    assert Organization.objects.filter(pk=organization.pk).exists()
+
+
+def test_update_organization_lets_only_the_office_change_slug_and_region(manager, coordinator, organization):
+    other_region = RegionFactory()
+    with pytest.raises(PermissionDenied):
+        services.update_organization(organization, actor=manager, slug="anders")
+
+    services.update_organization(organization, actor=coordinator, slug="anders", region=other_region)
+
+    organization.refresh_from_db()
+    assert (organization.slug, organization.region) == ("anders", other_region)

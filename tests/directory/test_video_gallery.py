@@ -109,5 +109,5 @@ def test_gallery_query_count_does_not_grow_with_videos(client, django_assert_num
 
 
 def test_home_and_directory_link_to_the_gallery(client):
-    for page in ("directory:home", "directory:list"):
+    for page in ("portal:home", "directory:list"):
         assert f'href="{reverse("directory:videos")}"' in client.get(reverse(page)).content.decode()

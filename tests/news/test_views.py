@@ -151,7 +151,7 @@ def test_home_page_shows_urgent_notices_until_they_expire(client, organization):
         valid_until=now - dt.timedelta(days=1),
     )
 
-    html = client.get(reverse("directory:home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
 
     # The urgent banner; the home page's list of current notices below it shows the others too.
     assert 'aria-labelledby="urgent-heading"' in html
@@ -165,7 +165,7 @@ def test_home_page_shows_urgent_notices_until_they_expire(client, organization):
 def test_home_page_without_urgent_notices_has_no_banner(client, organization):
     NoticeFactory(organization=organization)
 
-    assert "urgent-heading" not in client.get(reverse("directory:home")).content.decode()
+    assert "urgent-heading" not in client.get(reverse("portal:home")).content.decode()
 
 
 def test_organization_page_shows_its_current_notices(client, organization, other_organization):
@@ -183,7 +183,7 @@ def test_organization_page_shows_its_current_notices(client, organization, other
 def test_main_navigation_links_the_notices_and_marks_them_current(client, organization):
     notice = NoticeFactory(organization=organization)
 
-    home = client.get(reverse("directory:home")).content.decode()
+    home = client.get(reverse("portal:home")).content.decode()
     listing = client.get(reverse("news:list")).content.decode()
     detail = client.get(notice.get_absolute_url()).content.decode()
 

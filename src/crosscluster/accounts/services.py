@@ -5,13 +5,13 @@ command line.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 from crosscluster.directory.models import Organization
 
 from . import throttling
@@ -25,7 +25,7 @@ def record_login(user: User) -> None:
 
 @transaction.atomic
 def set_password(
-    user: User, raw_password: str, *, actor: Any, action: str = "accounts.password.changed"
+    user: User, raw_password: str, *, actor: Actor, action: str = "accounts.password.changed"
 ) -> User:
     """Set a new password. `action` tells how: changed by its owner, reset by e-mail link, set by an operator.
 
@@ -38,7 +38,7 @@ def set_password(
     return user
 
 
-def _ensure_may_handle_tokens(actor: Any, user: User) -> None:
+def _ensure_may_handle_tokens(actor: Actor, user: User) -> None:
     if actor is None:
         return
     if actor.pk != user.pk and not actor.is_superuser:
@@ -46,7 +46,7 @@ def _ensure_may_handle_tokens(actor: Any, user: User) -> None:
 
 
 @transaction.atomic
-def issue_api_token(user: User, name: str, *, actor: Any) -> tuple[ApiToken, str]:
+def issue_api_token(user: User, name: str, *, actor: Actor) -> tuple[ApiToken, str]:
     """Create a personal token. The key is returned once and never stored; only its hash is."""
     _ensure_may_handle_tokens(actor, user)
     token, key = ApiToken.issue(user, name)
@@ -55,7 +55,7 @@ def issue_api_token(user: User, name: str, *, actor: Any) -> tuple[ApiToken, str
 
 
 @transaction.atomic
-def revoke_api_token(token: ApiToken, *, actor: Any) -> None:
+def revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
     _ensure_may_handle_tokens(actor, token.user)
     log_action(
         "accounts.api_token.revoked",
@@ -68,7 +68,7 @@ def revoke_api_token(token: ApiToken, *, actor: Any) -> None:
 
 @transaction.atomic
 def create_manager(
-    email: str, *, organizations: Iterable[Organization], coordinator: bool = False, actor: Any
+    email: str, *, organizations: Iterable[Organization], coordinator: bool = False, actor: Actor
 ) -> tuple[User, bool]:
     """Create or update a user and let them manage the organisations; returns (user, created).
 

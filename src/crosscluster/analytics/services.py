@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 
 from .counting import today
 from .models import PageViewCount
@@ -16,7 +17,7 @@ def retention_cutoff(now: date | None = None) -> date:
     return (now or today()) - timedelta(days=settings.PAGE_VIEW_RETENTION_DAYS - 1)
 
 
-def delete_expired_page_views(*, actor=None, now: date | None = None) -> int:
+def delete_expired_page_views(*, actor: Actor = None, now: date | None = None) -> int:
     """Delete the daily counts older than the retention period; returns how many rows went.
 
     Counts are not personal data, so the limit is about keeping the table small and the figures relevant

@@ -11,10 +11,13 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
+from crosscluster.core.problems import PROBLEM_CONTENT_TYPE, TITLES
+
 from . import (
     contacts,
     cooperation,
     events,
+    hsds,
     notices,
     offers,
     organizations,
@@ -24,7 +27,7 @@ from . import (
     topics,
     videos,
 )
-from .errors import PROBLEM_CONTENT_TYPE, TITLES, api_view, not_found, register_exception_handlers
+from .errors import api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
 The directory of the cross-cluster initiative: regions, topics, organisations with their offers, contacts
@@ -77,7 +80,7 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-for module in (
+ROUTERS = (
     regions,
     topics,
     organizations,
@@ -88,6 +91,8 @@ for module in (
     events,
     notices,
     search,
+    hsds,
     cooperation,
-):
+)
+for module in ROUTERS:
     api.add_router("", module.router)

@@ -41,4 +41,5 @@ bearer_token = BearerToken()
 
 def actor(request: HttpRequest) -> User:
     """The user behind the token that `bearer_token` accepted for this request."""
-    return request.auth  # type: ignore[attr-defined,return-value]
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,9 +30,9 @@ from .schemas import SLUG_PATTERN, ClientSchema, InputSchema, problems
 
 router = Router(tags=["Cooperation profiles"])
 
-ProfileKind = Literal[*CooperationProfile.Kind.values]  # type: ignore[valid-type]
-ProfileState = Literal[*CooperationProfile.State.values]  # type: ignore[valid-type]
-LanguageCode = Literal[*[code for code, _name in settings.LANGUAGES]]  # type: ignore[valid-type]
+ProfileKind = Literal[*CooperationProfile.Kind.values]
+ProfileState = Literal[*CooperationProfile.State.values]
+LanguageCode = Literal[*[code for code, _name in settings.LANGUAGES]]
 
 
 class CooperationProfileOut(Schema):
@@ -59,7 +60,7 @@ class CooperationProfileOut(Schema):
 
     @staticmethod
     def resolve_region(obj: CooperationProfile) -> str | None:
-        return obj.region.slug if obj.region_id else None
+        return obj.region.slug if obj.region is not None else None
 
     @staticmethod
     def resolve_company_name(obj: CooperationProfile) -> str | None:
@@ -72,7 +73,7 @@ class CooperationProfileOut(Schema):
     @staticmethod
     def resolve_url(obj: CooperationProfile, context: dict[str, Any]) -> str:
         with translation.override(settings.LANGUAGE_CODE):  # the site's default language, as notices do
-            return context["request"].build_absolute_uri(obj.get_absolute_url())
+            return str(context["request"].build_absolute_uri(obj.get_absolute_url()))
 
 
 class CooperationProfileManaged(CooperationProfileOut):
@@ -93,7 +94,7 @@ class CooperationProfileManaged(CooperationProfileOut):
 
     @staticmethod
     def resolve_reviewing_organization(obj: CooperationProfile) -> str | None:
-        return obj.reviewing_organization.slug if obj.reviewing_organization_id else None
+        return obj.reviewing_organization.slug if obj.reviewing_organization is not None else None
 
 
 class CooperationProfileList(Schema):
@@ -159,7 +160,7 @@ class CooperationProfileUpdate(InputSchema):
     show_identity: bool = None
 
 
-def _with_relations(queryset):
+def _with_relations(queryset: QuerySet[CooperationProfile]) -> QuerySet[CooperationProfile]:
     return queryset.select_related("region", "reviewing_organization").prefetch_related("topics")
 
 

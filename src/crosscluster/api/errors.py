@@ -12,59 +12,18 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from crosscluster.core.problems import PROBLEM_CONTENT_TYPE, problem
 from crosscluster.directory.services import DirectoryError
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-# Our own titles rather than `http.HTTPStatus.phrase`, which changed for 422 between Python versions
-# (the OpenAPI snapshot uses them too).
-TITLES = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Content Too Large",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-}
 
 # The same logger (and message) as Django's own 500 handling, so error reporting still sees API crashes.
 request_logger = logging.getLogger("django.request")
-
-
-def problem(
-    request: HttpRequest,
-    status: int,
-    detail: str,
-    *,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 class Throttled(HttpError):
@@ -172,12 +131,16 @@ def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def register_exception_handlers(api: NinjaAPI) -> None:
-    api.add_exception_handler(ValidationError, handle_validation_error)
-    api.add_exception_handler(HttpError, handle_http_error)
-    api.add_exception_handler(Http404, handle_not_found)
-    api.add_exception_handler(PermissionDenied, handle_permission_denied)
-    api.add_exception_handler(DirectoryError, handle_directory_error)
-    api.add_exception_handler(Exception, handle_unexpected)
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (ValidationError, handle_validation_error),
+        (HttpError, handle_http_error),
+        (Http404, handle_not_found),
+        (PermissionDenied, handle_permission_denied),
+        (DirectoryError, handle_directory_error),
+        (Exception, handle_unexpected),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)
 
 
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -18,7 +18,8 @@ from ninja.errors import ValidationError
 
 from crosscluster.core.bounds import date_in_range, date_range_message
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.events import publishing, queries
 from crosscluster.events.models import Event
 from crosscluster.events.times import midnight
@@ -94,11 +95,11 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_url(obj: Event, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(_page_path(obj))
+        return str(context["request"].build_absolute_uri(_page_path(obj)))
 
     @staticmethod
     def resolve_ical_url(obj: Event, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(f"{_page_path(obj)}kalender.ics")
+        return str(context["request"].build_absolute_uri(f"{_page_path(obj)}kalender.ics"))
 
     @staticmethod
     def resolve_title(obj: Event) -> str:
@@ -110,7 +111,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_description(obj: Event) -> str:
-        return html_to_text(german(obj, "description"))
+        return str(html_to_text(german(obj, "description")))
 
     @staticmethod
     def resolve_description_en(obj: Event) -> str | None:
@@ -139,7 +140,7 @@ def _filtered(filters: EventFilters) -> tuple[Any, bool]:
     """The public events matching the filters, and whether the client chose a start day."""
     organizer = topic = None
     if filters.organizer:
-        organizer = Organization.objects.filter(published=True, slug=filters.organizer).first()
+        organizer = published_organizations().filter(slug=filters.organizer).first()
         if organizer is None:
             raise _invalid_query("organizer", _("There is no organisation with this slug."), "unknown_slug")
     if filters.topic:

@@ -16,7 +16,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.news import queries
 from crosscluster.news.models import Notice, NoticeAttachment
 
@@ -50,7 +51,7 @@ class AttachmentOut(Schema):
 
     @staticmethod
     def resolve_url(obj: NoticeAttachment, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(obj.file.url)
+        return str(context["request"].build_absolute_uri(obj.file.url))
 
 
 class NoticeOut(Schema):
@@ -76,7 +77,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_url(obj: Notice, context: dict[str, Any]) -> str:
-        return context["request"].build_absolute_uri(_page_path(obj))
+        return str(context["request"].build_absolute_uri(_page_path(obj)))
 
     @staticmethod
     def resolve_organization(obj: Notice) -> str | None:
@@ -104,7 +105,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_text(obj: Notice) -> str:
-        return html_to_text(german(obj, "body_html"))
+        return str(html_to_text(german(obj, "body_html")))
 
     @staticmethod
     def resolve_body_en(obj: Notice) -> str | None:
@@ -155,7 +156,7 @@ def list_notices(request: HttpRequest, filters: Query[NoticeFilters], page: Quer
         if topic is None:
             raise _invalid_query("topic", _("There is no topic with this slug."), "unknown_slug")
     if filters.organization and filters.organization != OFFICE:
-        organization = Organization.objects.filter(published=True, slug=filters.organization).first()
+        organization = published_organizations().filter(slug=filters.organization).first()
         if organization is None:
             raise _invalid_query(
                 "organization", _("There is no organisation with this slug."), "unknown_slug"

@@ -5,6 +5,7 @@ from ninja import Query, Router
 
 from crosscluster.directory import services
 from crosscluster.directory.models import Organization
+from crosscluster.directory.queries import published_organizations
 from crosscluster.directory.search import filter_by_text
 
 from .auth import actor, bearer_token
@@ -13,7 +14,6 @@ from .querysets import (
     get_organization,
     organization_details,
     organization_summaries,
-    public_organizations,
     topics_by_slug,
 )
 from .schemas import OrganizationDetail, OrganizationFilters, OrganizationList, OrganizationUpdate, problems
@@ -30,7 +30,7 @@ router = Router(tags=["Organizations"])
 def list_organizations(
     request: HttpRequest, filters: Query[OrganizationFilters], page: Query[PageParams]
 ) -> Page:
-    queryset = public_organizations()
+    queryset = published_organizations()
     if filters.region:
         queryset = queryset.filter(region__slug=filters.region)
     if filters.topic:
@@ -51,7 +51,7 @@ def list_organizations(
     summary="Get a published organisation with its offers, contacts and videos",
 )
 def get_organization_detail(request: HttpRequest, slug: str) -> Organization:
-    return get_organization(slug, organization_details(public_organizations()))
+    return get_organization(slug, organization_details(published_organizations()))
 
 
 @router.patch(

@@ -26,7 +26,7 @@ class Page(TypedDict):
     items: list[Any]
 
 
-def paginate(queryset: QuerySet, page: PageParams) -> Page:
+def paginate(queryset: QuerySet[Any], page: PageParams) -> Page:
     """One COUNT and one query for the slice; the queryset must already be in a stable order."""
     assert queryset.ordered, "order the queryset so pages neither overlap nor skip rows"
     return {

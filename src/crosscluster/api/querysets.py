@@ -1,6 +1,7 @@
 """What the API reads, with the joins and prefetches its schemas need, and the lookups its writes share.
 
-Reads are public and show only published organisations and their offers. Writes address any organisation by
+Reads are public and show only published organisations and their offers (`directory.queries`, the one
+choke point). Writes address any organisation by
 slug, published or not; the directory services then decide whether the token's user may change it.
 """
 
@@ -11,12 +12,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crosscluster.directory.models import Contact, Offer, Organization, Topic, Video
+from crosscluster.directory.queries import published_offers
 
 from .errors import invalid_body
-
-
-def public_organizations() -> QuerySet[Organization]:
-    return Organization.objects.filter(published=True)
 
 
 def organization_summaries(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
@@ -36,7 +34,7 @@ def organization_details(queryset: QuerySet[Organization]) -> QuerySet[Organizat
 def public_offers() -> QuerySet[Offer]:
     """Grouped by organisation in name order, then in each organisation's own order."""
     return (
-        Offer.objects.filter(organization__published=True)
+        published_offers()
         .select_related("organization")
         .prefetch_related("topics")
         .order_by("organization__name", "organization_id", "position", "pk")

@@ -6,6 +6,8 @@ client may ask `ROUTING_LIMIT_PER_CLIENT` times per `ROUTING_LIMIT_WINDOW_SECOND
 form's first step); more answer 429 with `Retry-After`.
 """
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -67,7 +69,7 @@ class RouteResponse(Schema):
         "`Retry-After` (seconds)."
     ),
 )
-def route(request: HttpRequest, payload: RouteRequest) -> dict:
+def route(request: HttpRequest, payload: RouteRequest) -> dict[str, Any]:
     admission = throttling.admit_routing(throttling.client_address(request))
     if not admission.allowed:
         raise Throttled(

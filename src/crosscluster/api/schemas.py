@@ -15,15 +15,15 @@ from pydantic_core import PydanticCustomError
 
 from crosscluster.directory.models import Contact, Offer, Organization, Topic, Video
 
-OrganizationKind = Literal[*Organization.Kind.values]  # type: ignore[valid-type]
-OfferKind = Literal[*Offer.Kind.values]  # type: ignore[valid-type]
-LanguageCode = Literal[*[code for code, _name in settings.LANGUAGES]]  # type: ignore[valid-type]
+OrganizationKind = Literal[*Organization.Kind.values]
+OfferKind = Literal[*Offer.Kind.values]
+LanguageCode = Literal[*[code for code, _name in settings.LANGUAGES]]
 
 
 def _absolute_url(file: FieldFile | None, context: dict[str, Any]) -> str | None:
     if not file:
         return None
-    return context["request"].build_absolute_uri(file.url)
+    return str(context["request"].build_absolute_uri(file.url))
 
 
 def _topic_slugs(obj: Organization | Offer) -> list[str]:

@@ -1,6 +1,6 @@
 """Forms of the Kooperationsbörse. They parse and validate; the functions in cooperation.services save."""
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -42,7 +42,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("E.g. “SME with injection moulding”, “research institute for field tests”."),
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics: forms.ModelMultipleChoiceField[Topic] = forms.ModelMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.order_by("position", "name"),
         required=False,
@@ -132,13 +132,13 @@ class PublicProfileForm(ProfileForm):
 class ManagerProfileForm(ProfileForm):
     """A manager enters a profile on a company's behalf and names the organisation that reviews it."""
 
-    reviewing_organization = forms.ModelChoiceField(
+    reviewing_organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("Reviewed by"), queryset=Organization.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, organizations: Any, office: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["reviewing_organization"]
+        field = cast("forms.ModelChoiceField[Organization]", self.fields["reviewing_organization"])
         field.queryset = organizations.order_by("name")
         field.required = not office
         field.empty_label = _("The coordination office") if office else None
@@ -203,7 +203,7 @@ class FilterForm(forms.Form):
     """The filters of the public list as plain GET parameters; an invalid value is reported, not applied."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Kind.choices], required=False)
-    topic = forms.ModelChoiceField(
+    topic: forms.ModelChoiceField[Topic] = forms.ModelChoiceField(
         label=_("Topic"),
         queryset=Topic.objects.order_by("position", "name"),
         to_field_name="slug",
@@ -237,14 +237,14 @@ class FilterForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    topic = forms.ModelChoiceField(
+    topic: forms.ModelChoiceField[Topic] = forms.ModelChoiceField(
         label=_("Topic"),
         queryset=Topic.objects.order_by("position", "name"),
         to_field_name="slug",
         required=False,
         empty_label=_("All topics"),
     )
-    organization = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("Network"),
         queryset=Organization.objects.exclude(kind=Organization.Kind.COORDINATION).order_by("name"),
         to_field_name="slug",

@@ -66,14 +66,15 @@ def profile_history(profile: CooperationProfile, *, for_staff: bool = False) -> 
     )
     items = []
     for entry in entries:
-        label = LABELS.get(entry.action)
-        if label is None:
+        found = LABELS.get(entry.action)
+        if found is None:
             continue
+        label = str(found)
         if entry.object_type == INTRODUCTION_TYPE:
             label = f"V-{int(entry.object_id):05d}: {label}"
         actor = ""
         if for_staff:
             actor = str(entry.actor) if entry.actor is not None else _("Owner or system")
         note = str(entry.data.get("reason") or entry.data.get("note") or "")
-        items.append(HistoryItem(entry.created_at, entry.action, str(label), actor, note))
+        items.append(HistoryItem(entry.created_at, entry.action, label, actor, note))
     return items

@@ -224,7 +224,10 @@ def board_introduce(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("%(a)s and %(b)s were introduced; the owner of %(a)s decides.")
-            % {"a": introduction.profile.reference, "b": introduction.counterpart.reference},
+            % {
+                "a": introduction.profile.reference,
+                "b": second.reference if introduction.profile == first else first.reference,
+            },
         )
     return redirect("manage:cooperation-board")
 

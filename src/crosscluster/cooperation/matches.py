@@ -125,14 +125,14 @@ def board_pairs(*, topic=None, organization=None, limit: int = 100) -> list[Pair
         rows = rows.filter(profile__reviewing_organization=organization) | rows.filter(
             counterpart__reviewing_organization=organization
         )
-    rows = list(rows.distinct().order_by("-score", "pk")[: limit * 4])
-    ids = {row.profile_id for row in rows} | {row.counterpart_id for row in rows}
+    found = list(rows.distinct().order_by("-score", "pk")[: limit * 4])
+    ids = {row.profile_id for row in found} | {row.counterpart_id for row in found}
     dismissed = set(
         DismissedPair.objects.filter(first_id__in=ids, second_id__in=ids).values_list("first_id", "second_id")
     )
     introduced = introduced_pairs(ids)
     pairs: dict[tuple[int, int], Pair] = {}
-    for row in rows:
+    for row in found:
         key = pair_key(row.profile_id, row.counterpart_id)
         if key in dismissed or key in introduced:
             continue

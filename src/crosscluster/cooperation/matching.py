@@ -9,6 +9,7 @@ scores); it is not a second engine. Method and figures: docs/matching.md.
 Interface (all functions pure; vectors are float32, L2-normalised, one row per profile):
 
 - `ProfileText(id, kind, title, text, lang)`: what the engine reads of a profile; `kind` is one of `KINDS`.
+- `guess_language(text)`: "de" or "en" by function words, for input without a language.
 - `complements(kind)`: the kinds a profile of `kind` is matched with (offer ↔ request of the same nature;
   research partner search ↔ research partner search or technology offer). Symmetric.
 - `profile_document(profile)`: the text whose embedding represents a profile ("title. text"). Store the
@@ -38,8 +39,9 @@ Interface (all functions pure; vectors are float32, L2-normalised, one row per p
   engine's `suggest` (needs the database); `match_texts(profile, items, top=3, vectors=None)`: the
   best of any other texts (coming events: `TextItem(id, title, text)`) by the same fusion, with reasons.
 
-Pools of fewer than `Weights.min_centred_pool` (20) profiles are matched on raw cosines with typical
-statistics of the encoder as a prior: they work, but a pair needs to be clearer to count as a good match.
+Pools of fewer than `Weights.min_centred_pool` (20) profiles are centred on typical profiles' language means
+(`data/language_means.json`, for the default encoder) blended with their own; with another encoder they are
+matched on raw cosines, where a pair must be clearer to count as a good match.
 
 Why per-language centring: e5 places all texts of one language closer together, whatever they say, so a
 German request's nearest offers are German ones. Subtracting each language's mean vector (of the pool)
@@ -52,14 +54,18 @@ keeps "hub" profiles that resemble everything from being proposed to everybody.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-from crosscluster.core.text import Analyzer, surface_words, words
+from crosscluster.core.text import Analyzer, fold, folded_words, surface_words, words
 
 # The kinds of profile, as the import/CLI format writes them.
 TECHNOLOGY_OFFER = "technology-offer"
@@ -135,7 +141,8 @@ class Weights:
     - `lexical`: weight of the word ranker beside the dense one (both standardised), as in routing's fusion.
     - `language_shrink`: the mean vector of a language is shrunk towards the pool's mean by this many
       pseudo-profiles, so a language with few profiles is not centred on its own topics.
-    - `min_centred_pool`: smaller pools are not centred at all (the mean of three vectors is their topics).
+    - `min_centred_pool`: smaller pools are centred on shipped typical means (as this many pseudo-profiles
+      per language) or, for another encoder, not at all: the mean of three vectors is their subjects.
     - `stats_prior` / `prior_*`: the mean and spread of a profile's scores are shrunk towards typical values
       by this many pseudo-candidates, so a pool of three still gives sensible z-scores.
     - `threshold`: the mutual z-score from which a match is a clear fit (score 0.5); `slope` spreads the
@@ -148,14 +155,31 @@ class Weights:
     language_shrink: float = 3.0
     min_centred_pool: int = 20
     stats_prior: float = 3.0
-    prior_dense_centred: tuple[float, float] = (0.0, 0.12)
+    prior_dense_centred: tuple[float, float] = (0.0, 0.08)
     prior_dense_raw: tuple[float, float] = (0.85, 0.02)
     prior_lexical: tuple[float, float] = (0.04, 0.03)
-    threshold: float = 1.8
+    threshold: float = 2.0
     slope: float = 1.5
     stats_sample: int = 2000
     # Both directions (the default); False scores the forward direction only (for comparison).
     mutual: bool = True
+    # Centre vectors per language (the default); False compares raw e5 vectors (for comparison).
+    centre: bool = True
+
+
+# Frequent function words of German and English: tell the two apart where a profile's language is missing.
+_GERMAN_MARKERS_TEXT = "der die das und ist für mit von den dem des ein eine einer wir sie nicht auf im zu"
+_ENGLISH_MARKERS_TEXT = "the and is for with of to a an we our in on are this that by"
+_GERMAN_MARKERS = frozenset(_GERMAN_MARKERS_TEXT.split())
+_ENGLISH_MARKERS = frozenset(_ENGLISH_MARKERS_TEXT.split())
+
+
+def guess_language(text: str) -> str:
+    """ "en" when a text has more frequent English than German function words, else "de" (the default)."""
+    found = re.findall(r"[^\W\d_]+", text.casefold())
+    english = sum(word in _ENGLISH_MARKERS for word in found)
+    german = sum(word in _GERMAN_MARKERS for word in found)
+    return "en" if english > german else "de"
 
 
 def profile_document(profile: ProfileText) -> str:
@@ -265,6 +289,27 @@ def _z_others(values: np.ndarray, prior: tuple[float, float], weight: float) -> 
     return (values - mean) / sd
 
 
+_PRIOR_MEANS: dict[str, dict[str, np.ndarray] | None] = {}
+
+
+def _prior_means(encoder_name: str, dim: int) -> dict[str, np.ndarray] | None:
+    """Mean vectors of typical profiles per language (and `*` for all) under `encoder_name`, shipped in
+    `data/language_means.json` (the e5 vectors of the public benchmark's 60 profile texts; no labels), or
+    None for another encoder. Only pools smaller than `Weights.min_centred_pool` use them."""
+    if encoder_name not in _PRIOR_MEANS:
+        path = Path(__file__).with_name("data") / "language_means.json"
+        found = None
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("encoder") == encoder_name:
+                found = {lang: np.asarray(v, dtype=np.float32) for lang, v in data["means"].items()}
+        _PRIOR_MEANS[encoder_name] = found
+    found = _PRIOR_MEANS[encoder_name]
+    if found is None or "*" not in found or any(v.shape != (dim,) for v in found.values()):
+        return None
+    return found
+
+
 class _Lexicon:
     """Word-level TF-IDF of a set of texts over the routing analyzer's tokens (stems and compound parts)."""
 
@@ -273,7 +318,9 @@ class _Lexicon:
         distinct = {w for found in text_words for w in found}
         self.analyzer = Analyzer(Analyzer.vocabulary_of_words(distinct))
         self.token_ids: dict[str, int] = {}
-        indptr, indices, values = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        values: list[float] = []
         for found in text_words:
             counter: dict[int, float] = {}
             for word in found:
@@ -318,8 +365,8 @@ class Pool:
     """The profiles proposals are chosen from, with everything a query needs; built once, queried often.
 
     Dense ranker: cosine of the profiles' e5 vectors after removing each language's mean vector (e5 puts
-    texts of one language closer together whatever they say; without the language's mean, a German offer
-    and an English request on the same subject meet). Word ranker: TF-IDF over stems and compound parts,
+    texts of one language closer together whatever they say; once each language's mean is removed, a German
+    offer and an English request on the same subject meet). Word ranker: TF-IDF over stems and compound parts,
     compared only between profiles of the same language (across languages it knows nothing and lets the
     dense ranker speak). Each ranker is standardised over the candidates (complementary kinds), fused as in
     routing (`dense + 0.3 × words`), in both directions, and the two directions are averaged.
@@ -354,7 +401,7 @@ class Pool:
                 vectors[missing] = embed_profiles(todo, self._encoder())
         self.dim = vectors.shape[1]
         self.raw = vectors
-        self.centred_space = n >= self.weights.min_centred_pool
+        self.centred_space = self.weights.centre and n >= self.weights.min_centred_pool
         self.global_mean = vectors.mean(axis=0) if n else np.zeros(self.dim, np.float32)
         self.language_means: dict[str, np.ndarray] = {}
         if self.centred_space:
@@ -362,6 +409,19 @@ class Pool:
             for lang in set(self.langs.tolist()):
                 rows = vectors[self.langs == lang]
                 self.language_means[lang] = (rows.sum(axis=0) + k * self.global_mean) / (len(rows) + k)
+        elif (
+            self.weights.centre and n and (prior := _prior_means(self._encoder_name(), self.dim)) is not None
+        ):
+            # A small pool: its own means are its subjects; typical profiles' means (shipped) count as
+            # `min_centred_pool` pseudo-profiles of each language.
+            self.centred_space = True
+            k = self.weights.min_centred_pool
+            self.global_mean = (vectors.sum(axis=0) + k * prior["*"]) / (n + k)
+            for lang in set(self.langs.tolist()):
+                rows = vectors[self.langs == lang]
+                self.language_means[lang] = (rows.sum(axis=0) + k * prior.get(lang, prior["*"])) / (
+                    len(rows) + k
+                )
         self.vectors = vectors
         if n:
             pairs = zip(vectors, self.langs, strict=True)
@@ -370,6 +430,18 @@ class Pool:
         self._reverse_stats()
 
     # --- the space -------------------------------------------------------------------------------------
+
+    def _encoder_name(self) -> str:
+        """The encoder's name without loading the model (the settings' class carries it)."""
+        if self.encoder is not None:
+            return str(getattr(self.encoder, "name", ""))
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        try:
+            return str(getattr(import_string(settings.ROUTING_ENCODER), "name", ""))
+        except ImportError:
+            return ""
 
     def _encoder(self):
         if self.encoder is None:
@@ -524,6 +596,11 @@ class Pool:
         for word in surface_words(document):
             spelling.setdefault(word.casefold(), word)
         terms = list(dict.fromkeys(spelling.get(word, word) for _idf, word in found))
+        if (profile.lang or "")[:2] != (other.lang or "")[:2]:
+            # Across languages a shared stem is often a false friend (`handle`, `Handel`): only words the
+            # other text contains as they are (`Food`, `Shopify`) are shown.
+            theirs = set(folded_words(profile_document(other)))
+            terms = [term for term in terms if all(fold(part) in theirs for part in term.split("-"))]
         chosen = reason_words(document, terms)
         return chosen[:MAX_REASON_WORDS]
 

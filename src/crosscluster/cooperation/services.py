@@ -388,7 +388,9 @@ def update_profile(
     _validate(profile)
     if reviewing_organization is not False:
         _require_coordinator(actor)
-        profile.reviewing_organization = reviewing_organization or None
+        profile.reviewing_organization = (
+            reviewing_organization if isinstance(reviewing_organization, Organization) else None
+        )
     resubmitted = profile.state == State.CHANGES_REQUESTED and actor is None
     if resubmitted:
         profile.state = State.SUBMITTED

@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.feedgenerator import SyndicationFeed
 from django.utils.translation import gettext as _
 
 from crosscluster.core.syndication import AtomFeed, RssFeed
@@ -16,7 +17,7 @@ FEED_SIZE = 50
 
 
 class ProfilesFeed(Feed):
-    feed_type = RssFeed
+    feed_type: type[SyndicationFeed] = RssFeed
 
     def get_object(self, request: HttpRequest) -> HttpRequest:
         return request  # its filters choose the items

@@ -111,6 +111,17 @@ def _enqueue(mail_id: int) -> None:
         logger.exception("could not enqueue mail %s; it stays in the outbox", mail_id)
 
 
+class MailInTransaction(RuntimeError):
+    """`deliver` was called inside a transaction; queue the mail instead (it is sent after commit)."""
+
+
+def _refuse_inside_transaction() -> None:
+    """Mail is sent after commit only. The tests' own outer transactions (`_from_testcase`) do not count."""
+    blocks = transaction.get_connection().atomic_blocks
+    if any(not getattr(block, "_from_testcase", False) for block in blocks):
+        raise MailInTransaction("mail is sent after commit only: queue it with queue_mail()")
+
+
 class Delivery(StrEnum):
     """What one call of `deliver` did."""
 
@@ -125,7 +136,9 @@ def deliver(mail_id: int) -> Delivery:
     """Send one queued mail: claim it, talk SMTP outside any transaction, record the result (see above).
 
     Call it outside `transaction.atomic()`: the claim must be committed before the mail server is contacted.
+    Inside one it refuses (`MailInTransaction`): on SQLite the SMTP dialogue would hold the write lock.
     """
+    _refuse_inside_transaction()
     mail = OutgoingMail.objects.filter(pk=mail_id).first()
     if mail is None:
         return Delivery.GONE

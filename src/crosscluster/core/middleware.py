@@ -12,6 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .problems import problem
+
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -34,8 +36,6 @@ def _refuse(request: HttpRequest, status: int, detail: Callable[[], str]) -> Htt
     """A problem object on the API (like every API error, in the client's Accept-Language), the site's
     error page elsewhere (in the language of the path, which LocaleMiddleware has activated)."""
     if _is_api(request):
-        from crosscluster.api.errors import problem  # the API's helper; core is imported before the API
-
         with translation.override(translation.get_language_from_request(request)):
             return problem(request, status, detail())
     template = {400: "core/400.html", 413: "core/413.html"}[status]

@@ -5,12 +5,13 @@ from typing import Any
 from django.db import models
 
 from .models import AuditLogEntry
+from .types import Actor
 
 
 def log_action(
     action: str,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     obj: models.Model | None = None,
     organization: Any = None,
     data: dict[str, Any] | None = None,

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -25,6 +26,7 @@ from crosscluster.accounts.throttling import normalize_email
 from crosscluster.core.mail import queue_mail
 from crosscluster.core.models import OutgoingMail
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 from crosscluster.directory.models import Topic
 from crosscluster.events.times import display_zone
 
@@ -155,7 +157,7 @@ def update_subscription(subscriber: Subscriber, *, topics: Iterable[Topic], lang
 
 
 @transaction.atomic
-def unsubscribe(subscriber: Subscriber, *, reason: str = "left", actor: Any = None) -> None:
+def unsubscribe(subscriber: Subscriber, *, reason: str = "left", actor: Actor = None) -> None:
     """Delete everything about the subscriber: the row, its topics and delivery records, its queued mails.
 
     `reason`: "left" (the subscriber), "unconfirmed" (expired), "admin" (on request, by the office).
@@ -208,7 +210,7 @@ def next_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return since, now
 
 
-def confirmed_subscribers():
+def confirmed_subscribers() -> QuerySet[Subscriber]:
     return Subscriber.objects.filter(confirmed_at__isnull=False)
 
 

@@ -3,14 +3,15 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from crosscluster.accounts.models import Membership
 from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
 from crosscluster.core.bilingual import translation_columns
 from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
 
+from . import services
 from .models import Contact, Offer, Organization, Region, Topic, Video
 from .search import refresh_search_text
 
@@ -61,12 +62,14 @@ class VideoInline(admin.StackedInline):
     fields = ["title", "file", "poster", "captions", "captions_language", "url", "position"]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-    verbose_name = Membership._meta.verbose_name
-    verbose_name_plural = Membership._meta.verbose_name_plural
+# What the organisation form edits through the services (topics apart; the texts by their plain names).
+ADMIN_FIELDS = (*services.ORGANIZATION_FIELDS, *services.COORDINATOR_FIELDS)
+
+
+def _form_value(form: ModelForm, name: str) -> Any:
+    """A file field's cleared value (False) means no file, as Django's own `save_form_data` reads it."""
+    value = form.cleaned_data.get(name)
+    return "" if value is False and name in ("logo", "picture") else value
 
 
 @admin.register(Organization)
@@ -80,10 +83,38 @@ class OrganizationAdmin(AuditedAdmin):
     readonly_fields = ["updated_at"]
     # The admin edits the texts by their plain names, as before; the manager area edits both languages.
     exclude = translation_columns(Organization)
-    inlines = [OfferInline, ContactInline, VideoInline, MembershipInline]
+    # portal.admin adds the memberships (accounts sits above the directory).
+    inlines = [OfferInline, ContactInline, VideoInline]
 
     def audit_organization(self, obj: Any) -> Any:
         return obj if isinstance(obj, Organization) else super().audit_organization(obj)
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: ModelForm, change: bool) -> None:
+        """Through `create_organization` / `update_organization`, like every other change of an organisation.
+
+        The form has set its values on `obj` already; the service gets them as fields and compares them with
+        what is stored. `obj` then stands for the saved row, since the inline formsets are bound to it.
+        """
+        names = form.changed_data if change else list(form.cleaned_data)
+        fields = {name: _form_value(form, name) for name in names if name in ADMIN_FIELDS}
+        topics = form.cleaned_data.get("topics") if "topics" in names else None
+        fields = {name: value for name, value in fields.items() if value is not None}
+        if change:
+            stored = Organization.objects.get(pk=obj.pk)
+            saved = services.update_organization(stored, actor=request.user, topics=topics, **fields)
+        else:
+            saved = services.create_organization(actor=request.user, topics=topics, **fields)
+            obj.pk = saved.pk
+            obj._state.adding, obj._state.db = False, saved._state.db
+        for name in ("logo", "picture", "updated_at"):
+            setattr(obj, name, getattr(saved, name))
+
+    def delete_model(self, request: HttpRequest, obj: Organization) -> None:
+        services.delete_organization(obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for organization in queryset:
+            services.delete_organization(organization, actor=request.user)
 
     def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 
 from .importing import FORMAT
 from .models import Organization, Region, Topic, Video
+from .queries import organization_is_published
 
 
 def _compact(**values: str | None) -> dict[str, str]:
@@ -50,7 +51,7 @@ def export_directory(region: Region, *, include_unpublished: bool = False) -> di
         .only(*("pk", "region", "slug", "name", "kind", "city", "website", "summary", "description"))
     )
     if not include_unpublished:
-        organizations = organizations.filter(published=True)
+        organizations = organizations.filter(organization_is_published())
     organizations = list(organizations)
     # The through rows' order is the order of the import file (see importing._topic_slugs).
     topic_slugs: dict[int, list[str]] = {organization.pk: [] for organization in organizations}

@@ -27,6 +27,7 @@ from crosscluster.core.bilingual import column
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed_once
+from crosscluster.core.types import Actor
 
 from .access import is_coordinator
 from .models import Contact, Offer, Organization, Region, Topic, Video
@@ -603,7 +604,7 @@ class ImportReport:
         )
 
 
-def import_directory(data: dict[str, Any], *, actor: Any) -> ImportReport:
+def import_directory(data: dict[str, Any], *, actor: Actor) -> ImportReport:
     """Upsert the file's region, topics and organisations by slug, all or nothing.
 
     `actor=None` is the system (CLI, demo loader); a person must belong to the coordination office, because
@@ -619,7 +620,7 @@ def import_directory(data: dict[str, Any], *, actor: Any) -> ImportReport:
         return _apply(directory, actor)
 
 
-def _apply(directory: DirectoryData, actor: Any) -> ImportReport:
+def _apply(directory: DirectoryData, actor: Actor) -> ImportReport:
     region = Region.objects.filter(slug=directory.region.slug).first()
     slugs = [organization.slug for organization in directory.organizations]
     existing = {

@@ -27,4 +27,11 @@ urlpatterns = [
     *item_patterns("videos", views.VIDEOS),
     path("themen/", views.topic_list, name="topics"),
     path("themen/<slug:slug>/", views.topic_edit, name="topic-edit"),
+    path(
+        "export/organisationen.csv",
+        views.directory_csv,
+        {"what": "organizations"},
+        name="export-organizations",
+    ),
+    path("export/angebote.csv", views.directory_csv, {"what": "offers"}, name="export-offers"),
 ]

@@ -17,6 +17,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from crosscluster.core.models import AuditLogEntry
 
 from . import services
 from .access import is_coordinator, organizations_managed_by
+from .exports import spreadsheet
 from .forms import ContactForm, OfferForm, OrganizationForm, ServiceForm, TopicForm, VideoForm
 from .models import Contact, Offer, Organization, Topic, Video
 from .services import DirectoryError
@@ -351,3 +353,20 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("manage:topics")
         topic.refresh_from_db()
     return render(request, "directory/manage/topic_form.html", {"topic": topic, "form": form})
+
+
+# The directory as a spreadsheet for the coordination office --------------------------------------------
+
+CSV_FILE_NAMES = {"organizations": "organisationen", "offers": "angebote"}
+
+
+@login_required
+@read_only
+def directory_csv(request: HttpRequest, what: str) -> HttpResponse:
+    """Every organisation (published or not, with a column saying which) or every offer, as CSV for Excel."""
+    _require_coordinator(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    day = timezone.localdate(timezone=spreadsheet.display_zone()).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{CSV_FILE_NAMES[what]}-{day}.csv"'
+    spreadsheet.WRITERS[what](response, organizations_managed_by(request.user))
+    return response

@@ -1,5 +1,7 @@
 """The directory: regions, the shared topic taxonomy, organisations with offers, contacts and videos."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
@@ -34,6 +36,12 @@ class Region(models.Model):
 
 
 class Topic(models.Model):
+    if TYPE_CHECKING:  # the language columns modeltranslation adds (translation.py)
+        name_de: str
+        name_en: str
+        introduction_de: str
+        introduction_en: str
+
     """One entry of the taxonomy that all regions share."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True, validators=[slug_validator])
@@ -63,7 +71,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("directory:topic", kwargs={"slug": self.slug})
+        return reverse("portal:topic", kwargs={"slug": self.slug})  # the topic page composes several apps
 
     def synonym_list(self) -> list[str]:
         """The synonyms, one per non-empty line, stripped, without duplicates, in their order."""
@@ -107,6 +115,13 @@ class Organization(models.Model):
     published = models.BooleanField(_("published"), default=True)
     # Lower-cased, stemmed words of the organisation and its offers, for text search (see directory.search).
     updated_at = models.DateTimeField(auto_now=True)
+    if TYPE_CHECKING:  # the language columns modeltranslation adds (translation.py)
+        name_de: str
+        name_en: str
+        summary_de: str
+        summary_en: str
+        description_de: str
+        description_en: str
 
     class Meta:
         verbose_name = _("organisation")
@@ -121,6 +136,12 @@ class Organization(models.Model):
 
 
 class Offer(models.Model):
+    if TYPE_CHECKING:  # the language columns modeltranslation adds (translation.py)
+        title_de: str
+        title_en: str
+        description_de: str
+        description_en: str
+
     class Kind(models.TextChoices):
         ADVICE = "advice", _("Advice")
         FUNDING = "funding", _("Funding")

@@ -12,12 +12,22 @@ from .models import Offer, Organization, Region, Topic, Video
 from .search import filter_by_text
 
 
+def organization_is_published(path: str = "") -> Q:
+    """The one definition of "the public may see this organisation", as a condition.
+
+    For another model's queryset, `path` leads to the organisation, e.g.
+    `organization_is_published("organization__")` on offers, notices or the organisers of events. Everything
+    else starts from the querysets below.
+    """
+    return Q(**{f"{path}published": True})
+
+
 def published_organizations() -> QuerySet[Organization]:
-    return Organization.objects.filter(published=True)
+    return Organization.objects.filter(organization_is_published())
 
 
 def published_offers() -> QuerySet[Offer]:
-    return Offer.objects.filter(organization__published=True)
+    return Offer.objects.filter(organization_is_published("organization__"))
 
 
 def default_region() -> Region | None:
@@ -38,8 +48,12 @@ def topics_with_counts() -> QuerySet[Topic]:
     The explicit order matters: Django drops Meta.ordering from queries that aggregate.
     """
     return Topic.objects.annotate(
-        organization_count=Count("organizations", filter=Q(organizations__published=True), distinct=True),
-        offer_count=Count("offers", filter=Q(offers__organization__published=True), distinct=True),
+        organization_count=Count(
+            "organizations", filter=organization_is_published("organizations__"), distinct=True
+        ),
+        offer_count=Count(
+            "offers", filter=organization_is_published("offers__organization__"), distinct=True
+        ),
     ).order_by("position", "name")
 
 
@@ -97,7 +111,7 @@ def topic_offers(topic: Topic) -> QuerySet[Offer]:
 def gallery_videos() -> QuerySet[Video]:
     """The videos of published organisations for the gallery, organisation by organisation."""
     return (
-        Video.objects.filter(organization__published=True)
+        Video.objects.filter(organization_is_published("organization__"))
         .select_related("organization")
         .order_by("organization__name", "position", "pk")
     )

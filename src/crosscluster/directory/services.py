@@ -6,7 +6,7 @@ current. `actor=None` means the system itself (imports, the demo loader).
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from crosscluster.core.bilingual import column, english, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 
 from .access import can_manage, is_coordinator
-from .models import Contact, Offer, Organization, Topic, Video
+from .models import Contact, Offer, Organization, Region, Topic, Video
 from .search import refresh_search_text
 
 
@@ -35,12 +36,14 @@ ORGANIZATION_FIELDS = (
     *english(ORGANIZATION_TEXTS),
     *("kind", "city", "website", "logo", "picture", "published"),
 )
+# Only the coordination office (and the system) sets these: which organisations exist, and their addresses.
+COORDINATOR_FIELDS = ("slug", "region")
 OFFER_FIELDS = (*OFFER_TEXTS, *(f"{f}_de" for f in OFFER_TEXTS), *english(OFFER_TEXTS), "kind", "position")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "photo", "position")
 VIDEO_FIELDS = ("title", "file", "poster", "captions", "captions_language", "url", "position")
 
 
-def _ensure_can_manage(actor: Any, organization: Organization) -> None:
+def _ensure_can_manage(actor: Actor, organization: Organization) -> None:
     if actor is None:
         return
     if not can_manage(actor, organization):
@@ -88,16 +91,51 @@ def _set_topics(instance: Any, topics: Iterable[Topic] | None, changes: dict[str
         changes["topics"] = sorted(Topic.objects.filter(pk__in=new).values_list("slug", flat=True))
 
 
+def _ensure_coordinator(actor: Actor, message: str) -> None:
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def create_organization(
+    *, actor: Actor, region: Region, slug: str, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Organization:
+    """A new member organisation (the coordination office, the admin, or the system)."""
+    _ensure_coordinator(actor, _("Only the coordination office adds organisations."))
+    organization = Organization(region=region, slug=slug)
+    _apply(organization, ORGANIZATION_FIELDS, fields)
+    _save_validated(organization)
+    _set_topics(organization, topics, {})
+    log_action("directory.organization.created", actor=actor, obj=organization, organization=organization)
+    refresh_search_text(organization)
+    return organization
+
+
+@transaction.atomic
+def delete_organization(organization: Organization, *, actor: Actor) -> None:
+    """Remove an organisation with its offers, contacts, videos and memberships (the office or the system).
+
+    The audit entry keeps the name (`object_repr`); the organisation's own history goes with it.
+    """
+    _ensure_coordinator(actor, _("Only the coordination office removes organisations."))
+    log_action(
+        "directory.organization.deleted", actor=actor, obj=organization, data={"slug": organization.slug}
+    )
+    organization.delete()
+
+
 @transaction.atomic
 def update_organization(
-    organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
+    organization: Organization, *, actor: Actor, topics: Iterable[Topic] | None = None, **fields: Any
 ) -> Organization:
-    """Edit the profile. Only the coordination office may publish or unpublish."""
+    """Edit the profile. Only the coordination office may publish or unpublish, move or rename (slug) it."""
     _ensure_can_manage(actor, organization)
     changes_publication = "published" in fields and fields["published"] != organization.published
-    if changes_publication and actor is not None and not is_coordinator(actor):
-        raise PermissionDenied(_("Only the coordination office publishes or unpublishes organisations."))
-    changes = _apply(organization, ORGANIZATION_FIELDS, fields)
+    if changes_publication:
+        _ensure_coordinator(actor, _("Only the coordination office publishes or unpublishes organisations."))
+    if set(fields) & set(COORDINATOR_FIELDS):
+        _ensure_coordinator(actor, _("Only the coordination office changes an organisation's address."))
+    changes = _apply(organization, (*ORGANIZATION_FIELDS, *COORDINATOR_FIELDS), fields)
     _save_validated(organization)
     _set_topics(organization, topics, changes)
     if changes:
@@ -116,10 +154,9 @@ TOPIC_FIELDS = ("introduction", "introduction_de", "introduction_en", "synonyms"
 
 
 @transaction.atomic
-def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
+def update_topic(topic: Topic, *, actor: Actor, **fields: Any) -> Topic:
     """The coordination office words a topic's introduction and keeps its synonyms (search and routing)."""
-    if actor is not None and not is_coordinator(actor):
-        raise PermissionDenied(_("Only the coordination office edits topics."))
+    _ensure_coordinator(actor, _("Only the coordination office edits topics."))
     changes = _apply(topic, TOPIC_FIELDS, fields)
     _save_validated(topic)
     if changes:
@@ -129,6 +166,7 @@ def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
 
 # Offers, contacts and videos share one life cycle; offers also carry topics and feed the search text.
 Item = Offer | Contact | Video
+ItemT = TypeVar("ItemT", Offer, Contact, Video)
 ITEM_FIELDS: dict[type, tuple[str, ...]] = {Offer: OFFER_FIELDS, Contact: CONTACT_FIELDS, Video: VIDEO_FIELDS}
 
 
@@ -138,8 +176,12 @@ def _action(item: Item, verb: str) -> str:
 
 @transaction.atomic
 def _create_item(
-    model: type[Item], organization: Organization, actor: Any, topics: Iterable[Topic] | None, fields: dict
-) -> Any:
+    model: type[ItemT],
+    organization: Organization,
+    actor: Actor,
+    topics: Iterable[Topic] | None,
+    fields: dict[str, Any],
+) -> ItemT:
     _ensure_can_manage(actor, organization)
     item = model(organization=organization)
     fields.setdefault("position", _next_position(model.objects.filter(organization=organization)))
@@ -153,7 +195,7 @@ def _create_item(
 
 
 @transaction.atomic
-def _update_item(item: Item, actor: Any, topics: Iterable[Topic] | None, fields: dict) -> Any:
+def _update_item(item: ItemT, actor: Actor, topics: Iterable[Topic] | None, fields: dict[str, Any]) -> ItemT:
     _ensure_can_manage(actor, item.organization)
     changes = _apply(item, ITEM_FIELDS[type(item)], fields)
     _save_validated(item)
@@ -172,7 +214,7 @@ def _update_item(item: Item, actor: Any, topics: Iterable[Topic] | None, fields:
 
 
 @transaction.atomic
-def _delete_item(item: Item, actor: Any) -> None:
+def _delete_item(item: Item, actor: Actor) -> None:
     organization = item.organization
     _ensure_can_manage(actor, organization)
     log_action(_action(item, "deleted"), actor=actor, obj=item, organization=organization)
@@ -182,38 +224,40 @@ def _delete_item(item: Item, actor: Any) -> None:
 
 
 def create_offer(
-    organization: Organization, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any
+    organization: Organization, *, actor: Actor, topics: Iterable[Topic] | None = None, **fields: Any
 ) -> Offer:
     return _create_item(Offer, organization, actor, topics, fields)
 
 
-def update_offer(offer: Offer, *, actor: Any, topics: Iterable[Topic] | None = None, **fields: Any) -> Offer:
+def update_offer(
+    offer: Offer, *, actor: Actor, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Offer:
     return _update_item(offer, actor, topics, fields)
 
 
-def delete_offer(offer: Offer, *, actor: Any) -> None:
+def delete_offer(offer: Offer, *, actor: Actor) -> None:
     _delete_item(offer, actor)
 
 
-def create_contact(organization: Organization, *, actor: Any, **fields: Any) -> Contact:
+def create_contact(organization: Organization, *, actor: Actor, **fields: Any) -> Contact:
     return _create_item(Contact, organization, actor, None, fields)
 
 
-def update_contact(contact: Contact, *, actor: Any, **fields: Any) -> Contact:
+def update_contact(contact: Contact, *, actor: Actor, **fields: Any) -> Contact:
     return _update_item(contact, actor, None, fields)
 
 
-def delete_contact(contact: Contact, *, actor: Any) -> None:
+def delete_contact(contact: Contact, *, actor: Actor) -> None:
     _delete_item(contact, actor)
 
 
-def create_video(organization: Organization, *, actor: Any, **fields: Any) -> Video:
+def create_video(organization: Organization, *, actor: Actor, **fields: Any) -> Video:
     return _create_item(Video, organization, actor, None, fields)
 
 
-def update_video(video: Video, *, actor: Any, **fields: Any) -> Video:
+def update_video(video: Video, *, actor: Actor, **fields: Any) -> Video:
     return _update_item(video, actor, None, fields)
 
 
-def delete_video(video: Video, *, actor: Any) -> None:
+def delete_video(video: Video, *, actor: Actor) -> None:
     _delete_item(video, actor)

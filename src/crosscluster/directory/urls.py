@@ -4,7 +4,6 @@ from . import views
 
 app_name = "directory"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("verzeichnis/", views.organization_list, name="list"),
     path("organisationen/<slug:slug>/", views.organization_detail, name="organization"),
     path(
@@ -12,7 +11,6 @@ urlpatterns = [
     ),
     path("kurzvideos/", views.video_gallery, name="videos"),
     path("themen/", views.topic_list, name="topics"),
-    path("themen/<slug:slug>/", views.topic_detail, name="topic"),
     path("impressum/", views.imprint, name="imprint"),
     path("datenschutz/", views.privacy, name="privacy"),
 ]

@@ -7,22 +7,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from crosscluster.events import queries as event_queries
-from crosscluster.events.export import json_ld_script
-from crosscluster.events.publishing import upcoming_events
-from crosscluster.news import queries as news_queries
-from crosscluster.news.rendering import render_markdown
+from crosscluster.core.jsonld import json_ld_script
 
 from . import queries
 from .filters import DirectoryFilterForm
 from .geography import member_map
-from .models import Contact, Topic
+from .models import Contact
 from .schema_org import organization_json_ld
 from .vcard import contact_vcard as build_vcard
 from .vcard import vcard_filename
@@ -35,25 +29,6 @@ def _own_hosts(request: HttpRequest) -> set[str]:
     """Host names of this site: videos there are ours and need no consent."""
     hosts = {urlsplit(f"//{request.get_host()}").hostname, urlsplit(settings.SITE_URL).hostname}
     return {host for host in hosts if host}
-
-
-HOME_EVENTS = 6
-HOME_NOTICES = 3
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """What this is, the way to ask, the coming weeks of the Netzwerktimer, notices, topics, members."""
-    region = queries.default_region()
-    topics = queries.topics_with_counts().filter(Q(organization_count__gt=0) | Q(offer_count__gt=0))
-    members = list(queries.member_organizations(region))
-    context = {
-        "region": region,
-        "members": members,
-        "topics": topics,
-        "events": upcoming_events(event_queries.filter_events(), timezone.now(), HOME_EVENTS),
-        "notices": news_queries.current_notices(limit=HOME_NOTICES),
-    }
-    return render(request, "directory/home.html", context)
 
 
 def organization_list(request: HttpRequest) -> HttpResponse:
@@ -108,30 +83,6 @@ def contact_vcard(request: HttpRequest, slug: str, contact_id: int) -> HttpRespo
 
 def topic_list(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/topic_list.html", {"topics": queries.topics_with_counts()})
-
-
-TOPIC_EVENTS = 5
-TOPIC_NOTICES = 5
-
-
-def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Everything on one topic across the networks: the coordination office's introduction, organisations,
-    offers, upcoming events and current notices, with the ways to ask and to subscribe.
-
-    Events and notices come through their apps' public choke points (events.queries.filter_events,
-    news.queries), so nothing unpublished shows up here either.
-    """
-    topic = get_object_or_404(Topic, slug=slug)
-    events = event_queries.upcoming(event_queries.filter_events(topic=topic), timezone.now())
-    context = {
-        "topic": topic,
-        "introduction": render_markdown(topic.introduction),
-        "organizations": queries.topic_organizations(topic),
-        "offers": queries.topic_offers(topic),
-        "events": list(event_queries.with_relations(events.order_by("start", "pk"))[:TOPIC_EVENTS]),
-        "notices": news_queries.current_notices(topic=topic, limit=TOPIC_NOTICES),
-    }
-    return render(request, "directory/topic_detail.html", context)
 
 
 def imprint(request: HttpRequest) -> HttpResponse:

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from crosscluster.core.working_days import is_working_day
 from crosscluster.directory.models import Organization
+from crosscluster.directory.queries import published_organizations
 
 from . import services
 from .models import Event
@@ -87,9 +88,7 @@ def create_demo_events(today: dt.date) -> int:
     """Enter the demo events of the published organisations, unless there are events; returns how many."""
     if Event.objects.exists():
         return 0
-    organizations = list(
-        Organization.objects.filter(published=True).prefetch_related("topics").order_by("slug")
-    )
+    organizations = list(published_organizations().prefetch_related("topics").order_by("slug"))
     for organization in organizations:
         rng = random.Random(organization.slug)  # noqa: S311 — demo data, not secrets
         topics = list(organization.topics.all()) or [None]

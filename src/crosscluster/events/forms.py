@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.forms import ENGLISH_HELP, ServiceForm, TopicsWidget
 from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.queries import published_organizations
 
 from . import recurrence
 from .feeds.ical import REFUSED_FREQUENCIES
@@ -588,7 +589,7 @@ class EventFilterForm(forms.Form):
     organizer = forms.ModelChoiceField(
         label=_("Organiser"),
         # Only what the choices show: with a few hundred networks, full instances cost milliseconds.
-        queryset=Organization.objects.filter(published=True).order_by("name").only("pk", "slug", "name"),
+        queryset=published_organizations().order_by("name").only("pk", "slug", "name"),
         to_field_name="slug",
         required=False,
         empty_label=_("All organisers"),

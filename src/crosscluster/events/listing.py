@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from crosscluster.directory.models import Organization
+from crosscluster.directory.queries import organization_is_published
 
 from .models import Event
 
@@ -26,7 +27,7 @@ _CHUNK = 500
 
 def listed_condition() -> Q:
     """The definition of a listed event, as a condition on an event row."""
-    links = Event.organizers.through.objects.filter(organization__published=True)
+    links = Event.organizers.through.objects.filter(organization_is_published("organization__"))
     own_organizer = links.filter(event=OuterRef("pk"))
     duplicate_organizer = links.filter(event__duplicate_of=OuterRef("pk"), event__duplicate_of__isnull=False)
     return Q(
@@ -67,7 +68,7 @@ def refresh_listed(pks: Iterable[int | None]) -> None:
         for pk, published, removed_at, duplicate_of, stored in rows:
             members[pk] = (bool(published) and removed_at is None, duplicate_of, bool(stored))
     organised: set[int] = set()  # of the members, those with a published organiser
-    links = Event.organizers.through.objects.filter(organization__published=True).order_by()
+    links = Event.organizers.through.objects.filter(organization_is_published("organization__")).order_by()
     for chunk in _chunks(members):
         organised.update(links.filter(event_id__in=chunk).values_list("event_id", flat=True))
     group_organised = {

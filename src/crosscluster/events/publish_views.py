@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
+from crosscluster.directory.queries import published_organizations
 
 from . import publishing
 from .syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
@@ -37,7 +38,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 def organization_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = get_object_or_404(Organization.objects.filter(published=True), slug=slug)
+    organization = get_object_or_404(published_organizations(), slug=slug)
     return _calendar_response(
         request,
         publishing.calendar_name(organization.name),

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from crosscluster.core.bilingual import GERMAN, page_language
 from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.directory.search import filter_by_text
 
 from .access import public_events
@@ -27,7 +28,7 @@ from .times import display_zone, from_utc_text, midnight, utc_text
 
 
 def _published_organizers() -> Prefetch:
-    return Prefetch("organizers", queryset=Organization.objects.filter(published=True).order_by("name"))
+    return Prefetch("organizers", queryset=published_organizations().order_by("name"))
 
 
 def with_relations(events: QuerySet[Event]) -> QuerySet[Event]:
@@ -158,7 +159,7 @@ def filter_choices() -> dict[str, list]:
     Cached apart from the facts, which the exports and the API need without the form."""
     choices = cache.get(CHOICES_CACHE_KEY)
     if choices is None:
-        organizers = Organization.objects.filter(published=True).order_by("name").values_list("slug", "name")
+        organizers = published_organizations().order_by("name").values_list("slug", "name")
         topics = Topic.objects.order_by("position", "name").values_list("slug", "name")
         choices = {"organizers": list(organizers), "topics": list(topics)}
         cache.set(CHOICES_CACHE_KEY, choices, FACTS_CACHE_TIMEOUT)

@@ -31,6 +31,7 @@ from crosscluster.core.manage import read_only
 from crosscluster.core.workers import background_health
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.models import Organization
+from crosscluster.directory.queries import published_organizations
 
 from . import services, stats
 from .access import inquiries_visible_to, is_responsible
@@ -214,7 +215,7 @@ def _visible_inquiry(request: HttpRequest, pk: int) -> Inquiry:
 
 def _targets(inquiry: Inquiry) -> list[Organization]:
     """Where an inquiry may go: the published organisations of its region (the services check the same)."""
-    return list(Organization.objects.filter(published=True, region_id=inquiry.region_id).order_by("name"))
+    return list(published_organizations().filter(region_id=inquiry.region_id).order_by("name"))
 
 
 def _suggestions(inquiry: Inquiry, targets: list[Organization]) -> list[dict[str, Any]]:

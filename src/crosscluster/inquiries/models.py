@@ -10,7 +10,6 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 TEXT_MAX_LENGTH = 5000
@@ -138,6 +137,3 @@ class Inquiry(models.Model):
         token = secrets.token_urlsafe(24)
         self.status_token_hash = hash_status_token(token)
         return token
-
-    def get_manage_url(self) -> str:
-        return reverse("manage:inquiry", kwargs={"pk": self.pk})

@@ -6,6 +6,7 @@ organisation with a note, other organisations involved, handed back to the coord
 so a failing mail server never loses a state change.
 """
 
+import datetime as dt
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from crosscluster.core.mail import queue_mail
 from crosscluster.core.models import AuditLogEntry, OutgoingMail
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import is_coordinator
 from crosscluster.directory.models import Organization, Region
 
@@ -115,12 +117,12 @@ def _require_state(inquiry: Inquiry, *states: str) -> None:
         )
 
 
-def _require_responsible(actor: Any, inquiry: Inquiry) -> None:
+def _require_responsible(actor: Actor, inquiry: Inquiry) -> None:
     if not is_responsible(actor, inquiry):
         raise PermissionDenied(_("This inquiry is not with your organisation."))
 
 
-def _require_coordinator(actor: Any) -> None:
+def _require_coordinator(actor: Actor) -> None:
     if not is_coordinator(actor):
         raise PermissionDenied(_("Only the coordination office can do this."))
 
@@ -130,7 +132,9 @@ def _require_target(inquiry: Inquiry, organization: Organization) -> None:
         raise InquiryError(_("Choose a published organisation of this region."))
 
 
-def _log(inquiry: Inquiry, action: str, actor: Any, organization: Organization | None = None, **data: Any):
+def _log(
+    inquiry: Inquiry, action: str, actor: Actor, organization: Organization | None = None, **data: Any
+) -> AuditLogEntry:
     return log_action(
         f"inquiry.{action}",
         actor=actor,
@@ -140,7 +144,7 @@ def _log(inquiry: Inquiry, action: str, actor: Any, organization: Organization |
     )
 
 
-def _mark_responded(inquiry: Inquiry, now) -> None:
+def _mark_responded(inquiry: Inquiry, now: dt.datetime) -> None:
     """The organisation the inquiry is with has reacted: its deadline is met."""
     if inquiry.first_response_at is None:
         inquiry.first_response_at = now
@@ -148,7 +152,7 @@ def _mark_responded(inquiry: Inquiry, now) -> None:
     inquiry.escalate_at = None
 
 
-def _hand_to(inquiry: Inquiry, organization: Organization, now) -> None:
+def _hand_to(inquiry: Inquiry, organization: Organization, now: dt.datetime) -> None:
     inquiry.organization = organization
     inquiry.state = State.ASSIGNED
     inquiry.assigned_at = now
@@ -234,7 +238,7 @@ def _refuse_repeated(submission_key: str) -> None:
 
 
 @transaction.atomic
-def assign_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Any, note: str = "") -> Inquiry:
+def assign_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Actor, note: str = "") -> Inquiry:
     """The coordination office sends the inquiry to an organisation (or to another one)."""
     _require_coordinator(actor)
     _require_state(inquiry, *Inquiry.OPEN_STATES)
@@ -252,7 +256,7 @@ def assign_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Any, 
 
 
 @transaction.atomic
-def accept_inquiry(inquiry: Inquiry, *, actor: Any) -> Inquiry:
+def accept_inquiry(inquiry: Inquiry, *, actor: Actor) -> Inquiry:
     _require_responsible(actor, inquiry)
     _require_state(inquiry, State.ASSIGNED)
     inquiry.state = State.ACCEPTED
@@ -264,7 +268,7 @@ def accept_inquiry(inquiry: Inquiry, *, actor: Any) -> Inquiry:
 
 
 @transaction.atomic
-def forward_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Any, note: str) -> Inquiry:
+def forward_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Actor, note: str) -> Inquiry:
     """Pass the inquiry on with a note; the receiver sees the whole history."""
     _require_responsible(actor, inquiry)
     _require_state(inquiry, State.ASSIGNED, State.ACCEPTED)
@@ -289,7 +293,7 @@ def forward_inquiry(inquiry: Inquiry, organization: Organization, *, actor: Any,
 
 @transaction.atomic
 def involve_organization(
-    inquiry: Inquiry, organization: Organization, *, actor: Any, note: str = ""
+    inquiry: Inquiry, organization: Organization, *, actor: Actor, note: str = ""
 ) -> Inquiry:
     """Bring another organisation in while keeping the responsibility."""
     _require_responsible(actor, inquiry)
@@ -305,7 +309,7 @@ def involve_organization(
 
 
 @transaction.atomic
-def hand_back_inquiry(inquiry: Inquiry, *, actor: Any, note: str) -> Inquiry:
+def hand_back_inquiry(inquiry: Inquiry, *, actor: Actor, note: str) -> Inquiry:
     """The organisation does not fit and does not know who does: the coordination office decides."""
     _require_responsible(actor, inquiry)
     _require_state(inquiry, State.ASSIGNED, State.ACCEPTED)
@@ -322,7 +326,7 @@ def hand_back_inquiry(inquiry: Inquiry, *, actor: Any, note: str) -> Inquiry:
 
 
 @transaction.atomic
-def resolve_inquiry(inquiry: Inquiry, *, actor: Any, note: str = "") -> Inquiry:
+def resolve_inquiry(inquiry: Inquiry, *, actor: Actor, note: str = "") -> Inquiry:
     _require_responsible(actor, inquiry)
     _require_state(inquiry, State.ASSIGNED, State.ACCEPTED)
     now = timezone.now()
@@ -339,7 +343,7 @@ def resolve_inquiry(inquiry: Inquiry, *, actor: Any, note: str = "") -> Inquiry:
 
 
 @transaction.atomic
-def close_no_fit(inquiry: Inquiry, *, actor: Any, note: str) -> Inquiry:
+def close_no_fit(inquiry: Inquiry, *, actor: Actor, note: str) -> Inquiry:
     """Nobody in the initiative can help: the coordination office closes it and tells the company."""
     _require_coordinator(actor)
     _require_state(inquiry, *Inquiry.OPEN_STATES)
@@ -364,6 +368,7 @@ def _learn(inquiry: Inquiry) -> None:
     from crosscluster.routing.services import record_evidence
 
     organization, text, source_id = inquiry.organization, inquiry.text, str(inquiry.pk)
+    assert organization is not None, "only an inquiry an organisation handled is evidence"
     transaction.on_commit(lambda: record_evidence(organization, text, source="inquiry", source_id=source_id))
 
 
@@ -392,12 +397,13 @@ def withdraw_inquiry(inquiry: Inquiry) -> Inquiry:
         _log(inquiry, "withdrawn", None)
     erase_personal_data(inquiry, reason="withdrawn")
     if notify:
+        assert inquiry.organization is not None, "`notify` is set only when an organisation has it"
         _notify_organization(inquiry, inquiry.organization, "inquiries/mail/withdrawn")
     return inquiry
 
 
 @transaction.atomic
-def erase_personal_data(inquiry: Inquiry, *, reason: str, actor: Any = None) -> Inquiry:
+def erase_personal_data(inquiry: Inquiry, *, reason: str, actor: Actor = None) -> Inquiry:
     """Remove everything that identifies the company; state, organisations, topics and times stay for the
     statistics. Notes in the history and queued mails about the inquiry go too."""
     if inquiry.erased_at is not None:
@@ -426,7 +432,7 @@ def erase_personal_data(inquiry: Inquiry, *, reason: str, actor: Any = None) -> 
     return inquiry
 
 
-def erase_expired(now=None) -> int:
+def erase_expired(now: dt.datetime | None = None) -> int:
     """Erase the personal data of inquiries closed longer ago than the retention period."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.INQUIRY_RETENTION_DAYS)
@@ -441,7 +447,7 @@ def erase_expired(now=None) -> int:
 # Deadlines --------------------------------------------------------------------------------------------
 
 
-def process_deadlines(now=None) -> tuple[int, int]:
+def process_deadlines(now: dt.datetime | None = None) -> tuple[int, int]:
     """Remind organisations whose first response is due; alert the coordination office at twice the time.
 
     Returns (reminders, alerts). Each inquiry is reminded and escalated once per assignment.
@@ -454,6 +460,7 @@ def process_deadlines(now=None) -> tuple[int, int]:
             inquiry.reminded_at = now
             inquiry.save(update_fields=["reminded_at"])
             _log(inquiry, "reminder_sent", None)
+            assert inquiry.organization is not None  # ASSIGNED means: an organisation has it
             _notify_organization(inquiry, inquiry.organization, "inquiries/mail/reminder")
         reminders += 1
     for inquiry in waiting.filter(escalate_at__lte=now, escalated_at__isnull=True):

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
+from crosscluster.directory.queries import organization_is_published
 
 from .models import Notice
 
@@ -18,7 +19,7 @@ def public_notices(now: dt.datetime | None = None) -> QuerySet[Notice]:
     now = now or timezone.now()
     return Notice.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gt=now),
-        Q(organization__isnull=True) | Q(organization__published=True),
+        Q(organization__isnull=True) | organization_is_published("organization__"),
         published=True,
         valid_from__lte=now,
     )

@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.db import transaction
 
-from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.models import Topic
+from crosscluster.directory.queries import published_organizations
 
 from . import services
 from .models import Notice
@@ -62,7 +63,7 @@ def create_demo_notices(now: dt.datetime) -> int:
         return 0
     created = 0
     for slug, topic_slugs, title, body, urgent, days in NOTICES:
-        organization = Organization.objects.filter(slug=slug, published=True).first() if slug else None
+        organization = published_organizations().filter(slug=slug).first() if slug else None
         if slug and organization is None:
             continue
         services.create_notice(

@@ -7,6 +7,7 @@ it expires.
 """
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -18,6 +19,14 @@ from crosscluster.directory.models import Organization, Region, Topic, slug_vali
 
 
 class Notice(models.Model):
+    if TYPE_CHECKING:  # the language columns modeltranslation adds (translation.py)
+        title_de: str
+        title_en: str
+        body_de: str
+        body_en: str
+        body_html_de: str
+        body_html_en: str
+
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="notices"
     )

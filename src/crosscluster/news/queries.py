@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Prefetch, QuerySet
 
 from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.directory.search import filter_by_text
 
 from .access import notices_editable_by, pinned_notices, public_notices
@@ -72,6 +73,4 @@ def current_notices(*, topic: Topic | None = None, organization: Organization | 
 
 def publishing_organizations() -> QuerySet[Organization]:
     """Published organisations with at least one public notice: the choices of the organisation filter."""
-    return (
-        Organization.objects.filter(published=True, notices__in=public_notices()).distinct().order_by("name")
-    )
+    return published_organizations().filter(notices__in=public_notices()).distinct().order_by("name")

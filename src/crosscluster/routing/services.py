@@ -31,6 +31,7 @@ from crosscluster.core.services import log_action
 from crosscluster.core.signals import texts_changed
 from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
 from crosscluster.directory.models import Offer, Organization, Region, Topic
+from crosscluster.directory.queries import published_organizations
 
 from .encoders import Encoder, get_encoder
 from .engine import EVIDENCE, OrgEntry, Passage, RoutingIndex
@@ -176,7 +177,7 @@ def directory_passages(
 ) -> tuple[list[OrgEntry], list[Passage]]:
     """Organisations and their passages, read with a fixed number of queries (published ones by default)."""
     if organizations is None:
-        organizations = Organization.objects.filter(published=True).order_by("pk")
+        organizations = published_organizations().order_by("pk")
     orgs = list(organizations)
     ids = {org.pk for org in orgs}
     org_topics = _ordered_topics(Organization.topics.through, "organization_id", ids)
@@ -374,9 +375,9 @@ def build_index(encoder: Encoder | None = None) -> RoutingIndex:
     offset = len(row_of)
     for i, row in enumerate(evidence):
         if row.embedding is not None and row.embedding_model == encoder.name:
-            vector = _from_bytes(row.embedding, encoder.dim)
-            if vector is not None:
-                vectors[offset + i] = vector
+            stored = _from_bytes(row.embedding, encoder.dim)
+            if stored is not None:
+                vectors[offset + i] = stored
     return RoutingIndex(
         orgs,
         passages,

@@ -330,9 +330,14 @@ def prune() -> int:
     from crosscluster.cooperation.models import CooperationProfile
 
     removed = 0
-    models = [(ORGANIZATION, Organization), (OFFER, Offer), (EVENT, Event), (NOTICE, Notice)]
-    for kind, model in [*models, (COOPERATION, CooperationProfile)]:
-        stale = Document.objects.filter(kind=kind).exclude(object_id__in=model.objects.values("pk"))
+    kinds: list[tuple[str, Any]] = [
+        (ORGANIZATION, Organization),
+        (OFFER, Offer),
+        (EVENT, Event),
+        (NOTICE, Notice),
+    ]
+    for kind, model in [*kinds, (COOPERATION, CooperationProfile)]:
+        stale = Document.objects.filter(kind=kind).exclude(object_id__in=model._default_manager.values("pk"))
         removed += stale.delete()[0]
     used: set[str] = set()
     for title, body in Document.objects.values_list("title", "body").iterator(chunk_size=2000):

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "crosscluster.api",
     "crosscluster.analytics",
     "crosscluster.cooperation",
+    # Composes the apps above (home and topic pages, demo, import, start-up): after all of them.
+    "crosscluster.portal",
     "ninja",
     "csp",
     "django_tasks",
@@ -126,7 +128,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "manage:dashboard"
-LOGOUT_REDIRECT_URL = "directory:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -290,7 +292,7 @@ PAGE_VIEW_RETENTION_DAYS = env_int("PAGE_VIEW_RETENTION_DAYS", 2 * 365)
 # Routing engine (see docs/routing.md). The encoder turns texts into vectors; any class with the interface of
 # crosscluster.routing.encoders.Encoder will do.
 ROUTING_ENCODER = env_str("ROUTING_ENCODER", "crosscluster.routing.encoders.OnnxE5Encoder")
-# Where the ONNX build of the encoder is cached (built on first use, about 3 s; see routing/e5_onnx.py).
+# Where `crosscluster build-encoder` writes the encoder's ONNX build and app servers load it (e5_build.py).
 ROUTING_MODEL_DIR = Path(env_str("ROUTING_MODEL_DIR", str(VAR_DIR / "models")))
 # CPU threads of the encoder per process (0: the library decides, i.e. all cores).
 ROUTING_ENCODER_THREADS = env_int("ROUTING_ENCODER_THREADS", 0)

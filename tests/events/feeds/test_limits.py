@@ -96,7 +96,7 @@ def test_import_feed_caps_the_occurrences_of_open_ended_hourly_series(subscripti
     settings.FEEDS_MAX_OCCURRENCES = 5000
     feed_server.serve("/cal.ics", ics(*(hourly(n) for n in range(20))))
 
-    started = time.monotonic()
+    started = time.process_time()  # this process's CPU: a busy machine does not count, 20,000 dates would
     result = import_feed(subscription, now=NOW)
 
     assert result.status == "failing"
@@ -105,7 +105,7 @@ def test_import_feed_caps_the_occurrences_of_open_ended_hourly_series(subscripti
         "was not imported; its events stay as they were."
     )
     assert not Event.objects.filter(feed=subscription).exists()
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_import_feed_stops_when_the_processing_time_is_used_up_while_storing(

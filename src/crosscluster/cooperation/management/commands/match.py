@@ -8,13 +8,14 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from crosscluster.cooperation.matching import KINDS, TOP_MAX, ProfileText, match_batch
+from crosscluster.cooperation.matching import KINDS, TOP_MAX, ProfileText, guess_language, match_batch
 
 TEXT_MAX_LENGTH = 20_000
 
 
 def read_profiles(lines: TextIO, name: str) -> list[ProfileText]:
-    """Profiles of a JSON Lines file: `{"id", "kind", "title", "text", "lang"}` per line, other keys ignored.
+    """Profiles of a JSON Lines file: `{"id", "kind", "title", "text", "lang"}` per line, other keys ignored;
+    without `lang` the language is read from the text (German or English).
 
     Blank lines are skipped; any bad line is reported with its number (all of them, not only the first).
     """
@@ -51,12 +52,15 @@ def read_profiles(lines: TextIO, name: str) -> list[ProfileText]:
                 problems.append(f'"{key}" is longer than {TEXT_MAX_LENGTH} characters')
         if not problems and not (item.get("title", "").strip() or item.get("text", "").strip()):
             problems.append('"title" and "text" are both empty')
-        lang = item.get("lang", "de")
+        lang = item.get("lang")
+        if lang is None or lang == "":  # not given: read it from the text
+            lang = guess_language(f"{item.get('title', '')} {item.get('text', '')}")
         if not isinstance(lang, str) or not lang.strip():
             problems.append('"lang" must be a language code such as "de" or "en"')
         if problems:
             errors.append(f"{name}:{number}: " + "; ".join(problems))
             continue
+        assert isinstance(identifier, str) and isinstance(kind, str)  # checked above: no problem was found
         seen[identifier] = number
         profiles.append(
             ProfileText(

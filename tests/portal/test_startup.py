@@ -1,8 +1,8 @@
-"""What an app server prepares when its process starts (core.startup)."""
+"""What an app server prepares when its process starts (portal.startup)."""
 
 from django.template import engines
 
-from crosscluster.core import startup
+from crosscluster.portal import startup
 
 
 def test_prepare_process_loads_the_urlconf_and_the_search_templates(settings):

@@ -14,7 +14,7 @@ from crosscluster.events.times import local
 from crosscluster.news.demo import create_demo_notices
 from crosscluster.routing.services import ensure_embeddings
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "thueringen.json"
+DEMO_FILE = Path(__file__).resolve().parents[3] / "directory" / "demo" / "thueringen.json"
 
 
 class Command(BaseCommand):
