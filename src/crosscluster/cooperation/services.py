@@ -36,6 +36,7 @@ from crosscluster.core.services import log_action
 from crosscluster.core.signals import announce_texts_changed
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
+from crosscluster.directory.queries import published_organizations
 from crosscluster.inquiries.services import coordination_emails, manager_emails
 
 from . import conf
@@ -274,7 +275,8 @@ def choose_reviewer(profile: Profile) -> Organization | None:
     if not topic_ids:
         return None
     candidates = (
-        Organization.objects.filter(published=True, topics__in=topic_ids)
+        published_organizations()
+        .filter(topics__in=topic_ids)
         .exclude(kind=Organization.Kind.COORDINATION)
         .annotate(shared=Count("topics", filter=Q(topics__in=topic_ids)))
         .order_by("-shared", "name")
