@@ -9,6 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crosscluster.accounts.models import Membership, User
+from crosscluster.cooperation.models import CooperationProfile, hash_token
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
 from crosscluster.events.models import Event
 from crosscluster.events.services import refresh_search_text
@@ -214,3 +215,31 @@ class NoticeAttachmentFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Merkblatt {n}")
     file = factory.django.FileField(filename="merkblatt.pdf", data=b"%PDF-1.4\n%%EOF\n")
     position = factory.Sequence(lambda n: n)
+
+
+class CooperationProfileFactory(DjangoModelFactory):
+    """A published cooperation profile, as stored, without mails or audit entries.
+
+    Its owner token is unknown; pass `owner_token_hash=hash_token("…")` to open the owner's pages.
+    """
+
+    class Meta:
+        model = CooperationProfile
+        skip_postgeneration_save = True
+
+    kind = CooperationProfile.Kind.TECHNOLOGY_OFFER
+    title = factory.Sequence(lambda n: f"Recycling von Kunststoffen {n}")
+    text = "Wir bieten ein Verfahren zum Recycling von Mischkunststoffen aus der Produktion an."
+    language = "de"
+    contact_name = "Petra Profil"
+    email = factory.Sequence(lambda n: f"owner{n}@firma.example")
+    company_name = factory.Sequence(lambda n: f"Profil GmbH {n}")
+    state = CooperationProfile.State.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)
+    owner_token_hash = factory.LazyFunction(lambda: hash_token(secrets.token_urlsafe(24)))
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)

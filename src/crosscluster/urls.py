@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from crosscluster.accounts import manage_urls as accounts_manage_urls
 from crosscluster.analytics import manage_urls as analytics_manage_urls
 from crosscluster.api.api import api
+from crosscluster.cooperation import manage_urls as cooperation_manage_urls
 from crosscluster.core import views as core_views
 from crosscluster.digest import manage_urls as digest_manage_urls
 from crosscluster.directory import manage_urls as directory_manage_urls
@@ -23,6 +24,7 @@ manage_patterns = [
     *news_manage_urls.urlpatterns,
     *digest_manage_urls.urlpatterns,
     *analytics_manage_urls.urlpatterns,
+    *cooperation_manage_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -45,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("", include("crosscluster.search.urls")),
     path("", include("crosscluster.news.urls")),
     path("", include("crosscluster.digest.urls")),
+    path("", include("crosscluster.cooperation.urls")),
     path("", include("crosscluster.directory.urls")),
     path("", include("crosscluster.portal.urls")),
     prefix_default_language=False,

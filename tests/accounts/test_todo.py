@@ -160,7 +160,7 @@ def test_office_tools_are_cards_not_a_link_list(client, coordinator, organizatio
     for name in ("manage:inquiry-dashboard", "manage:event-duplicates", "manage:topics", "manage:digest"):
         assert f'href="{reverse(name)}"' in tools
     assert f'href="{reverse("manage:export-organizations")}" download' in tools
-    assert tools.count('<li class="tool-card">') == 9
+    assert tools.count('<li class="tool-card">') == 11
 
 
 @pytest.mark.parametrize(("role", "queries"), [("manager", 6), ("coordinator", 9)])

@@ -109,6 +109,13 @@ def test_search_api_answers_groups_with_counts_and_items(api_client, world):
                     }
                 ],
             },
+            {
+                "kind": "cooperation",
+                "label": "Cooperation profiles",
+                "count": 0,
+                "more_url": "http://testserver/suche/?q=F%C3%B6rdermittel&kind=cooperation",
+                "items": [],
+            },
         ],
     }
 
@@ -134,7 +141,7 @@ def test_search_api_pages_one_kind(api_client, world):
 
 def test_search_api_never_lists_unpublished_content(api_client, world):
     body = api_client.get("/api/v1/search", {"q": "geheim", "limit": 50}).json()
-    assert [group["count"] for group in body["groups"]] == [0, 0, 0, 0]
+    assert [group["count"] for group in body["groups"]] == [0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize(

@@ -446,3 +446,27 @@ def test_page_cache_feed_bookkeeping_bumps_nothing(organization, committed):
         FeedSubscription.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
 
     assert version() == before
+
+
+@pytest.mark.parametrize(
+    "url_name, kwargs",
+    [
+        ("cooperation:owner", {"token": "owner-token"}),
+        ("cooperation:confirm-interest", {"token": "visitor-token"}),
+        ("cooperation:decide", {"signed": "signed-link"}),
+        ("cooperation:renew", {"signed": "signed-link"}),
+        ("cooperation:submit", {}),
+    ],
+)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_page_cache_skips_the_token_pages_and_forms_of_the_cooperation_exchange(url_name, kwargs, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        path = reverse(url_name, kwargs=kwargs)
+
+    assert not page_cache.is_cacheable_request(RequestFactory().get(path))
+
+
+def test_page_cache_may_keep_the_cooperation_exchanges_public_list(db):
+    assert page_cache.is_cacheable_request(RequestFactory().get(reverse("cooperation:list")))

@@ -74,6 +74,8 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("import-feeds", None),
         ("extend-event-series", None),
         ("send-digest", None),
+        ("process-cooperation-deadlines", None),
+        ("erase-expired-cooperation", None),
         ("erase-unconfirmed-subscriptions", None),
         ("delete-expired-page-views", None),
         ("delete-expired-throttle-slots", None),

@@ -23,8 +23,8 @@ def group(result, kind):
 
 def test_search_groups_every_kind_in_order_with_counts(world):
     result = services.search("Fördermittel")
-    assert [g.kind for g in result.groups] == ["organization", "offer", "event", "notice"]
-    assert [g.count for g in result.groups] == [1, 1, 2, 1]
+    assert [g.kind for g in result.groups] == ["organization", "offer", "event", "notice", "cooperation"]
+    assert [g.count for g in result.groups] == [1, 1, 2, 1, 0]
     assert titles(result, "organization") == ["Digitalagentur Thüringen"]
     assert titles(result, "offer") == ["Fördermittelberatung"]
     assert titles(result, "notice") == ["Neue Fördermittel für die Digitalisierung"]

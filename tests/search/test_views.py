@@ -73,9 +73,9 @@ def test_results_page_offers_an_inquiry_for_a_need(client, world):
 def test_results_page_of_keywords_skips_routing(client, world, django_assert_num_queries):
     client.get("/suche/", {"q": "Fördermittel"})  # builds the index
     # Topics (synonyms), the vocabulary; per kind the ranking and the rows shown, for organisations and
-    # offers also their vectors (the best organisations' offers, then their vectors by id). The routing
-    # engine is not asked.
-    with django_assert_num_queries(13):
+    # offers also their vectors (the best organisations' offers, then their vectors by id); cooperation
+    # profiles have only their ranking, as none matches. The routing engine is not asked.
+    with django_assert_num_queries(14):
         html = client.get("/suche/", {"q": "Fördermittel"}).content.decode()
     assert "data-suggestions-src" not in html
 

@@ -13,7 +13,20 @@ from ninja.openapi.schema import OpenAPISchema
 
 from crosscluster.core.problems import PROBLEM_CONTENT_TYPE, TITLES
 
-from . import contacts, events, hsds, notices, offers, organizations, regions, routing, search, topics, videos
+from . import (
+    contacts,
+    cooperation,
+    events,
+    hsds,
+    notices,
+    offers,
+    organizations,
+    regions,
+    routing,
+    search,
+    topics,
+    videos,
+)
 from .errors import api_view, not_found, register_exception_handlers
 
 DESCRIPTION = """\
@@ -67,6 +80,19 @@ class CrossclusterAPI(NinjaAPI):
 api = CrossclusterAPI(title="Crosscluster API", version="1", description=DESCRIPTION, urls_namespace="api")
 register_exception_handlers(api)
 
-ROUTERS = (regions, topics, organizations, offers, contacts, videos, routing, events, notices, search, hsds)
+ROUTERS = (
+    regions,
+    topics,
+    organizations,
+    offers,
+    contacts,
+    videos,
+    routing,
+    events,
+    notices,
+    search,
+    hsds,
+    cooperation,
+)
 for module in ROUTERS:
     api.add_router("", module.router)

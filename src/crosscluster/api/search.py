@@ -94,6 +94,8 @@ def _item(request: HttpRequest, kind: str, row: Any) -> dict[str, Any]:
     elif kind == services.EVENT:
         item = {"title": row.title, "url": row.get_absolute_url(), "summary": plain_description(row)}
         item.update(start=row.start, end=row.end)
+    elif kind == services.COOPERATION:
+        item = {"title": row.title, "url": row.get_absolute_url(), "summary": row.text}
     else:
         item = {
             "title": row.title,

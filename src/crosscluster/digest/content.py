@@ -1,4 +1,5 @@
-"""What a digest contains: the new notices and the coming events, each with the topics it belongs to.
+"""What a digest contains: the new notices, the coming events and the new cooperation profiles ("new
+cooperation offers in your topics"), each with the topics it belongs to.
 
 `DigestMaterial` loads everything public of one issue's window in a few queries; each subscriber's mail is
 then picked from it in memory by topic, so a run over thousands of subscribers does not query per subscriber
@@ -8,6 +9,7 @@ for content, and the coordination office's preview shows exactly what the run wo
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,9 +28,10 @@ from crosscluster.news.models import Notice
 class DigestItems:
     notices: list[Notice] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    cooperation: list[Any] = field(default_factory=list)  # CooperationProfile published in the window
 
     def __bool__(self) -> bool:
-        return bool(self.notices or self.events)
+        return bool(self.notices or self.events or self.cooperation)
 
 
 def excerpt(body_html: str, words: int = 40) -> str:
@@ -40,6 +43,22 @@ def excerpt(body_html: str, words: int = 40) -> str:
 def event_window(until: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Events of the issue: from its cut-off (or now, for a run resumed later) for DIGEST_EVENT_DAYS days."""
     return max(until, now), until + dt.timedelta(days=settings.DIGEST_EVENT_DAYS)
+
+
+def _new_cooperation_profiles(since: dt.datetime, until: dt.datetime) -> list[Any]:
+    """Public cooperation profiles published in (since, until], newest first (none without the app)."""
+    from django.apps import apps
+
+    if not apps.is_installed("crosscluster.cooperation"):
+        return []
+    from crosscluster.cooperation.access import public_profiles
+
+    return list(
+        public_profiles()
+        .filter(published_at__gt=since, published_at__lte=until)
+        .prefetch_related("topics")
+        .order_by("-published_at", "-id")
+    )
 
 
 class DigestMaterial:
@@ -69,12 +88,19 @@ class DigestMaterial:
         }
         # An event stands for its group of duplicates: the topics of the whole group count.
         self._event_topics = {event.pk: {topic.pk for topic in event.listed_topics} for event in self.events}
+        self.cooperation = _new_cooperation_profiles(since, until)
+        self._cooperation_topics = {
+            profile.pk: {topic.pk for topic in profile.topics.all()} for profile in self.cooperation
+        }
 
     def for_topics(self, topic_ids: Iterable[int]) -> DigestItems:
         wanted = set(topic_ids)
         return DigestItems(
             notices=[notice for notice in self.notices if self._notice_topics[notice.pk] & wanted],
             events=[event for event in self.events if self._event_topics[event.pk] & wanted],
+            cooperation=[
+                profile for profile in self.cooperation if self._cooperation_topics[profile.pk] & wanted
+            ],
         )
 
     def by_topic(self, topics: Iterable[Topic]) -> list[tuple[Topic, DigestItems]]:

@@ -31,7 +31,7 @@ class Row:
     total: int
 
 
-KINDS = ("organization", "offer", "event", "notice")
+KINDS = ("organization", "offer", "event", "notice", "cooperation")
 
 
 def _fts_table(kind: str) -> str:

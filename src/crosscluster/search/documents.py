@@ -43,7 +43,7 @@ from .models import Document, Term
 
 logger = logging.getLogger(__name__)
 
-ORGANIZATION, OFFER, EVENT, NOTICE = (kind.value for kind in Document.Kind)
+ORGANIZATION, OFFER, EVENT, NOTICE, COOPERATION = (kind.value for kind in Document.Kind)
 CHUNK = 500
 
 
@@ -309,7 +309,50 @@ def index_notices(ids: Iterable[int] | None = None) -> int:
     return len(all_ids)
 
 
-INDEXERS = {Organization: index_organizations, Event: index_events, Notice: index_notices}
+def index_cooperation_profiles(ids: Iterable[int] | None = None) -> int:
+    """Write the documents of these cooperation profiles (all when None): title; text, partner wanted, call,
+    roles, kind, topics. Never the owner: the search finds what the public page shows."""
+    from crosscluster.cooperation.models import CooperationProfile
+
+    queryset = CooperationProfile.objects.order_by("pk")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    all_ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(all_ids), CHUNK):
+        chunk = all_ids[start : start + CHUNK]
+        profiles = CooperationProfile.objects.filter(pk__in=chunk, erased_at__isnull=True).prefetch_related(
+            "topics"
+        )
+        texts = _Texts()
+        documents = [
+            texts.document(
+                COOPERATION,
+                profile.pk,
+                [profile.title],
+                [
+                    profile.text,
+                    profile.partner_wanted,
+                    profile.call,
+                    profile.roles,
+                    str(profile.get_kind_display()),
+                    *(all_texts(topic, "name") for topic in profile.topics.all()),
+                ],
+            )
+            for profile in profiles
+        ]
+        _write(COOPERATION, chunk, documents, texts)
+    return len(all_ids)
+
+
+def _indexers() -> dict[type, Any]:
+    from crosscluster.cooperation.models import CooperationProfile
+
+    return {
+        Organization: index_organizations,
+        Event: index_events,
+        Notice: index_notices,
+        CooperationProfile: index_cooperation_profiles,
+    }
 
 
 @receiver(vectors_changed, dispatch_uid="search.vectors_changed")
@@ -323,7 +366,7 @@ def on_vectors_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> N
 @receiver(texts_changed, dispatch_uid="search.texts_changed")
 def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> None:
     """Write the documents of the objects whose text changed, in the transaction of the change."""
-    indexer = INDEXERS.get(sender)
+    indexer = _indexers().get(sender)
     ids = [pk for pk in ids if pk is not None]
     if indexer is not None and ids:
         indexer(ids)
@@ -331,9 +374,17 @@ def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> Non
 
 def prune() -> int:
     """Remove documents whose object is gone, and terms no document has any more; returns the rows removed."""
+    from crosscluster.cooperation.models import CooperationProfile
+
     removed = 0
-    for kind, model in ((ORGANIZATION, Organization), (OFFER, Offer), (EVENT, Event), (NOTICE, Notice)):
-        stale = Document.objects.filter(kind=kind).exclude(object_id__in=model.objects.values("pk"))
+    kinds: list[tuple[str, Any]] = [
+        (ORGANIZATION, Organization),
+        (OFFER, Offer),
+        (EVENT, Event),
+        (NOTICE, Notice),
+    ]
+    for kind, model in [*kinds, (COOPERATION, CooperationProfile)]:
+        stale = Document.objects.filter(kind=kind).exclude(object_id__in=model._default_manager.values("pk"))
         removed += stale.delete()[0]
     used: set[str] = set()
     for title, body in Document.objects.values_list("title", "body").iterator(chunk_size=2000):
@@ -352,11 +403,12 @@ def rebuild() -> dict[str, int]:
         "organization": index_organizations(),
         "event": index_events(),
         "notice": index_notices(),
+        "cooperation": index_cooperation_profiles(),
     }
     counts["removed"] = prune()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for kind in (ORGANIZATION, OFFER, EVENT, NOTICE):
+            for kind in (ORGANIZATION, OFFER, EVENT, NOTICE, COOPERATION):
                 cursor.execute(f"INSERT INTO search_fts_{kind}(search_fts_{kind}) VALUES ('optimize')")  # noqa: S608
     return counts
 

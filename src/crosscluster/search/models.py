@@ -22,6 +22,7 @@ class Document(models.Model):
         OFFER = "offer"
         EVENT = "event"
         NOTICE = "notice"
+        COOPERATION = "cooperation"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()

@@ -43,7 +43,7 @@ from crosscluster.events.access import public_events
 from crosscluster.news.access import public_notices
 
 from .backends import Backend, Row, get_backend
-from .documents import EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name
+from .documents import COOPERATION, EVENT, NOTICE, OFFER, ORGANIZATION, encoder_name
 from .query import (
     QUERY_MAX_LENGTH,
     Alternative,
@@ -58,12 +58,13 @@ from .query import (
 
 logger = logging.getLogger(__name__)
 
-KINDS = (ORGANIZATION, OFFER, EVENT, NOTICE)
+KINDS = (ORGANIZATION, OFFER, EVENT, NOTICE, COOPERATION)
 KIND_LABELS = {
     ORGANIZATION: _("Organisations"),
     OFFER: _("Offers"),
     EVENT: _("Events"),
     NOTICE: _("Notices"),
+    COOPERATION: _("Cooperation profiles"),
 }
 PER_GROUP = 5
 PER_GROUP_MAX = 50
@@ -417,6 +418,26 @@ def rank_notices(
     return [row.object_id for row in rows], (rows[0].total if rows else 0)
 
 
+def rank_cooperation_profiles(
+    backend: Backend, parsed: list[Clause], *, limit: int, offset: int, need: bool = False
+) -> tuple[list[int], int]:
+    """Public cooperation profiles, those with the words in their title first, then the newest."""
+    from crosscluster.cooperation.access import public_profiles
+
+    rows = backend.rank(
+        COOPERATION,
+        parsed,
+        visible=public_profiles(),
+        need_all=_need_all(parsed, need),
+        fields=["published_at"],
+        scored=False,
+        order="x.in_title DESC, x.x0 DESC",
+        limit=limit,
+        offset=offset,
+    )
+    return [row.object_id for row in rows], (rows[0].total if rows else 0)
+
+
 # --- Reading the rows shown ------------------------------------------------------------------------------
 
 
@@ -435,6 +456,10 @@ def _rows(kind: str, pks: list[int], now: dt.datetime) -> QuerySet:
         rows = directory_queries.published_offers().filter(pk__in=pks).select_related("organization")
     elif kind == EVENT:
         rows = public_events().filter(pk__in=pks)
+    elif kind == COOPERATION:
+        from crosscluster.cooperation.access import public_profiles
+
+        rows = public_profiles().filter(pk__in=pks)
     else:
         rows = public_notices(now).filter(pk__in=pks).select_related("organization")
     return rows
@@ -524,6 +549,10 @@ def search(
             pks, count = rank_events(backend, parsed, limit=per_group, offset=offset, **ranking)
             if not pks and offset:
                 count = rank_events(backend, parsed, limit=1, offset=0, **ranking)[1]
+        elif kind == COOPERATION:
+            pks, count = rank_cooperation_profiles(backend, parsed, limit=per_group, offset=offset, need=need)
+            if not pks and offset:
+                count = rank_cooperation_profiles(backend, parsed, limit=1, offset=0, need=need)[1]
         else:
             pks, count = rank_notices(backend, parsed, now=now, limit=per_group, offset=offset, need=need)
             if not pks and offset:

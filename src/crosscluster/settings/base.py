@@ -215,11 +215,30 @@ PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_MAX_SECONDS = env_int("PAGE_CACHE_MAX_SECONDS", 3600)
 PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 300)
 # Never cached (after the language prefix): personal pages, token links, forms and the manager area.
-PAGE_CACHE_EXCLUDED_PATHS = ("/admin/", "/konto/", "/manage/", "/anfrage/", "/digest/", "/i18n/", "/healthz")
+PAGE_CACHE_EXCLUDED_PATHS = (
+    "/admin/",
+    "/konto/",
+    "/manage/",
+    "/anfrage/",
+    "/digest/",
+    "/i18n/",
+    "/healthz",
+    # The Kooperationsbörse's forms and the token pages of owners and interested visitors.
+    "/kooperationen/einreichen/",
+    "/kooperationen/interesse/",
+    "/kooperationen/profil/",
+    "/kooperationen/verlaengern/",
+    "/kooperationen/kontakt/",
+)
 # A committed write to a table of these apps gives the public pages a new version (core/page_cache.py), but
 # for these models, which no public page shows (feed bookkeeping, written at every fetch; merge decisions).
-PAGE_CACHE_PUBLIC_APPS = ("directory", "events", "news", "search")
-PAGE_CACHE_PRIVATE_MODELS = ("events.FeedSubscription", "events.DuplicateDecision")
+PAGE_CACHE_PUBLIC_APPS = ("directory", "events", "news", "search", "cooperation")
+PAGE_CACHE_PRIVATE_MODELS = (
+    "events.FeedSubscription",
+    "events.DuplicateDecision",
+    "cooperation.Introduction",
+    "cooperation.DismissedPair",
+)
 # What changes public pages with time alone, besides midnight: (model, rows, fields); the first future value
 # of each field is such a moment. The calendar lists an event until its end; a notice is public from
 # valid_from until valid_until (news.access.public_notices, events.queries.upcoming).

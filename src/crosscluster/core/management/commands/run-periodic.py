@@ -17,6 +17,8 @@ JOBS = [
     "import-feeds",  # the Netzwerktimer's subscribed feeds, each once per FEEDS_INTERVAL_MINUTES
     "extend-event-series",  # once a day: recurring entered events get their occurrences a year ahead
     "send-digest",  # the weekly digest, from DIGEST_WEEKDAY/DIGEST_HOUR on; resumes an interrupted run
+    "process-cooperation-deadlines",  # cooperation profiles: expiry, renewal reminders, unanswered requests
+    "erase-expired-cooperation",  # data protection: long-closed or unconfirmed cooperation profiles/requests
     "erase-unconfirmed-subscriptions",  # data protection: digest subscriptions not confirmed in time
     "delete-expired-page-views",  # page-view counts older than PAGE_VIEW_RETENTION_DAYS
     "delete-expired-throttle-slots",  # rate-limit places whose window has passed
