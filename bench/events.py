@@ -51,7 +51,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from crosscluster.directory.models import Organization, Region, Topic  # noqa: E402
-from crosscluster.events.dedup import release_caches  # noqa: E402
+from crosscluster.events.dedup.similarity import release_caches  # noqa: E402
 from crosscluster.events.feeds.importing import import_feed  # noqa: E402
 from crosscluster.events.listing import refresh_all_listed  # noqa: E402
 from crosscluster.events.models import Event, FeedSubscription  # noqa: E402

@@ -11,7 +11,7 @@ from factory.django import DjangoModelFactory
 from crosscluster.accounts.models import Membership, User
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
 from crosscluster.events.models import Event
-from crosscluster.events.services import refresh_search_text
+from crosscluster.events.services import announce_changed, refresh_search_text
 from crosscluster.inquiries.models import Inquiry, hash_status_token
 from crosscluster.news.models import Notice, NoticeAttachment
 from crosscluster.news.rendering import render_markdown
@@ -147,7 +147,8 @@ class InquiryFactory(DjangoModelFactory):
 
 
 class EventFactory(DjangoModelFactory):
-    """A published, upcoming event of one organisation; its search text is computed like the service does."""
+    """A published, upcoming event of one organisation; its search text and `listed` flag are computed like the
+    service does."""
 
     class Meta:
         model = Event
@@ -176,6 +177,7 @@ class EventFactory(DjangoModelFactory):
     def search(self, create, extracted, **kwargs):
         if create:
             refresh_search_text(self)
+            announce_changed([self])  # the `listed` flag, as the service announces it
 
 
 class NoticeFactory(DjangoModelFactory):

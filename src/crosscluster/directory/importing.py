@@ -26,7 +26,7 @@ from django.db.models import Prefetch
 from crosscluster.core.bilingual import column
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
-from crosscluster.core.signals import texts_changed_once
+from crosscluster.core.signals import announce, organizations_changed, texts_changed_once
 
 from .access import is_coordinator
 from .models import Contact, Offer, Organization, Region, Topic, Video
@@ -689,6 +689,8 @@ def _apply(directory: DirectoryData, actor: Any) -> ImportReport:
             "topics", "offers"
         ):
             refresh_search_text(organization)
+    # Their publication decides whether their events are listed (events.signals).
+    announce(organizations_changed, Organization, changed_pks)
     return report
 
 

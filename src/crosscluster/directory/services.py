@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crosscluster.core.bilingual import column, english, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import announce, organizations_changed, topics_changed
 
 from .access import can_manage, is_coordinator
 from .models import Contact, Offer, Organization, Topic, Video
@@ -109,21 +110,30 @@ def update_organization(
             data={"changes": changes},
         )
         refresh_search_text(organization)
+        # Its publication decides whether its events are listed (events.signals); routing and the rest follow.
+        announce(organizations_changed, Organization, [organization.pk])
     return organization
 
 
-TOPIC_FIELDS = ("introduction", "introduction_de", "introduction_en", "synonyms")
+TOPIC_FIELDS = (
+    *("name", "name_de", "name_en", "slug", "position"),
+    *("introduction", "introduction_de", "introduction_en", "synonyms"),
+)
 
 
 @transaction.atomic
 def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
-    """The coordination office words a topic's introduction and keeps its synonyms (search and routing)."""
+    """The coordination office names a topic, words its introduction and keeps its synonyms (search and
+    routing); the admin edits topics through this too. A topic's name is part of the search documents of
+    what has the topic: the change is announced (core.signals.topics_changed), and search.documents rewrites
+    them in this transaction."""
     if actor is not None and not is_coordinator(actor):
         raise PermissionDenied(_("Only the coordination office edits topics."))
     changes = _apply(topic, TOPIC_FIELDS, fields)
     _save_validated(topic)
     if changes:
         log_action("directory.topic.updated", actor=actor, obj=topic, data={"changes": changes})
+        announce(topics_changed, Topic, [topic.pk], names="name" in changes)
     return topic
 
 

@@ -9,7 +9,7 @@ on 3 March therefore runs from 3 March 00:00 to 4 March 00:00.
 
 Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists). Occurrences are rows: the feed
 import stores one event per occurrence of a feed's series, and an entered event with a rule gets one row per
-further occurrence within a year ahead (`series` points to it; services.expand_series). Every page, export
+further occurrence within a year ahead (`series` points to it; series.expand_series). Every page, export
 and the API therefore lists occurrences without expanding anything.
 """
 
@@ -128,7 +128,7 @@ class Event(models.Model):
         # of NULLs makes SQLite's planner (after ANALYZE) prefer scanning the table to looking it up.
         db_index=False,
     )
-    # For an occurrence of an entered recurring event: the event whose rule made it (services.expand_series).
+    # For an occurrence of an entered recurring event: the event whose rule made it (series.expand_series).
     # Its `source_uid` is then the occurrence's RECURRENCE-ID, the key for updating it when the rule runs
     # again. Feed series are stored the same way, one row per occurrence, keyed by UID#RECURRENCE-ID.
     series = models.ForeignKey(
@@ -267,3 +267,33 @@ class DuplicateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_a} {self.decision} {self.key_b}"
+
+
+# The fields of an event that its services and the feed import set (views, API, admin and the import pass them
+# by these names).
+EVENT_FIELDS = (
+    "title",
+    "description",
+    # The plain names are the German texts (core/bilingual.py), so are the _de names; _en the English ones.
+    "title_de",
+    "description_de",
+    "title_en",
+    "description_en",
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "rdates",
+    "exdates",
+    "venue",
+    "address",
+    "city",
+    "online_url",
+    "format",
+    "is_free",
+    "price_text",
+    "registration_url",
+    "language",
+    "status",
+    "published",
+)

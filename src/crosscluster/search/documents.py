@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from crosscluster.core.bilingual import all_texts
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import announce_texts_changed, texts_changed, topics_changed
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
 from crosscluster.events.models import Event
@@ -280,6 +280,19 @@ def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> Non
     ids = [pk for pk in ids if pk is not None]
     if indexer is not None and ids:
         indexer(ids)
+
+
+@receiver(topics_changed, dispatch_uid="search.topics_changed")
+def on_topics_changed(sender: Any, ids: Iterable[int] = (), names: bool = True, **kwargs: Any) -> None:
+    """A topic's name is in the documents of the organisations (own or their offers'), events and notices
+    that have it: their texts changed (announced, so that whoever else keeps texts hears it too)."""
+    if not names:
+        return
+    ids = list(ids)
+    organizations = Organization.objects.filter(Q(topics__in=ids) | Q(offers__topics__in=ids))
+    announce_texts_changed(Organization, set(organizations.values_list("pk", flat=True)))
+    announce_texts_changed(Event, set(Event.objects.filter(topics__in=ids).values_list("pk", flat=True)))
+    announce_texts_changed(Notice, set(Notice.objects.filter(topics__in=ids).values_list("pk", flat=True)))
 
 
 def prune() -> int:

@@ -13,8 +13,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from crosscluster.directory.models import Organization, Topic
 
-from . import publishing
-from .syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
+from .. import publishing
+from ..syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
 
 WIDGET_SIZE = 10
 
