@@ -147,8 +147,8 @@ class InquiryFactory(DjangoModelFactory):
 
 
 class EventFactory(DjangoModelFactory):
-    """A published, upcoming event of one organisation; its search text and `listed` flag are computed like the
-    service does."""
+    """A published, upcoming event of one organisation; its search text and `listed` flag are computed as
+    the service does."""
 
     class Meta:
         model = Event

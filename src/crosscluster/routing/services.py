@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 
 from crosscluster.core.bilingual import with_english
 from crosscluster.core.services import log_action
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import Drift, texts_changed
 from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 
@@ -299,14 +299,46 @@ def ensure_embeddings(
 
 
 def prune_embeddings(*, encoder: Encoder | None = None) -> int:
-    """Delete stored embeddings of texts that no organisation uses any more (edited or deleted ones)."""
-    encoder = encoder or get_encoder()
+    """Delete stored embeddings of texts that no organisation uses any more (edited or deleted ones) and
+    those of another encoder; `crosscluster check-derived` runs it (check_embeddings)."""
+    return len(_stale_embeddings(encoder or get_encoder(), delete=True))
+
+
+def _stale_embeddings(encoder: Encoder, *, delete: bool) -> list[int]:
     _entries, passages = directory_passages(Organization.objects.order_by("pk"))
     used = {text_hash(p.text) for p in passages}
-    stale = [pk for pk, digest in Embedding.objects.values_list("pk", "text_hash") if digest not in used]
-    for start in range(0, len(stale), 500):
-        Embedding.objects.filter(pk__in=stale[start : start + 500]).delete()
-    return len(stale)
+    current = (encoder.name, encoder.dim)
+    stale = [
+        pk
+        for pk, digest, model, dim in Embedding.objects.values_list("pk", "text_hash", "model", "dim")
+        if digest not in used or (model, dim) != current
+    ]
+    if delete:
+        for start in range(0, len(stale), 500):
+            Embedding.objects.filter(pk__in=stale[start : start + 500]).delete()
+    return stale
+
+
+def check_embeddings(*, repair: bool) -> Drift:
+    """Compare the stored embeddings with the directory's passages: vectors of texts nobody uses any more
+    (deleted with `repair`), and passages without a vector of the current encoder (with `repair`, the
+    embedding task is queued for them: the worker computes them)."""
+    encoder = get_encoder()
+    _entries, passages = directory_passages(Organization.objects.order_by("pk"))
+    texts = {text_hash(p.text) for p in passages}
+    missing = texts - _stored_hashes(encoder, texts)
+    stale = _stale_embeddings(encoder, delete=repair)
+    drift = Drift("routing: Embedding", checked=len(texts), found=len(missing) + len(stale))
+    drift.examples = [
+        f"{len(stale)} vector(s) of unused texts",
+        f"{len(missing)} passage(s) without a vector",
+    ]
+    if repair:
+        drift.repaired = len(stale)
+        if missing:
+            enqueue_embeddings()
+            drift.repaired += len(missing)
+    return drift
 
 
 # --- The per-process index --------------------------------------------------------------------------------
