@@ -6,7 +6,8 @@ plain ORM call does, only faster, and tests/core/test_db.py checks that the resu
 - `insert_rows`: new rows without instances, by COPY on PostgreSQL: the feed import's new events and their
   organiser links (bench/events.py: `bulk_create` took about 0.18 s more per 2,000 imported events);
 - `fetch_rows`: the rows of a `values_list` queryset as the driver returns them, without Django's per-value
-  converters: grouping duplicates reads hundreds of thousands of candidate rows per import;
+  converters: grouping duplicates reads hundreds of thousands of candidate rows per import, and a busy
+  month page thousands of calendar entries (events.queries.calendar_entries);
 - `any_range`: "a column within one of these ranges" for hundreds of ranges, as one SQL condition built in
   microseconds (as `Q` objects the same condition took milliseconds to build per query).
 """

@@ -43,6 +43,16 @@ class TopicAdmin(AuditedAdmin):
         if values:
             update_topic(Topic.objects.get(pk=obj.pk), actor=request.user, **values)
 
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        announce(topics_changed, Topic, ids, deleted=True)
+
+    def delete_model(self, request: HttpRequest, obj: Topic) -> None:
+        pk = obj.pk
+        super().delete_model(request, obj)
+        announce(topics_changed, Topic, [pk], deleted=True)
+
 
 class OfferInline(admin.StackedInline):
     model = Offer
