@@ -9,6 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crosscluster.accounts.models import Membership, User
+from crosscluster.core.signals import announce, organizations_changed, topics_changed
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
 from crosscluster.events.models import Event
 from crosscluster.events.services import announce_changed, refresh_search_text
@@ -31,10 +32,16 @@ class TopicFactory(DjangoModelFactory):
     class Meta:
         model = Topic
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"thema-{n}")
     name = factory.Sequence(lambda n: f"Thema {n}")
     position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def announce(self, create, extracted, **kwargs):
+        if create:  # as the admin announces a new topic (the calendar's filter choices list it)
+            announce(topics_changed, Topic, [self.pk])
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -57,6 +64,11 @@ class OrganizationFactory(DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+    @factory.post_generation
+    def announce(self, create, extracted, **kwargs):
+        if create:  # as its services announce it (the calendar's filter choices list organisers)
+            announce(organizations_changed, Organization, [self.pk])
 
 
 class OfferFactory(DjangoModelFactory):

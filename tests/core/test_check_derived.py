@@ -42,7 +42,7 @@ def test_check_derived_finds_no_drift_after_the_services(content):
 
     assert "Event.listed: 1 checked, 0 differ, 0 repaired" in output
     assert "search: Document: 3 checked, 0 differ, 0 repaired" in output  # organisation, event, notice
-    assert "routing: Embedding" in output
+    assert "routing: Embedding: 4 checked, 0 differ, 0 repaired; 0 vector(s) of unused texts pruned" in output
     assert output.strip().endswith("check-derived: 0 drift(s) found")
     assert PeriodicLock.objects.get(name="check-derived").last_run_at is not None
 
@@ -59,8 +59,8 @@ def test_check_derived_repairs_flags_documents_and_embeddings_written_past_the_o
 
     assert "Event.listed: 1 checked, 1 differ (e.g. event" in dry
     assert "search: Document: 3 checked, 3 differ (e.g." in dry  # the event, the offer, the orphan
-    assert "routing: Embedding" in dry and "1 vector(s) of unused texts" in dry
-    assert dry.strip().endswith("check-derived: dry run: 5 drift(s) found")
+    assert "routing: Embedding: 4 checked, 0 differ; 1 vector(s) of unused texts" in dry
+    assert dry.strip().endswith("check-derived: dry run: 4 drift(s) found")
     assert not Event.objects.get(pk=event.pk).listed  # nothing repaired
 
     output = run()
@@ -71,6 +71,7 @@ def test_check_derived_repairs_flags_documents_and_embeddings_written_past_the_o
     assert Document.objects.get(kind="event", object_id=event.pk).title != "veraltet"
     assert Document.objects.filter(kind="offer").exists()
     assert not Document.objects.filter(object_id=event.pk + 1000).exists()
+    assert "1 vector(s) of unused texts pruned" in output
     assert not Embedding.objects.filter(text_hash="0" * 64).exists()  # prune_embeddings, wired here
     assert run().strip().endswith("check-derived: 0 drift(s) found")
 
@@ -87,3 +88,26 @@ def test_check_derived_runs_once_a_day_and_not_beside_itself(content):
         last_run_at=None, locked_until=timezone.now() + timezone.timedelta(minutes=5)
     )
     assert "another run is active; skipped" in run()
+
+
+def test_renaming_a_topic_or_an_organisation_rewrites_the_documents_that_name_it(coordinator):
+    """Through the services as through the admin: the drift `update_topic` once had (only the admin's
+    save refreshed the search texts) is gone, and check-derived finds nothing to repair."""
+    from crosscluster.directory.services import update_organization, update_topic
+    from tests.documents import document_text
+    from tests.factories import TopicFactory
+
+    topic = TopicFactory(name="Energie")
+    organization = OrganizationFactory(name="Netzwerk Alt", topics=[topic])
+    event = EventFactory(organizers=[organization], topics=[topic])
+    notice = NoticeFactory(organization=organization, topics=[topic])
+    ensure_embeddings()
+
+    update_topic(topic, actor=coordinator, name="Wasserstoffwirtschaft")
+    update_organization(organization, actor=coordinator, name="Netzwerk Neu")
+
+    for obj in (organization, event, notice):
+        assert "wasserstoffwirtschaft" in document_text(obj).casefold()
+    assert "neu" in document_text(event) and "neu" in document_text(notice)
+    ensure_embeddings()  # the embedding task's work after the commit
+    assert run("--dry-run").strip().endswith("check-derived: dry run: 0 drift(s) found")

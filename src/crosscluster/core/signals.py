@@ -8,10 +8,11 @@ batch, inside the transaction of the change (a rolled-back change leaves nothing
   expansion, duplicate regrouping and every deletion of events (`events.signals`); `events.signals`
   recomputes the `listed` flag and drops the cached filter facts.
 - `organizations_changed` (sender: Organization): `directory.services.update_organization`, the directory
-  import and admin, `deleted=True` after a deletion; `events.signals` recomputes the flag of the
-  organisation's events.
+  import and admin, `deleted=True` after a deletion (from its model signal, in `events.signals`);
+  `events.signals` recomputes the flag of the organisation's events; with `names=True` (renamed),
+  `search.documents` announces the texts of its events and notices as changed.
 - `topics_changed` (sender: Topic): `directory.services.update_topic` (the admin calls it); `events.signals`
-  drops the filter facts.
+  drops the filter facts; with `names=True`, `search.documents` announces the texts of what has the topic.
 - `check_derived` (sender: None): the `check-derived` command; each owner of derived data compares what it
   stored with its definition, repairs it unless `dry_run` and returns a `Drift`.
 
@@ -36,11 +37,13 @@ texts_changed = Signal()
 # `sender` is Event, `ids` the events (deleted ones may be among them; their group's members are).
 events_changed = Signal()
 
-# Organisations were created or edited (their publication, name, topics or offers); `deleted=True` after
-# they were deleted (their ids are then gone, and with them their events' organiser links).
+# Organisations were created or edited (their publication, name, topics or offers): `names=True` when a name
+# changed; `deleted=True` after they were deleted (their ids are then gone, and with them their events'
+# organiser links).
 organizations_changed = Signal()
 
-# Topics were created or edited (name, synonyms, introduction); `deleted=True` after a deletion.
+# Topics were created or edited (name, synonyms, introduction): `names=True` when a name changed;
+# `deleted=True` after a deletion.
 topics_changed = Signal()
 
 # Sent by `check-derived`: every owner of derived data compares what it stored with its definition, repairs
@@ -50,13 +53,15 @@ check_derived = Signal()
 
 @dataclass
 class Drift:
-    """What one owner's check found: `found` stored values that differ from their definition, of `checked`."""
+    """What one owner's check found: `found` stored values that differ from their definition, of `checked`;
+    `notes` say what else it did (housekeeping that is no drift, such as pruning unused rows)."""
 
     name: str
     checked: int = 0
     found: int = 0
     repaired: int = 0
     examples: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 _batch = threading.local()

@@ -37,7 +37,7 @@ class TopicAdmin(AuditedAdmin):
         topic); a new topic is saved here, as no organisation or notice has it yet."""
         if not change:
             super().save_model(request, obj, form, change)
-            announce(topics_changed, Topic, [obj.pk])
+            announce(topics_changed, Topic, [obj.pk], names=False)
             return
         values = {name: form.cleaned_data[name] for name in form.changed_data if name in TOPIC_FIELDS}
         if values:
@@ -103,4 +103,5 @@ class OrganizationAdmin(AuditedAdmin):
         # After the topics and offers are saved, the search text can include them; its publication decides
         # whether its events are listed (events.signals).
         refresh_search_text(form.instance)
-        announce(organizations_changed, Organization, [form.instance.pk])
+        names = "name" in form.changed_data
+        announce(organizations_changed, Organization, [form.instance.pk], names=names)

@@ -110,8 +110,10 @@ def update_organization(
             data={"changes": changes},
         )
         refresh_search_text(organization)
-        # Its publication decides whether its events are listed (events.signals); routing and the rest follow.
-        announce(organizations_changed, Organization, [organization.pk])
+        # Its publication decides whether its events are listed (events.signals); its name is in the search
+        # documents of its events and notices (search.documents).
+        names = bool(changes.keys() & {"name", "name_de", "name_en"})
+        announce(organizations_changed, Organization, [organization.pk], names=names)
     return organization
 
 
@@ -133,7 +135,7 @@ def update_topic(topic: Topic, *, actor: Any, **fields: Any) -> Topic:
     _save_validated(topic)
     if changes:
         log_action("directory.topic.updated", actor=actor, obj=topic, data={"changes": changes})
-        announce(topics_changed, Topic, [topic.pk], names="name" in changes)
+        announce(topics_changed, Topic, [topic.pk], names=bool(changes.keys() & {"name", "name_en"}))
     return topic
 
 

@@ -114,7 +114,7 @@ class Event(models.Model):
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=True)
     # Whether the public calendar lists the event: derived from the fields above, the group of duplicates
-    # and the organisers, and kept current by events.listing (nothing else writes it).
+    # and the organisers, and written by events.listing alone (`save` leaves it out, see there).
     listed = models.BooleanField(_("listed publicly"), default=False, editable=False)
     # The canonical event of its group of duplicates (see events.dedup); null for a canonical or unique event.
     duplicate_of = models.ForeignKey(
@@ -178,6 +178,16 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """Save every field but `listed` of a stored event: an instance's flag may be older than the
+        stored one (events.listing writes it by UPDATE on the domain signals), so a save must not write it
+        back. A new event starts unlisted until its service announces it."""
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "listed"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"pk": self.pk})

@@ -320,24 +320,21 @@ def _stale_embeddings(encoder: Encoder, *, delete: bool) -> list[int]:
 
 
 def check_embeddings(*, repair: bool) -> Drift:
-    """Compare the stored embeddings with the directory's passages: vectors of texts nobody uses any more
-    (deleted with `repair`), and passages without a vector of the current encoder (with `repair`, the
-    embedding task is queued for them: the worker computes them)."""
+    """Compare the stored embeddings with the directory's passages. A passage without a vector of the
+    current encoder is drift (the embedding task should have computed it; with `repair` it is queued
+    again). Vectors of texts nobody uses any more are expected after every edit, until they are pruned
+    here (`prune_embeddings`, with `repair`): counted as pruned, not as drift."""
     encoder = get_encoder()
     _entries, passages = directory_passages(Organization.objects.order_by("pk"))
     texts = {text_hash(p.text) for p in passages}
     missing = texts - _stored_hashes(encoder, texts)
     stale = _stale_embeddings(encoder, delete=repair)
-    drift = Drift("routing: Embedding", checked=len(texts), found=len(missing) + len(stale))
-    drift.examples = [
-        f"{len(stale)} vector(s) of unused texts",
-        f"{len(missing)} passage(s) without a vector",
-    ]
-    if repair:
-        drift.repaired = len(stale)
-        if missing:
-            enqueue_embeddings()
-            drift.repaired += len(missing)
+    drift = Drift("routing: Embedding", checked=len(texts), found=len(missing))
+    drift.examples = [f"{len(missing)} passage(s) without a vector"]
+    drift.notes = [f"{len(stale)} vector(s) of unused texts{' pruned' if repair else ''}"]
+    if repair and missing:
+        enqueue_embeddings()
+        drift.repaired = len(missing)
     return drift
 
 

@@ -35,6 +35,7 @@ from crosscluster.core.signals import (
     Drift,
     announce_texts_changed,
     check_derived,
+    organizations_changed,
     texts_changed,
     topics_changed,
 )
@@ -289,7 +290,7 @@ def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> Non
 
 
 @receiver(topics_changed, dispatch_uid="search.topics_changed")
-def on_topics_changed(sender: Any, ids: Iterable[int] = (), names: bool = True, **kwargs: Any) -> None:
+def on_topics_changed(sender: Any, ids: Iterable[int] = (), names: bool = False, **kwargs: Any) -> None:
     """A topic's name is in the documents of the organisations (own or their offers'), events and notices
     that have it: their texts changed (announced, so that whoever else keeps texts hears it too)."""
     if not names:
@@ -299,6 +300,21 @@ def on_topics_changed(sender: Any, ids: Iterable[int] = (), names: bool = True, 
     announce_texts_changed(Organization, set(organizations.values_list("pk", flat=True)))
     announce_texts_changed(Event, set(Event.objects.filter(topics__in=ids).values_list("pk", flat=True)))
     announce_texts_changed(Notice, set(Notice.objects.filter(topics__in=ids).values_list("pk", flat=True)))
+
+
+@receiver(organizations_changed, dispatch_uid="search.organizations_changed")
+def on_organizations_changed(
+    sender: Any, ids: Iterable[int] = (), names: bool = False, **kwargs: Any
+) -> None:
+    """An organisation's name is in the documents of the events it organises and the notices it publishes
+    (its own document and its offers' follow `texts_changed`, which its services send)."""
+    if not names:
+        return
+    ids = list(ids)
+    announce_texts_changed(Event, set(Event.objects.filter(organizers__in=ids).values_list("pk", flat=True)))
+    announce_texts_changed(
+        Notice, set(Notice.objects.filter(organization__in=ids).values_list("pk", flat=True))
+    )
 
 
 def _snapshot(kind: str, ids: Sequence[int]) -> dict[tuple[str, int], tuple[Any, ...]]:

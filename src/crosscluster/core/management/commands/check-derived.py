@@ -51,6 +51,8 @@ class Command(BaseCommand):
             if drift.found:
                 line += f" (e.g. {'; '.join(drift.examples)})"
                 logger.warning(line)
+            if drift.notes:
+                line += f"; {'; '.join(drift.notes)}"
             self.stdout.write(line)
         found = sum(drift.found for drift in drifts)
         self.stdout.write(f"check-derived: {'dry run: ' if dry_run else ''}{found} drift(s) found")
