@@ -44,15 +44,18 @@ class Command(BaseCommand):
         if drifts is None:
             self.stdout.write("check-derived: another run is active; skipped")
             return
+        parts = []
         for drift in drifts:
-            line = f"check-derived: {drift.name}: {drift.checked} checked, {drift.found} differ"
+            part = f"{drift.name}: {drift.checked} checked, {drift.found} differ"
             if not dry_run:
-                line += f", {drift.repaired} repaired"
+                part += f", {drift.repaired} repaired"
             if drift.found:
-                line += f" (e.g. {'; '.join(drift.examples)})"
-                logger.warning(line)
+                part += f" (e.g. {'; '.join(drift.examples)})"
+                logger.warning("check-derived: %s", part)
             if drift.notes:
-                line += f"; {'; '.join(drift.notes)}"
-            self.stdout.write(line)
+                part += f"; {'; '.join(drift.notes)}"
+            parts.append(part)
         found = sum(drift.found for drift in drifts)
-        self.stdout.write(f"check-derived: {'dry run: ' if dry_run else ''}{found} drift(s) found")
+        # One line, as every periodic job writes (run-periodic); each owner's figures after the total.
+        summary = f"check-derived: {'dry run: ' if dry_run else ''}{found} drift(s) found"
+        self.stdout.write(" | ".join([summary, *parts]))
