@@ -59,10 +59,11 @@ class Title:
     keys: tuple[str, ...]  # the title's keys for finding candidates, the whole title first
 
 
-# Grouping an import reads the titles of every event near the feed's events; this holds the titles of a
-# year of events of all feeds, so that importing feed after feed finds them here. Full, it takes about
-# 170 MB (1.7 KB per title, measured): `release_caches` empties it after each run of import-feeds.
-@lru_cache(maxsize=100_000)
+# A pair of titles is compared once per grouping (`_Grouper.matches`), and a title's words are cached by
+# core.text: keeping a year of analysed titles (100,000, about 170 MB) saved nothing measurable
+# (bench/events.py, 15,000 imported events: 18.1 s of CPU with it, 17.7 s without, 2026-12-07). The last
+# few thousand (about 7 MB) serve the titles one feed repeats; `release_caches` empties it after each run.
+@lru_cache(maxsize=4096)
 def analyse_title(title: str) -> Title:
     words = tokens(title)
     unique = frozenset(words)
