@@ -10,9 +10,10 @@ from factory.django import DjangoModelFactory
 
 from crosscluster.accounts.models import Membership, User
 from crosscluster.cooperation.models import CooperationProfile, hash_token
+from crosscluster.core.signals import announce, organizations_changed, topics_changed
 from crosscluster.directory.models import Contact, Offer, Organization, Region, Topic, Video
 from crosscluster.events.models import Event
-from crosscluster.events.services import refresh_search_text
+from crosscluster.events.services import announce_changed, refresh_search_text
 from crosscluster.inquiries.models import Inquiry, hash_status_token
 from crosscluster.news.models import Notice, NoticeAttachment
 from crosscluster.news.rendering import render_markdown
@@ -32,10 +33,16 @@ class TopicFactory(DjangoModelFactory):
     class Meta:
         model = Topic
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"thema-{n}")
     name = factory.Sequence(lambda n: f"Thema {n}")
     position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def announce(self, create, extracted, **kwargs):
+        if create:  # as the admin announces a new topic (the calendar's filter choices list it)
+            announce(topics_changed, Topic, [self.pk])
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -58,6 +65,11 @@ class OrganizationFactory(DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+    @factory.post_generation
+    def announce(self, create, extracted, **kwargs):
+        if create:  # as its services announce it (the calendar's filter choices list organisers)
+            announce(organizations_changed, Organization, [self.pk])
 
 
 class OfferFactory(DjangoModelFactory):
@@ -148,7 +160,8 @@ class InquiryFactory(DjangoModelFactory):
 
 
 class EventFactory(DjangoModelFactory):
-    """A published, upcoming event of one organisation; its search text is computed like the service does."""
+    """A published, upcoming event of one organisation; its search text and `listed` flag are computed as
+    the service does."""
 
     class Meta:
         model = Event
@@ -177,6 +190,7 @@ class EventFactory(DjangoModelFactory):
     def search(self, create, extracted, **kwargs):
         if create:
             refresh_search_text(self)
+            announce_changed([self])  # the `listed` flag, as the service announces it
 
 
 class NoticeFactory(DjangoModelFactory):

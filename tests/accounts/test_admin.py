@@ -190,7 +190,7 @@ def test_admin_topic_rename_refreshes_search_text(admin_client, organization, to
     assert response.status_code == 302
     organization.refresh_from_db()
     assert "leichtbau" in document_text(organization)
-    assert AuditLogEntry.objects.get().action == "directory.topic.admin_changed"
+    assert AuditLogEntry.objects.get().action == "directory.topic.updated"  # through update_topic
 
 
 def test_admin_user_add_stores_the_email_in_lower_case(admin_client):

@@ -8,9 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from crosscluster.core.models import AuditLogEntry
-from crosscluster.events import dedup
 from crosscluster.events.access import public_events
-from crosscluster.events.dedup import merge_events, split_event, title_similarity
+from crosscluster.events.dedup import queries as dedup_queries
+from crosscluster.events.dedup import services as dedup_services
+from crosscluster.events.dedup import similarity
+from crosscluster.events.dedup.services import merge_events, split_event
+from crosscluster.events.dedup.similarity import title_similarity
 from crosscluster.events.feeds.importing import import_feed
 from crosscluster.events.models import DuplicateDecision, Event, FeedSubscription
 from crosscluster.events.services import create_event, delete_event, update_event
@@ -101,7 +104,7 @@ def listed_organizers(client, **query):
     ],
 )
 def test_title_similarity_folds_and_ignores_noise(a, b, alike):
-    assert (title_similarity(a, b) >= dedup.AUTO_MERGE) is alike
+    assert (title_similarity(a, b) >= similarity.AUTO_MERGE) is alike
 
 
 def test_entered_and_feed_event_show_once_with_both_organisers(
@@ -315,11 +318,11 @@ def test_merge_and_split_refuse_nonsense(coordinator, organization):
     event = entered(organization)
     hidden = entered(organization, title="Entwurf", published=False)
 
-    with pytest.raises(dedup.DuplicateError):
+    with pytest.raises(dedup_services.DuplicateError):
         merge_events(event, event, actor=coordinator)
-    with pytest.raises(dedup.DuplicateError):
+    with pytest.raises(dedup_services.DuplicateError):
         merge_events(event, hidden, actor=coordinator)
-    with pytest.raises(dedup.DuplicateError):
+    with pytest.raises(dedup_services.DuplicateError):
         split_event(event, actor=coordinator)
 
 
@@ -333,10 +336,10 @@ def test_suspected_duplicates_are_listed_but_not_merged(before_2030, organizatio
     )
 
     assert not Event.objects.filter(duplicate_of__isnull=False).exists()
-    assert [(x, y) for x, y, _score in dedup.suspected_duplicates()] == [(a, b)]
+    assert [(x, y) for x, y, _score in dedup_queries.suspected_duplicates()] == [(a, b)]
     # A decision of "different" takes the pair off the list.
     DuplicateDecision.objects.create(key_a=a.identity, key_b=b.identity, decision="different")
-    assert dedup.suspected_duplicates() == []
+    assert dedup_queries.suspected_duplicates() == []
 
 
 # Query counts ---------------------------------------------------------------------------------------

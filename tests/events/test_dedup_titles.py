@@ -14,8 +14,8 @@ from rapidfuzz.distance import LCSseq
 
 from crosscluster.core import text as text_module
 from crosscluster.core.text import fold
-from crosscluster.events import dedup
-from crosscluster.events.dedup import title_similarity, tokens
+from crosscluster.events.dedup import similarity
+from crosscluster.events.dedup.similarity import title_similarity, tokens
 
 WORDS = [
     "Workshop",
@@ -122,7 +122,7 @@ def test_bounds_never_cut_a_pair_that_reaches_the_threshold(seed):
     reached = 0
     for a, b in _pairs(seed, 800):
         expected = reference_similarity(a, b)
-        for at_least in (dedup.AUTO_MERGE, dedup.SUSPECT, rng.uniform(0.05, 1.0), expected):
+        for at_least in (similarity.AUTO_MERGE, similarity.SUSPECT, rng.uniform(0.05, 1.0), expected):
             found = title_similarity(a, b, at_least=at_least)
             if expected >= at_least:
                 reached += 1
@@ -142,8 +142,8 @@ def test_longest_common_subsequence_bounds_the_difflib_ratio():
             continue
         ratio = SequenceMatcher(None, x, y).ratio()
         assert 2 * LCSseq.similarity(x, y) / (len(x) + len(y)) >= ratio
-        assert dedup._may_reach(x, y, ratio)
-        assert dedup._ratio(x, y, ratio) == ratio
+        assert similarity._may_reach(x, y, ratio)
+        assert similarity._ratio(x, y, ratio) == ratio
 
 
 def _fold_slowly(text: str) -> str:
@@ -163,8 +163,8 @@ def test_place_words_are_cached_per_place_and_the_same():
     class Place:
         venue, address, city, format = "Haus der Wirtschaft", "Hauptstraße 1", "Erfurt", "hybrid"
 
-    words = dedup._place_words(Place())
+    words = similarity.place_words(Place())
     assert words == {"haus", "wirtschaft", "hauptstrasse", "1", "erfurt", "online"} - set(
         text_module.FOLDED_STOPWORDS
     )
-    assert dedup._place_words(Place()) is words
+    assert similarity.place_words(Place()) is words

@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from crosscluster.events import dedup
+from crosscluster.events.dedup import grouping
 from crosscluster.events.models import Event
 from crosscluster.events.services import create_event
 
@@ -50,7 +50,7 @@ def test_all_day_events_match_on_their_day_only(organization, other_organization
 
     # Regrouped all at once, as after an import: the same groups.
     Event.objects.update(duplicate_of=None)
-    dedup.refresh_events(list(Event.objects.order_by("pk")))
+    grouping.refresh_events(list(Event.objects.order_by("pk")))
     groups = dict(Event.objects.values_list("pk", "duplicate_of"))
     assert groups == {before.pk: None, first.pk: None, same_day.pk: first.pk, after.pk: None}
 
@@ -66,7 +66,7 @@ def test_rows_read_by_the_cursor_are_the_stored_values(organization):
     )
     event.refresh_from_db()
 
-    (row,) = dedup._rows(Event.objects.filter(pk=event.pk))
+    (row,) = grouping._rows(Event.objects.filter(pk=event.pk))
 
     for name in (
         "id",

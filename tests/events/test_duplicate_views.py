@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from crosscluster.core.models import AuditLogEntry, OutgoingMail
-from crosscluster.events import dedup
+from crosscluster.events.dedup import services as dedup_services
 from crosscluster.events.models import DuplicateDecision, Event
 from crosscluster.events.services import create_event
 from tests.factories import MembershipFactory, UserFactory
@@ -253,9 +253,9 @@ def test_managers_cannot_merge_or_split_even_through_the_services(request, merge
     before = split_state()
 
     with pytest.raises(PermissionDenied):
-        dedup.split_event(merged["other"], actor=actor)
+        dedup_services.split_event(merged["other"], actor=actor)
     with pytest.raises(PermissionDenied):
-        dedup.merge_events(merged["shown"], merged["other"], actor=actor)
+        dedup_services.merge_events(merged["shown"], merged["other"], actor=actor)
 
     assert split_state() == before
 
@@ -269,7 +269,9 @@ def test_asking_for_a_split_of_another_network_s_event_is_refused(
     before = split_state()
 
     with pytest.raises(PermissionDenied):
-        dedup.request_split(merged[which], actor=request.getfixturevalue(role), message="Bitte trennen")
+        dedup_services.request_split(
+            merged[which], actor=request.getfixturevalue(role), message="Bitte trennen"
+        )
 
     assert split_state() == before
 

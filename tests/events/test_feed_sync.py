@@ -1,4 +1,5 @@
-"""The bulk path of the feed import writes what `bulk_create` of the same events would write."""
+"""The bulk path of the feed import (events.feeds.sync) writes what `bulk_create` of the same events would
+write; core.db.insert_rows itself is tested in tests/core/test_db.py."""
 
 import datetime as dt
 
@@ -6,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from crosscluster.core.text import terms
-from crosscluster.events import services
+from crosscluster.events.feeds import sync
+from crosscluster.events.feeds.sync import clean_feed_fields, sync_feed_events
 from crosscluster.events.listing import refresh_all_listed
 from crosscluster.events.models import Event, FeedSubscription
-from crosscluster.events.services import clean_feed_fields, sync_feed_events
 from tests.documents import document_text
 
 UTC = dt.UTC
@@ -48,16 +49,15 @@ def test_new_events_have_the_columns_bulk_create_writes(subscription, organizati
     wanted = {f"uid-{n}": fields(n) for n in range(8)}
     wanted["uid-city"] = fields(8, city="Erfurt", online_url="https://example.org/live", format="hybrid")
     before = timezone.now()
-    new = [services._NewEvent(key, values) for key, values in wanted.items()]
+    new = [sync._NewEvent(key, values) for key, values in wanted.items()]
 
-    services._create_feed_events(subscription, organization, new)
+    sync._create_feed_events(subscription, organization, new)
 
     after = timezone.now()
     for event in new:
         reference = Event(source=Event.Source.FEED, feed=subscription, source_uid=event.source_uid + "-ref")
         for name, value in event.fields.items():
             setattr(reference, name, value)
-        reference.listed = organization.published  # a new event starts as its own group (listing)
         Event.objects.bulk_create([reference])
         assert columns(event.pk) == columns(reference.pk)
         stored = Event.objects.get(pk=event.pk)
@@ -69,28 +69,13 @@ def test_new_events_have_the_columns_bulk_create_writes(subscription, organizati
 
 def test_new_events_get_their_ids_in_order(subscription):
     created = Event.objects.create(title="Vorher", start=NOW, end=NOW + dt.timedelta(hours=1))
-    new = [services._NewEvent(f"uid-{n}", fields(n), "") for n in (3, 1, 2)]
+    new = [sync._NewEvent(f"uid-{n}", fields(n), "") for n in (3, 1, 2)]
 
-    services._create_feed_events(subscription, subscription.organization, new)
+    sync._create_feed_events(subscription, subscription.organization, new)
 
     assert [event.pk for event in new] == [created.pk + 1, created.pk + 2, created.pk + 3]
     assert [Event.objects.get(pk=event.pk).source_uid for event in new] == ["uid-3", "uid-1", "uid-2"]
     refresh_all_listed()
-
-
-def test_rows_without_a_field_take_its_default(subscription):
-    rows = [{"title": "Mit Ort", "city": "Gera"}, {"title": "Ohne Ort"}]
-    common = {"start": NOW, "end": NOW + dt.timedelta(hours=1), "feed_id": subscription.pk, "source": "feed"}
-    services._insert_rows(Event, common, [{**row, "source_uid": row["title"]} for row in rows])
-
-    assert dict(Event.objects.values_list("title", "city")) == {"Mit Ort": "Gera", "Ohne Ort": ""}
-    assert set(Event.objects.values_list("language", "format", "published")) == {("de", "on_site", True)}
-    refresh_all_listed()
-
-
-def test_rows_with_an_unknown_field_are_refused(subscription):
-    with pytest.raises(TypeError, match="colour"):
-        services._insert_rows(Event, {}, [{"title": "x", "colour": "red"}])
 
 
 def test_sync_creates_updates_and_removes_in_bulk(subscription, organization):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from crosscluster.core.models import AuditLogEntry, PeriodicLock
-from crosscluster.events import dedup
+from crosscluster.events.dedup import similarity
 from crosscluster.events.feeds import importing
 from crosscluster.events.models import Event, FeedSubscription
 
@@ -89,7 +89,7 @@ def test_import_feeds_imports_only_due_feeds(organization, feed_server, horizon)
     stale = subscribe(organization, feed_server.url("/b.ics"), last_fetched_at=now - dt.timedelta(minutes=61))
     fresh = subscribe(organization, feed_server.url("/c.ics"), last_fetched_at=now - dt.timedelta(minutes=59))
     inactive = subscribe(organization, feed_server.url("/d.ics"), active=False)
-    dedup.title_similarity("Wasserstoff-Forum", "Wasserstoffforum")  # titles read earlier in the process
+    similarity.title_similarity("Wasserstoff-Forum", "Wasserstoffforum")  # titles read earlier in the process
 
     output = run("import-feeds")
 
@@ -98,7 +98,9 @@ def test_import_feeds_imports_only_due_feeds(organization, feed_server, horizon)
     assert not Event.objects.filter(feed__in=[fresh, inactive]).exists()
     assert "2 feed(s): 2 imported, 0 unchanged, 0 failing, 0 error(s)" in output
     assert PeriodicLock.objects.get(name="import-feeds").locked_until is None
-    assert dedup._title.cache_info().currsize == 0  # the run's titles are not kept in the scheduler
+    assert (
+        similarity.analyse_title.cache_info().currsize == 0
+    )  # the run's titles are not kept in the scheduler
 
 
 def test_import_feeds_one_failing_feed_does_not_stop_the_others(organization, feed_server, horizon):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from crosscluster.directory.services import update_organization
 from crosscluster.events.access import public_events
-from crosscluster.events.dedup import merge_events, refresh_duplicates, split_event
+from crosscluster.events.dedup.grouping import refresh_duplicates
+from crosscluster.events.dedup.services import merge_events, split_event
 from crosscluster.events.feeds.subscriptions import add_feed, remove_feed
 from crosscluster.events.listing import refresh_all_listed
 from crosscluster.events.models import Event
@@ -57,7 +58,7 @@ def test_a_published_co_organiser_keeps_the_event_listed(organization, other_org
     update_organization(organization, actor=coordinator, published=False)
     assert listed() == {event.pk}
 
-    event.organizers.remove(other_organization)
+    update_event(event, actor=None, organizers=[organization])
     assert listed() == set()
 
 
@@ -129,3 +130,37 @@ def test_refresh_all_listed_repairs_flags_written_past_the_services(organization
     assert refresh_all_listed() == 2
     assert listed() == {shown.pk}
     assert refresh_all_listed() == 0
+
+
+def test_a_feed_import_announces_its_events_once(organization):
+    """The bulk path sends one `events_changed` per feed (and regrouping one per batch), not one per event."""
+    from crosscluster.core.signals import events_changed
+    from crosscluster.events.feeds.sync import clean_feed_fields, sync_feed_events
+    from crosscluster.events.models import FeedSubscription
+
+    subscription = FeedSubscription.objects.create(organization=organization, url="https://example.org/c.ics")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    wanted = {
+        f"uid-{n}": clean_feed_fields(
+            {
+                "title": f"Sprechstunde {n}",
+                "start": start + dt.timedelta(days=n),
+                "end": start + dt.timedelta(days=n, hours=1),
+            }
+        )
+        for n in range(5)
+    }
+    sent = []
+
+    def note(sender, ids, **kwargs):
+        sent.append(sorted(ids))
+
+    events_changed.connect(note)
+    try:
+        sync_feed_events(subscription, wanted, remove_ending_after=timezone.now())
+    finally:
+        events_changed.disconnect(note)
+
+    new = sorted(Event.objects.filter(feed=subscription).values_list("pk", flat=True))
+    assert sent == [new]
+    assert listed() == set(new)  # written unlisted, listed by the flag's owner on the announcement

@@ -10,14 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crosscluster.events.models import Event
-from crosscluster.events.services import (
-    SERIES_AHEAD,
-    EventError,
-    create_event,
-    delete_event,
-    expand_series,
-    update_event,
-)
+from crosscluster.events.series import SERIES_AHEAD, expand_series
+from crosscluster.events.services import EventError, create_event, delete_event, update_event
 from crosscluster.events.times import local
 from tests.documents import document_text
 from tests.events.test_manage_views import event_data

@@ -767,7 +767,7 @@ def test_calendar_query_count_does_not_grow_with_events(
 
 
 def test_event_list_counts_up_to_a_limit(client, organization, monkeypatch):
-    from crosscluster.events import views
+    from crosscluster.events.views import public as views
 
     monkeypatch.setattr(views, "COUNT_LIMIT", 4)
     for number in range(5):

@@ -79,6 +79,7 @@ def test_run_periodic_runs_every_job_once(work, manager):
         ("erase-unconfirmed-subscriptions", None),
         ("delete-expired-page-views", None),
         ("delete-expired-throttle-slots", None),
+        ("check-derived", None),
     }
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from crosscluster.core.signals import texts_changed
+from crosscluster.core.signals import events_changed, texts_changed
 from crosscluster.core.text import looks_like_need
 from crosscluster.events.models import Event
 from crosscluster.search import services
@@ -185,6 +185,7 @@ def test_bulk_paths_write_documents_by_announcing_the_change(world):
     event.organizers.set([world["agency"]])
     assert services.search("Wasserstoff").total == 0  # written past the services, not announced yet
     texts_changed.send(sender=Event, ids=[event.pk])
+    events_changed.send(sender=Event, ids=[event.pk])  # its `listed` flag: what the public search may show
     assert titles(services.search("Wasserstoff"), "event") == ["Wasserstofftag"]
 
 

@@ -124,9 +124,9 @@ def todo_for(user: Any, now: dt.datetime | None = None) -> ToDo:
     todo.feeds = list(feeds_to_fix(user).select_related("organization"))
     todo.expiring = list(expiring_notices(user, now).select_related("organization").order_by("valid_until"))
     if is_coordinator(user):
-        from crosscluster.events import dedup
+        from crosscluster.events.dedup import queries as dedup_queries
 
-        todo.duplicates = len(dedup.suspected_duplicates())
+        todo.duplicates = len(dedup_queries.suspected_duplicates())
     return todo
 
 

@@ -9,11 +9,12 @@ from django.http import HttpRequest
 
 from crosscluster.core.admin import URL_FIELDS_ASSUME_HTTPS, AuditedAdmin
 from crosscluster.core.bilingual import translation_columns
-from crosscluster.news.services import refresh_search_text as refresh_notice_search_text
+from crosscluster.core.signals import announce, organizations_changed, topics_changed
 
 from . import services
 from .models import Contact, Offer, Organization, Region, Topic, Video
 from .search import refresh_search_text
+from .services import TOPIC_FIELDS, update_topic
 
 
 @admin.register(Region)
@@ -33,13 +34,25 @@ class TopicAdmin(AuditedAdmin):
     fields = ["name", "slug", "position", "synonyms", "introduction"]
 
     def save_model(self, request: HttpRequest, obj: Topic, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        # Topic names are part of the search text of every organisation and notice that has the topic.
-        if "name" in form.changed_data:
-            for organization in obj.organizations.all():
-                refresh_search_text(organization)
-            for notice in obj.notices.select_related("organization").prefetch_related("topics"):
-                refresh_notice_search_text(notice)
+        """A change goes through `update_topic` (the audit entry, the search documents of what has the
+        topic); a new topic is saved here, as no organisation or notice has it yet."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            announce(topics_changed, Topic, [obj.pk], names=False)
+            return
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name in TOPIC_FIELDS}
+        if values:
+            update_topic(Topic.objects.get(pk=obj.pk), actor=request.user, **values)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        announce(topics_changed, Topic, ids, deleted=True)
+
+    def delete_model(self, request: HttpRequest, obj: Topic) -> None:
+        pk = obj.pk
+        super().delete_model(request, obj)
+        announce(topics_changed, Topic, [pk], deleted=True)
 
 
 class OfferInline(admin.StackedInline):
@@ -118,5 +131,8 @@ class OrganizationAdmin(AuditedAdmin):
 
     def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        # After the topics and offers are saved, the search text can include them.
+        # After the topics and offers are saved, the search text can include them; its publication decides
+        # whether its events are listed (events.signals).
         refresh_search_text(form.instance)
+        names = "name" in form.changed_data
+        announce(organizations_changed, Organization, [form.instance.pk], names=names)

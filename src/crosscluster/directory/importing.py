@@ -26,7 +26,7 @@ from django.db.models import Prefetch
 from crosscluster.core.bilingual import column
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
-from crosscluster.core.signals import texts_changed_once
+from crosscluster.core.signals import announce, organizations_changed, texts_changed_once, topics_changed
 from crosscluster.core.types import Actor
 
 from .access import is_coordinator
@@ -690,6 +690,9 @@ def _apply(directory: DirectoryData, actor: Actor) -> ImportReport:
             "topics", "offers"
         ):
             refresh_search_text(organization)
+    # Their publication decides whether their events are listed (events.signals), their names are in the
+    # search documents of their events and notices.
+    announce(organizations_changed, Organization, changed_pks, names=True)
     return report
 
 
@@ -717,6 +720,9 @@ def _apply_topics(items: Iterable[TopicData], report: ImportReport) -> dict[str,
             report.topics_updated.append(item.slug)
         else:
             report.topics_unchanged.append(item.slug)
+    changed = {*report.topics_created, *report.topics_updated}
+    # The calendar's filter choices list them; renamed ones are in the documents of what has them.
+    announce(topics_changed, Topic, [topics[slug].pk for slug in changed], names=True)
     return topics
 
 

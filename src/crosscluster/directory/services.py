@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crosscluster.core.bilingual import column, english, plain_name
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import announce, organizations_changed, topics_changed
 from crosscluster.core.types import Actor
 
 from .access import can_manage, is_coordinator
@@ -108,6 +109,7 @@ def create_organization(
     _set_topics(organization, topics, {})
     log_action("directory.organization.created", actor=actor, obj=organization, organization=organization)
     refresh_search_text(organization)
+    announce(organizations_changed, Organization, [organization.pk], names=True)
     return organization
 
 
@@ -147,20 +149,31 @@ def update_organization(
             data={"changes": changes},
         )
         refresh_search_text(organization)
+        # Its publication decides whether its events are listed (events.signals); its name is in the search
+        # documents of its events and notices (search.documents).
+        names = bool(changes.keys() & {"name", "name_de", "name_en"})
+        announce(organizations_changed, Organization, [organization.pk], names=names)
     return organization
 
 
-TOPIC_FIELDS = ("introduction", "introduction_de", "introduction_en", "synonyms")
+TOPIC_FIELDS = (
+    *("name", "name_de", "name_en", "slug", "position"),
+    *("introduction", "introduction_de", "introduction_en", "synonyms"),
+)
 
 
 @transaction.atomic
 def update_topic(topic: Topic, *, actor: Actor, **fields: Any) -> Topic:
-    """The coordination office words a topic's introduction and keeps its synonyms (search and routing)."""
+    """The coordination office names a topic, words its introduction and keeps its synonyms (search and
+    routing); the admin edits topics through this too. A topic's name is part of the search documents of
+    what has the topic: the change is announced (core.signals.topics_changed), and search.documents rewrites
+    them in this transaction."""
     _ensure_coordinator(actor, _("Only the coordination office edits topics."))
     changes = _apply(topic, TOPIC_FIELDS, fields)
     _save_validated(topic)
     if changes:
         log_action("directory.topic.updated", actor=actor, obj=topic, data={"changes": changes})
+        announce(topics_changed, Topic, [topic.pk], names=bool(changes.keys() & {"name", "name_en"}))
     return topic
 
 

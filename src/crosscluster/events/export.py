@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from crosscluster.core.plain_text import html_to_text
 from crosscluster.core.sanitize import clean_text, clean_texts
 
-from . import queries, services
+from . import queries, series
 from .feeds.ical import parse_ical
 from .models import Event
 from .times import all_day_dates, local, midnight
@@ -227,7 +227,7 @@ def event_ics(event: Event, base: str, *, now: dt.datetime | None = None) -> byt
 # A series ------------------------------------------------------------------------------------------------
 #
 # An entered series is stored as its first event (with RRULE, RDATE and EXDATE in Berlin time) and one row
-# per further occurrence (services.expand_series). The download gives calendar programs the series itself,
+# per further occurrence (series.expand_series). The download gives calendar programs the series itself,
 # as RFC 5545 writes one: DTSTART and DTEND in local time with the display zone's TZID and its VTIMEZONE
 # (a rule on UTC times moves every date after a change to or from summer time by an hour), the rule, and
 # whatever makes the program show exactly the dates the site shows up to the last stored occurrence:
@@ -266,7 +266,7 @@ def _last_year(event: Event, last_row: dt.datetime) -> int:
 
 def _stored_dates(event: Event) -> tuple[list[dt.datetime], list[dt.datetime]]:
     """The event's RDATEs and EXDATEs as aware moments, read by `icalendar` from the rule's file."""
-    rule = icalendar.Calendar.from_ical(services.series_ics(event)).walk("VEVENT")[0]
+    rule = icalendar.Calendar.from_ical(series.series_ics(event)).walk("VEVENT")[0]
     found: dict[str, list[dt.datetime]] = {"RDATE": [], "EXDATE": []}
     for name, moments in found.items():
         values = rule.get(name, [])
@@ -278,13 +278,13 @@ def _stored_dates(event: Event) -> tuple[list[dt.datetime], list[dt.datetime]]:
 def _rule_dates(event: Event, window_end: dt.datetime) -> dict[str, dt.datetime]:
     """{RECURRENCE-ID key: start} of the dates of the rule and the RDATEs (not taking out the EXDATEs) after
     the first, up to `window_end`, expanded by the same code into the same keys as the stored rows
-    (services.series_ics and feeds.ical.parse_ical)."""
+    (series.series_ics and feeds.ical.parse_ical)."""
     if window_end <= event.start:
         return {}
     unexcluded = copy.copy(event)
     unexcluded.exdates = ""
     parsed = parse_ical(
-        services.series_ics(unexcluded),
+        series.series_ics(unexcluded),
         horizon_start=event.start,
         # A day more: recurring-ical-events compares all-day dates with the horizon as floating times.
         horizon_end=window_end + dt.timedelta(days=1),

@@ -651,7 +651,7 @@ class EventFilterForm(forms.Form):
 
 
 class SplitRequestForm(forms.Form):
-    """An organiser's request to the coordination office to split a merge (dedup.request_split)."""
+    """An organiser's request to the coordination office to split a merge (dedup.services.request_split)."""
 
     message = forms.CharField(
         label=_("Message to the coordination office"),

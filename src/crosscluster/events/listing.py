@@ -7,15 +7,19 @@ the time of the list's count on PostgreSQL (bench/events.py). Stored as a column
 (listed, start), every public query is a plain range scan.
 
 The flag depends on the event, on its group and on its organisers' `published`. Whatever changes one of
-them recomputes the flag of the events concerned through `refresh_listed`: single saves, deletes and
-organiser changes through the signals in events.signals, the bulk paths (feed import, regrouping of
-duplicates, series expansion, removed feeds) by calling it themselves. Nothing else writes the column.
+them announces it with a domain signal (core.signals: `events_changed` from the event services, the feed
+import, series expansion, regrouping of duplicates, removed feeds and deletions; `organizations_changed`
+from the directory), and events.signals recomputes the flag of the events concerned through
+`refresh_listed`. This module is the only writer of the column (tests/events/test_derived_owners.py fails
+when another appears); `check_listed` (run by `crosscluster check-derived`) compares every stored flag with
+`listed_condition` and repairs what differs.
 """
 
 from collections.abc import Iterable
 
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
+from crosscluster.core.signals import Drift
 from crosscluster.directory.models import Organization
 from crosscluster.directory.queries import organization_is_published
 
@@ -84,13 +88,33 @@ def refresh_listed(pks: Iterable[int | None]) -> None:
             Event.objects.filter(pk__in=chunk).update(listed=flag)
 
 
-def events_of_organization(organization: Organization) -> set[int]:
-    """The ids of the events whose flag depends on the organisation's `published`."""
-    return set(Event.objects.filter(organizers=organization).order_by().values_list("pk", flat=True))
+def events_of_organizations(ids: Iterable[int]) -> set[int]:
+    """The ids of the events whose flag depends on these organisations' `published`."""
+    links = Event.organizers.through.objects.order_by()
+    found: set[int] = set()
+    for chunk in _chunks(set(ids)):
+        found.update(links.filter(organization_id__in=chunk).values_list("event_id", flat=True))
+    return found
+
+
+def _stored_flag_differs():
+    flag = Case(When(listed_condition(), then=Value(True)), default=Value(False))
+    return Event.objects.exclude(listed=flag), flag
 
 
 def refresh_all_listed() -> int:
     """Recompute every event's flag (after a migration or a repair); returns how many changed."""
-    flag = Case(When(listed_condition(), then=Value(True)), default=Value(False))
-    wrong = Event.objects.exclude(listed=flag)
+    wrong, flag = _stored_flag_differs()
     return wrong.update(listed=flag)
+
+
+def check_listed(*, repair: bool) -> Drift:
+    """Compare every stored flag with its definition; with `repair`, write the right ones."""
+    wrong, _flag = _stored_flag_differs()
+    drift = Drift("events: Event.listed", checked=Event.objects.count())
+    examples = list(wrong.order_by("pk").values_list("pk", "listed")[:5])
+    drift.examples = [f"event {pk}: stored {stored}" for pk, stored in examples]
+    drift.found = wrong.count() if examples else 0
+    if drift.found and repair:
+        drift.repaired = refresh_all_listed()
+    return drift

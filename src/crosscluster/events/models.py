@@ -9,7 +9,7 @@ on 3 March therefore runs from 3 March 00:00 to 4 March 00:00.
 
 Recurrence is kept as RFC 5545 text (RRULE value, RDATE and EXDATE lists). Occurrences are rows: the feed
 import stores one event per occurrence of a feed's series, and an entered event with a rule gets one row per
-further occurrence within a year ahead (`series` points to it; services.expand_series). Every page, export
+further occurrence within a year ahead (`series` points to it; series.expand_series). Every page, export
 and the API therefore lists occurrences without expanding anything.
 """
 
@@ -114,7 +114,7 @@ class Event(models.Model):
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=True)
     # Whether the public calendar lists the event: derived from the fields above, the group of duplicates
-    # and the organisers, and kept current by events.listing (nothing else writes it).
+    # and the organisers, and written by events.listing alone (`save` leaves it out, see there).
     listed = models.BooleanField(_("listed publicly"), default=False, editable=False)
     # The canonical event of its group of duplicates (see events.dedup); null for a canonical or unique event.
     duplicate_of = models.ForeignKey(
@@ -128,7 +128,7 @@ class Event(models.Model):
         # of NULLs makes SQLite's planner (after ANALYZE) prefer scanning the table to looking it up.
         db_index=False,
     )
-    # For an occurrence of an entered recurring event: the event whose rule made it (services.expand_series).
+    # For an occurrence of an entered recurring event: the event whose rule made it (series.expand_series).
     # Its `source_uid` is then the occurrence's RECURRENCE-ID, the key for updating it when the rule runs
     # again. Feed series are stored the same way, one row per occurrence, keyed by UID#RECURRENCE-ID.
     series = models.ForeignKey(
@@ -178,6 +178,16 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """Save every field but `listed` of a stored event: an instance's flag may be older than the
+        stored one (events.listing writes it by UPDATE on the domain signals), so a save must not write it
+        back. A new event starts unlisted until its service announces it."""
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "listed"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"pk": self.pk})
@@ -267,3 +277,33 @@ class DuplicateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_a} {self.decision} {self.key_b}"
+
+
+# The fields of an event that its services and the feed import set (views, API, admin and the import pass them
+# by these names).
+EVENT_FIELDS = (
+    "title",
+    "description",
+    # The plain names are the German texts (core/bilingual.py), so are the _de names; _en the English ones.
+    "title_de",
+    "description_de",
+    "title_en",
+    "description_en",
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "rdates",
+    "exdates",
+    "venue",
+    "address",
+    "city",
+    "online_url",
+    "format",
+    "is_free",
+    "price_text",
+    "registration_url",
+    "language",
+    "status",
+    "published",
+)

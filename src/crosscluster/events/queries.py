@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
 from crosscluster.core.bilingual import GERMAN, page_language
+from crosscluster.core.db import fetch_rows
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.queries import published_organizations
 from crosscluster.directory.search import filter_by_text
@@ -286,17 +286,15 @@ def load_visible(days: list[Day]) -> None:
 
 
 def calendar_entries(events: QuerySet[Event]) -> list[CalendarEntry]:
-    """The rows read by the cursor directly, times as text (`times.utc_text`): a busy month has thousands."""
+    """The rows without Django's converters (core.db.fetch_rows), times as text (`times.utc_text`): a busy
+    month has thousands."""
     events = events.annotate(start_text=utc_text("start"), end_text=utc_text("end"))
     # Both titles, in the order listed (modeltranslation's rewriting would reorder the columns).
-    sql, params = (
-        events.rewrite(False)
-        .values_list("pk", "title_de", "title_en", "start_text", "end_text", "all_day", "status")
-        .query.sql_with_params()
+    rows = fetch_rows(
+        events.rewrite(False).values_list(
+            "pk", "title_de", "title_en", "start_text", "end_text", "all_day", "status"
+        )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     english = page_language() != GERMAN
     return [
         CalendarEntry(

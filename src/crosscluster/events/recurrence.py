@@ -1,6 +1,6 @@
 """The repetition of an entered event as the manager's form offers it, and in words.
 
-The model keeps RFC 5545 text (an RRULE value, RDATE and EXDATE lists) and `services.expand_series` turns it
+The model keeps RFC 5545 text (an RRULE value, RDATE and EXDATE lists) and `series.expand_series` turns it
 into occurrence rows with recurring-ical-events. People, though, think "every first Thursday, six times, not
 in August". This module translates between the two:
 
@@ -13,7 +13,7 @@ in August". This module translates between the two:
 
 `rule_dates` expands a rule with `dateutil` (which `icalendar` already depends on) for the checks the form
 makes before anything is saved: is the start one of the rule's dates, is an exception one of them. The dates
-the calendar stores still come from `services.expand_series` alone.
+the calendar stores still come from `series.expand_series` alone.
 """
 
 from __future__ import annotations

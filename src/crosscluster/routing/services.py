@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 
 from crosscluster.core.bilingual import with_english
 from crosscluster.core.services import log_action
-from crosscluster.core.signals import vectors_changed
+from crosscluster.core.signals import Drift, vectors_changed
 from crosscluster.core.text import REQUEST_WORDS, STOPWORDS, clean_query, fold
 from crosscluster.directory.models import Offer, Organization, Region, Topic
 from crosscluster.directory.queries import published_organizations
@@ -300,14 +300,43 @@ def ensure_embeddings(
 
 
 def prune_embeddings(*, encoder: Encoder | None = None) -> int:
-    """Delete stored embeddings of texts that no organisation uses any more (edited or deleted ones)."""
-    encoder = encoder or get_encoder()
+    """Delete stored embeddings of texts that no organisation uses any more (edited or deleted ones) and
+    those of another encoder; `crosscluster check-derived` runs it (check_embeddings)."""
+    return len(_stale_embeddings(encoder or get_encoder(), delete=True))
+
+
+def _stale_embeddings(encoder: Encoder, *, delete: bool) -> list[int]:
     _entries, passages = directory_passages(Organization.objects.order_by("pk"))
     used = {text_hash(p.text) for p in passages}
-    stale = [pk for pk, digest in Embedding.objects.values_list("pk", "text_hash") if digest not in used]
-    for start in range(0, len(stale), 500):
-        Embedding.objects.filter(pk__in=stale[start : start + 500]).delete()
-    return len(stale)
+    current = (encoder.name, encoder.dim)
+    stale = [
+        pk
+        for pk, digest, model, dim in Embedding.objects.values_list("pk", "text_hash", "model", "dim")
+        if digest not in used or (model, dim) != current
+    ]
+    if delete:
+        for start in range(0, len(stale), 500):
+            Embedding.objects.filter(pk__in=stale[start : start + 500]).delete()
+    return stale
+
+
+def check_embeddings(*, repair: bool) -> Drift:
+    """Compare the stored embeddings with the directory's passages. A passage without a vector of the
+    current encoder is drift (the embedding task should have computed it; with `repair` it is queued
+    again). Vectors of texts nobody uses any more are expected after every edit, until they are pruned
+    here (`prune_embeddings`, with `repair`): counted as pruned, not as drift."""
+    encoder = get_encoder()
+    _entries, passages = directory_passages(Organization.objects.order_by("pk"))
+    texts = {text_hash(p.text) for p in passages}
+    missing = texts - _stored_hashes(encoder, texts)
+    stale = _stale_embeddings(encoder, delete=repair)
+    drift = Drift("routing: Embedding", checked=len(texts), found=len(missing))
+    drift.examples = [f"{len(missing)} passage(s) without a vector"]
+    drift.notes = [f"{len(stale)} vector(s) of unused texts{' pruned' if repair else ''}"]
+    if repair and missing:
+        enqueue_embeddings()
+        drift.repaired = len(missing)
+    return drift
 
 
 # --- The per-process index --------------------------------------------------------------------------------

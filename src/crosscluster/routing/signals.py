@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from crosscluster.core.signals import Drift, check_derived
 from crosscluster.directory.models import Offer, Organization, Topic
 
-from .services import bump_index_version, enqueue_embeddings
+from .services import bump_index_version, check_embeddings, enqueue_embeddings
 
 _pending = threading.local()
 ALL = -1  # a topic renamed: every organisation may use its name
@@ -73,3 +74,8 @@ def topics_changed(sender: type, instance: Any, action: str, reverse: bool, **kw
         _changed(None)
     else:
         _changed(instance.pk if isinstance(instance, Organization) else instance.organization_id)
+
+
+@receiver(check_derived, dispatch_uid="routing.check_embeddings")
+def check_stored_embeddings(sender: Any, dry_run: bool = False, **kwargs: Any) -> Drift:
+    return check_embeddings(repair=not dry_run)

@@ -26,14 +26,22 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
-from django.db.models import Prefetch
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from crosscluster.core.bilingual import all_texts
 from crosscluster.core.plain_text import html_to_text
-from crosscluster.core.signals import texts_changed, vectors_changed
+from crosscluster.core.signals import (
+    Drift,
+    announce_texts_changed,
+    check_derived,
+    organizations_changed,
+    texts_changed,
+    topics_changed,
+    vectors_changed,
+)
 from crosscluster.core.text import heads, search_terms
 from crosscluster.directory.models import Offer, Organization
 from crosscluster.events.models import Event
@@ -370,6 +378,95 @@ def on_texts_changed(sender: Any, ids: Iterable[int] = (), **kwargs: Any) -> Non
     ids = [pk for pk in ids if pk is not None]
     if indexer is not None and ids:
         indexer(ids)
+
+
+@receiver(topics_changed, dispatch_uid="search.topics_changed")
+def on_topics_changed(sender: Any, ids: Iterable[int] = (), names: bool = False, **kwargs: Any) -> None:
+    """A topic's name is in the documents of the organisations (own or their offers'), events and notices
+    that have it: their texts changed (announced, so that whoever else keeps texts hears it too)."""
+    if not names:
+        return
+    ids = list(ids)
+    organizations = Organization.objects.filter(Q(topics__in=ids) | Q(offers__topics__in=ids))
+    announce_texts_changed(Organization, set(organizations.values_list("pk", flat=True)))
+    announce_texts_changed(Event, set(Event.objects.filter(topics__in=ids).values_list("pk", flat=True)))
+    announce_texts_changed(Notice, set(Notice.objects.filter(topics__in=ids).values_list("pk", flat=True)))
+
+
+@receiver(organizations_changed, dispatch_uid="search.organizations_changed")
+def on_organizations_changed(
+    sender: Any, ids: Iterable[int] = (), names: bool = False, **kwargs: Any
+) -> None:
+    """An organisation's name is in the documents of the events it organises and the notices it publishes
+    (its own document and its offers' follow `texts_changed`, which its services send)."""
+    if not names:
+        return
+    ids = list(ids)
+    announce_texts_changed(Event, set(Event.objects.filter(organizers__in=ids).values_list("pk", flat=True)))
+    announce_texts_changed(
+        Notice, set(Notice.objects.filter(organization__in=ids).values_list("pk", flat=True))
+    )
+
+
+def _snapshot(kind: str, ids: Sequence[int]) -> dict[tuple[str, int], tuple[Any, ...]]:
+    rows = Document.objects.filter(kind=kind, object_id__in=ids).values_list(
+        "object_id", "title", "body", "parts", "vector", "vector_model"
+    )
+    return {
+        (kind, pk): (title, body, parts, bytes(vector or b""), model)
+        for pk, title, body, parts, vector, model in rows
+    }
+
+
+def check_documents(*, repair: bool) -> Drift:
+    """Compare every stored document with what its object's texts give now (each indexer runs in a savepoint
+    that is rolled back), and look for documents whose object is gone; with `repair`, write the differing
+    documents anew and delete the orphans. `crosscluster check-derived` runs it."""
+    drift = Drift("search: Document")
+    owners: tuple[tuple[Any, Any, tuple[str, ...]], ...] = (
+        (Organization, index_organizations, (ORGANIZATION, OFFER)),
+        (Event, index_events, (EVENT,)),
+        (Notice, index_notices, (NOTICE,)),
+    )
+    for model, indexer, kinds in owners:
+        ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+        drift.checked += len(ids)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            keys = {kind: chunk for kind in kinds}
+            if OFFER in kinds:
+                keys[OFFER] = list(
+                    Offer.objects.filter(organization_id__in=chunk).values_list("pk", flat=True)
+                )
+            stored = {key: row for kind in kinds for key, row in _snapshot(kind, keys[kind]).items()}
+            with transaction.atomic():
+                indexer(chunk)
+                fresh = {key: row for kind in kinds for key, row in _snapshot(kind, keys[kind]).items()}
+                transaction.set_rollback(True)
+            differing = sorted(
+                key for key in stored.keys() | fresh.keys() if stored.get(key) != fresh.get(key)
+            )
+            drift.found += len(differing)
+            drift.examples += [f"{kind} {pk}" for kind, pk in differing[: 5 - len(drift.examples)]]
+            if differing and repair:
+                indexer(chunk)
+                drift.repaired += len(differing)
+    for kind, model in ((ORGANIZATION, Organization), (OFFER, Offer), (EVENT, Event), (NOTICE, Notice)):
+        orphans = Document.objects.filter(kind=kind).exclude(object_id__in=model.objects.values("pk"))
+        found = orphans.count()
+        if found:
+            drift.found += found
+            drift.examples += [
+                f"{kind} {pk} (gone)" for pk in orphans.values_list("object_id", flat=True)[:2]
+            ]
+            if repair:
+                drift.repaired += orphans.delete()[0]
+    return drift
+
+
+@receiver(check_derived, dispatch_uid="search.check_documents")
+def on_check_derived(sender: Any, dry_run: bool = False, **kwargs: Any) -> Drift:
+    return check_documents(repair=not dry_run)
 
 
 def prune() -> int:

@@ -3,15 +3,16 @@
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crosscluster.core.models import AuditLogEntry
+from crosscluster.events.errors import EventError
 from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.importing import detect_kind, import_feed
+from crosscluster.events.feeds.sync import clean_feed_fields
 from crosscluster.events.models import Event, FeedSubscription
 from crosscluster.events.queries import public_cities
-from crosscluster.events.services import EventError, clean_feed_fields
 from crosscluster.search.documents import index_events
 from tests.documents import document_text
 
@@ -393,24 +394,6 @@ def test_import_feed_drops_the_cached_filter_choices(subscription, feed_server, 
     feed_server.serve("/cal.ics", ics((*TALK[:3], "SUMMARY:Vortrag (neu)", "LOCATION:Jena")))
     import_feed(subscription, now=NOW)
     assert "Jena" in public_cities()
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL settings; SQLite has no equivalent to check"
-)
-def test_import_transaction_settings_hold_for_that_transaction_only(transactional_db):
-    from crosscluster.events.feeds.importing import _tune_import_transaction
-
-    def show(name: str) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW {name}")
-            return cursor.fetchone()[0]
-
-    with transaction.atomic():
-        _tune_import_transaction()
-        assert (show("synchronous_commit"), show("max_parallel_workers_per_gather")) == ("off", "0")
-    assert show("synchronous_commit") == "on"
-    assert show("max_parallel_workers_per_gather") != "0"
 
 
 def test_import_feed_stores_uids_with_characters_a_database_refuses(subscription, feed_server):

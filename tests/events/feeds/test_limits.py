@@ -12,8 +12,8 @@ import recurring_ical_events
 from django.utils import translation
 
 from crosscluster.core.models import AuditLogEntry
-from crosscluster.events import dedup
-from crosscluster.events.feeds import ical
+from crosscluster.events.dedup import grouping
+from crosscluster.events.feeds import ical, sync
 from crosscluster.events.feeds.ical import parse_ical
 from crosscluster.events.feeds.importing import import_feed
 from crosscluster.events.feeds.limits import FeedLimits
@@ -117,13 +117,13 @@ def test_import_feed_stops_when_the_processing_time_is_used_up_while_storing(
     feed_server.serve("/cal.ics", ics(single(1), single(2)))
     assert import_feed(subscription, now=NOW).status == "ok"
     before = stored(subscription)
-    real_refresh = dedup.refresh_feed_duplicates
+    real_refresh = grouping.refresh_feed_duplicates
 
     def slow_refresh(*args, **kwargs):
         time.sleep(1.1)  # as a feed whose duplicates take long to group
         return real_refresh(*args, **kwargs)
 
-    monkeypatch.setattr(dedup, "refresh_feed_duplicates", slow_refresh)
+    monkeypatch.setattr(sync, "refresh_feed_duplicates", slow_refresh)
     feed_server.serve("/cal.ics", ics(single(1, title="Geändert"), single(3)))
 
     result = import_feed(subscription, now=NOW)
@@ -169,13 +169,13 @@ def test_duplicate_check_of_a_crowded_hour_is_near_linear(subscription, feed_ser
     title key, not all pairs (before: every pair, over 200,000 comparisons). A true duplicate in the crowd
     is still merged."""
     calls = []
-    real_match = dedup._Grouper._match
+    real_match = grouping._Grouper._match
 
     def counting(self, a, b):
         calls.append(1)
         return real_match(self, a, b)
 
-    monkeypatch.setattr(dedup._Grouper, "_match", counting)
+    monkeypatch.setattr(grouping._Grouper, "_match", counting)
     endings = ("rast", "lind", "mont", "berg", "feld", "horn", "stein", "wald")
     words = [f"{a}{b}{c}" for a in "bcdfghjklmnprstw" for b in "aeiou" for c in endings]
     # Titles one letter apart, each at a place of its own: alike, but not the same event.

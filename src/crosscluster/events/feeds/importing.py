@@ -1,4 +1,4 @@
-"""Bringing a subscribed feed into the calendar: fetch, parse, upsert by UID, mark what vanished.
+"""Bringing a subscribed feed into the calendar: fetch (`fetch`), parse (`ical`, `rss`), store (`sync`).
 
 Each occurrence is one `Event`, keyed by (feed, source_uid) where source_uid is the feed's UID, plus `#` and
 the occurrence's RECURRENCE-ID for occurrences of a series. Occurrences are stored expanded, so the stored
@@ -23,21 +23,22 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
+from crosscluster.events.errors import EventError
 from crosscluster.events.models import Event, FeedSubscription
-from crosscluster.events.services import EventError, clean_feed_fields, sync_feed_events
 
 from .errors import FeedError
 from .fetch import FetchResult, fetch_feed
 from .ical import FeedEvent, ParsedFeed, parse_ical
 from .limits import FeedLimits
 from .rss import parse_rss
+from .sync import clean_feed_fields, sync_feed_events
 
 # Occurrences from a day ago to a year ahead are imported; older ones are left as they are.
 HORIZON_BEFORE = dt.timedelta(days=1)
@@ -83,7 +84,7 @@ def _source_key(uid: str, recurrence_id: str = "") -> str:
 
 
 def _values(feed_event: FeedEvent) -> dict[str, object]:
-    """The event's fields for `services.clean_feed_fields`, which cleans the description the way every
+    """The event's fields for `sync.clean_feed_fields`, which cleans the description the way every
     other path does, so that comparing with the stored event finds an unchanged event unchanged."""
     status = feed_event.status if feed_event.status in Event.Status.values else Event.Status.SCHEDULED
     return {
@@ -152,23 +153,6 @@ def _kept_keys(subscription: FeedSubscription, uids: set[str]) -> set[str]:
     return set(Event.objects.filter(condition, feed=subscription).values_list("source_uid", flat=True))
 
 
-def _tune_import_transaction() -> None:
-    """PostgreSQL settings for this transaction only, which writes one feed's events.
-
-    - No wait for the commit's WAL flush (4 ms per feed): a server crash right after the commit can lose
-      the whole transaction, the subscription's ETag with its events, so the next run fetches and imports
-      the feed again. Nothing else is written in it.
-    - No parallel workers: grouping duplicates runs a few hundred short queries per import, for which
-      starting workers cost more than they save (about 15 % of each candidate query, bench/events.py).
-
-    Inside an outer transaction (a caller's `atomic`) they last until that one ends.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-
-
 def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = None) -> ImportResult:
     """Fetch the subscription's feed and bring its events up to date; never raises for a bad feed."""
     now = now or timezone.now()
@@ -209,7 +193,6 @@ def import_feed(subscription: FeedSubscription, *, now: dt.datetime | None = Non
     result = ImportResult(status="ok", warnings=warnings)
     try:
         with transaction.atomic():
-            _tune_import_transaction()
             # An event the parser skipped is still in the feed: its stored occurrences stay.
             unreadable |= _kept_keys(subscription, parsed.skipped_uids)
             synced = sync_feed_events(

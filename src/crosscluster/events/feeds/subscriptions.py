@@ -25,12 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
+from crosscluster.core.signals import announce, events_changed
 from crosscluster.directory.access import can_manage, organizations_managed_by
 from crosscluster.directory.models import Organization
-from crosscluster.events.dedup import refresh_feed_duplicates
-from crosscluster.events.listing import refresh_listed
+from crosscluster.events.dedup.grouping import refresh_feed_duplicates
 from crosscluster.events.models import Event, FeedSubscription
-from crosscluster.events.queries import invalidate_filter_choices
 
 from .importing import ImportResult, import_feed
 
@@ -149,8 +148,11 @@ def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime 
     )
     # Duplicates of these events from other feeds form their groups anew, and stay listed.
     refresh_feed_duplicates(subscription, since=now)
-    refresh_listed(Event.objects.filter(feed=subscription, end__gt=now).values_list("pk", flat=True))
-    invalidate_filter_choices()
+    announce(
+        events_changed,
+        Event,
+        Event.objects.filter(feed=subscription, end__gt=now).values_list("pk", flat=True),
+    )
     log_action(
         "event.feed_removed",
         actor=actor,

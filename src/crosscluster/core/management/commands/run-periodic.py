@@ -23,6 +23,7 @@ JOBS = [
     "delete-expired-page-views",  # page-view counts older than PAGE_VIEW_RETENTION_DAYS
     "delete-expired-throttle-slots",  # rate-limit places whose window has passed
     "requeue-stale-tasks",  # RUNNING tasks whose worker died are queued again (core.workers)
+    "check-derived",  # once a day: stored derived data (listed flags, search documents, embeddings) repaired
 ]
 
 

@@ -1,6 +1,6 @@
 """Move the horizon of every recurring entered event along, once a day (see docs/events.md).
 
-Each series has its occurrences a year ahead (services.expand_series); without this job a series saved
+Each series has its occurrences a year ahead (series.expand_series); without this job a series saved
 once would run dry after a year. `run-periodic` calls it every round; it works only when its last run is a
 day old (or with `--force`). Idempotent and locked like the other periodic jobs.
 """
@@ -14,7 +14,7 @@ from django.utils import timezone
 from crosscluster.core.models import PeriodicLock
 from crosscluster.core.periodic import run_locked
 from crosscluster.events.models import Event
-from crosscluster.events.services import expand_series, series_occurrences
+from crosscluster.events.series import expand_series, series_occurrences
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crosscluster.core.periodic import run_locked
-from crosscluster.events.dedup import release_caches
+from crosscluster.events.dedup.similarity import release_caches
 from crosscluster.events.feeds.importing import ImportResult, import_feed
 from crosscluster.events.feeds.limits import feed_deadline
 from crosscluster.events.feeds.subscriptions import dry_run_import, due_feeds

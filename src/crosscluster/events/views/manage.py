@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from crosscluster.core.manage import bound, call_service, read_only, read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
-from . import recurrence, services
-from .access import events_managed_by
-from .duplicate_views import announcements, managed_event
-from .feeds.subscriptions import feeds_with_problems
-from .forms import EventForm
-from .models import Event
-from .services import EventError
+from .. import recurrence, series, services
+from ..access import events_managed_by
+from ..feeds.subscriptions import feeds_with_problems
+from ..forms import EventForm
+from ..models import Event
+from ..services import EventError
+from .duplicates import announcements, managed_event
 
 PAGE_SIZE = 50
 # Dates of a series the list shows; the preview of the form shows more.
@@ -53,7 +53,7 @@ def _series_preview(form: EventForm) -> dict[str, Any]:
     """The dates the series will have within the next year, expanded as saving will (services), unsaved."""
     data = form.cleaned_data
     event = Event(**{name: data[name] for name in ("start", "end", "all_day", "rrule", "rdates", "exdates")})
-    found, _warnings = services.series_occurrences(event)
+    found, _warnings = series.series_occurrences(event)
     dates = [event] + [
         Event(start=start, end=end, all_day=event.all_day) for start, end in sorted(found.values())
     ]

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from crosscluster.core.manage import read_write
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 
-from .feeds.subscriptions import (
+from ..feeds.subscriptions import (
     SubscriptionError,
     add_feed,
     feeds_managed_by,
@@ -33,7 +33,7 @@ from .feeds.subscriptions import (
     remove_feed,
     with_event_counts,
 )
-from .models import FeedSubscription
+from ..models import FeedSubscription
 
 
 class FeedSubscriptionForm(forms.Form):

@@ -14,8 +14,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from crosscluster.directory.models import Topic
 from crosscluster.directory.queries import published_organizations
 
-from . import publishing
-from .syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
+from .. import publishing
+from ..syndication import UpcomingEventsAtomFeed, UpcomingEventsFeed
 
 WIDGET_SIZE = 10
 

@@ -2,12 +2,12 @@
 
 The office's page (merged groups, suspected pairs, organisers' requests, merge and split) is for the
 coordination office and admins only (403 for managers). Merge and split ask first on GET and act on POST,
-through `dedup.merge_events` and `dedup.split_event`; their decisions stick across re-imports.
+through `dedup.services.merge_events` and `split_event`; their decisions stick across re-imports.
 
 An organiser whose event was merged with another network's announcement sees, in the event list, on the
 edit page and on `event_announcements`, which announcement the public page shows (and whose it is), what
-differs between them, and can ask the office to split them (`dedup.request_split`); they cannot merge or
-split themselves.
+differs between them, and can ask the office to split them (`dedup.services.request_split`); they cannot
+merge or split themselves.
 """
 
 from typing import Any
@@ -26,11 +26,12 @@ from crosscluster.core.manage import bound, read_only, read_write
 from crosscluster.core.models import AuditLogEntry
 from crosscluster.directory.access import is_coordinator
 
-from . import dedup
-from .access import events_managed_by
-from .forms import SplitRequestForm
-from .models import Event
-from .templatetags.events_display import event_when
+from ..access import events_managed_by
+from ..dedup import queries as dedup_queries
+from ..dedup import services as dedup_services
+from ..forms import SplitRequestForm
+from ..models import Event
+from ..templatetags.events_display import event_when
 
 
 def managed_event(request: HttpRequest, pk: int) -> Event:
@@ -58,9 +59,9 @@ def event_duplicates(request: HttpRequest) -> HttpResponse:
     if not is_coordinator(request.user):
         raise PermissionDenied
     context = {
-        "groups": dedup.merged_groups(),
-        "suspects": dedup.suspected_duplicates(),
-        "requests": dedup.split_requests(),
+        "groups": dedup_queries.merged_groups(),
+        "suspects": dedup_queries.suspected_duplicates(),
+        "requests": dedup_queries.split_requests(),
     }
     return render(request, "events/manage/duplicates.html", context)
 
@@ -71,8 +72,8 @@ def event_merge(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     event, other_event = _coordinator_event(request, pk), _coordinator_event(request, other)
     if request.method == "POST":
         try:
-            canonical = dedup.merge_events(event, other_event, actor=request.user)
-        except dedup.DuplicateError as exc:
+            canonical = dedup_services.merge_events(event, other_event, actor=request.user)
+        except dedup_services.DuplicateError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The events were merged into “%(name)s”.") % {"name": canonical})
@@ -94,8 +95,8 @@ def event_split(request: HttpRequest, pk: int) -> HttpResponse:
     event = _coordinator_event(request, pk)
     if request.method == "POST":
         try:
-            dedup.split_event(event, actor=request.user)
-        except dedup.DuplicateError as exc:
+            dedup_services.split_event(event, actor=request.user)
+        except dedup_services.DuplicateError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("“%(name)s” is listed on its own again.") % {"name": event})
@@ -164,7 +165,7 @@ def announcements(request: HttpRequest, event: Event) -> dict[str, Any] | None:
     """What the organiser of `event` sees of its merge, or None when it stands alone: the group, the
     announcement the public sees and whose it is, and per other announcement the aspects that differ
     side by side ((label, this one, the other one) rows)."""
-    members = dedup.group_of(event)
+    members = dedup_queries.group_of(event)
     if not members:
         return None
     own = next(member for member in members if member.pk == event.pk)
@@ -177,7 +178,7 @@ def announcements(request: HttpRequest, event: Event) -> dict[str, Any] | None:
             "is_canonical": other.pk == canonical.pk,
             "rows": [
                 (ASPECT_LABELS[aspect](), _shown(own, aspect), _shown(other, aspect))
-                for aspect in dedup.differences(own, other)
+                for aspect in dedup_queries.differences(own, other)
             ],
         }
         for other in others
@@ -210,8 +211,8 @@ def event_announcements(request: HttpRequest, pk: int) -> HttpResponse:
     form = SplitRequestForm(*bound(request))
     if request.method == "POST" and form.is_valid():
         try:
-            dedup.request_split(event, actor=request.user, message=form.cleaned_data["message"])
-        except dedup.DuplicateError as exc:
+            dedup_services.request_split(event, actor=request.user, message=form.cleaned_data["message"])
+        except dedup_services.DuplicateError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(

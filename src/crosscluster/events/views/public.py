@@ -15,8 +15,8 @@ from django.utils.http import content_disposition_header
 
 from crosscluster.core.bounds import limit_dates
 
-from . import queries
-from .export import (
+from .. import queries
+from ..export import (
     event_ics,
     event_json_ld,
     google_calendar_url,
@@ -26,8 +26,8 @@ from .export import (
     plain_description,
     zone_name,
 )
-from .forms import EventFilterForm
-from .times import local, midnight
+from ..forms import EventFilterForm
+from ..times import local, midnight
 
 PAGE_SIZE = 25
 # Counting every upcoming event of a large calendar costs more than showing a page: the list counts up to
