@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from crosscluster.core.signals import Drift
-from crosscluster.directory.models import Organization
 from crosscluster.directory.queries import organization_is_published
 
 from .models import Event
