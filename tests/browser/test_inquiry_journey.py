@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from crosscluster.core.models import OutgoingMail
 from crosscluster.directory.models import Organization
@@ -54,6 +55,7 @@ def test_inquiry_is_forwarded_resolved_and_visible_to_the_company(
     page.get_by_role("button", name="Passende Ansprechpartner finden").click()
 
     choices = page.locator("#recipients input[type=radio]")
+    expect(choices.nth(1)).to_be_attached()  # waits for the answer page: counting at once raced the click
     assert choices.count() >= 2
     first_choice = page.locator("#recipients li.choice").first
     assert first_choice.locator(".reasons li").count() >= 1

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from crosscluster.core.models import PeriodicLock
+from crosscluster.directory.search import refresh_search_text
 from crosscluster.events.models import Event
 from crosscluster.routing.models import Embedding
 from crosscluster.routing.services import ensure_embeddings
@@ -25,6 +26,7 @@ def fake_encoder(settings):
 def content():
     organization = OrganizationFactory()
     OfferFactory(organization=organization)
+    refresh_search_text(organization)  # as the directory's services do after each change (no factory does)
     event = EventFactory(organizers=[organization])
     NoticeFactory(organization=organization)
     ensure_embeddings()
