@@ -146,8 +146,14 @@ def demo_directory(transactional_db, _demo_passage_vectors):
 
     from crosscluster.directory.importing import import_directory
 
+    from crosscluster.routing.services import clear_index_cache
+
     demo_file = REPO_DIR / "src" / "crosscluster" / "directory" / "demo" / "thueringen.json"
     import_directory(json.loads(demo_file.read_text(encoding="utf-8")), actor=None)
+    # The database was emptied after the last journey, so its routing index version starts again and may
+    # equal the one this process's index was built from (another journey's directory, or none): the
+    # router would answer from that stale index. In production versions only grow.
+    clear_index_cache()
 
 
 @pytest.fixture
