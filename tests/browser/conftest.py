@@ -145,7 +145,6 @@ def demo_directory(transactional_db, _demo_passage_vectors):
     import json
 
     from crosscluster.directory.importing import import_directory
-
     from crosscluster.routing.services import clear_index_cache
 
     demo_file = REPO_DIR / "src" / "crosscluster" / "directory" / "demo" / "thueringen.json"
