@@ -364,6 +364,8 @@ def main() -> None:
             "SECRET_KEY": "bench-only-" + "x" * 50,
             "DATABASE_URL": url,
             "CROSSCLUSTER_VAR_DIR": str(var),
+            # The encoder artefact `make` built (build-encoder), not one per bench directory.
+            "ROUTING_MODEL_DIR": os.environ.get("ROUTING_MODEL_DIR", str(ROOT / "var" / "models")),
             "STATIC_ROOT": str(static_root),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
