@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from crosscluster.directory.models import Video
-from tests.directory.test_views import requested_urls, tags_of
+from tests.directory.test_views import requested_urls
 from tests.factories import OrganizationFactory, VideoFactory
+from tests.markup import tags_of
 
 pytestmark = pytest.mark.django_db
 

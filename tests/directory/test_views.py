@@ -1,7 +1,6 @@
 """The public directory pages: what they show, what they hide, and what they never load without consent."""
 
 import json
-from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,29 +17,9 @@ from tests.factories import (
     TopicFactory,
     VideoFactory,
 )
+from tests.markup import tags_of, texts
 
 XSS = "<script>alert(1)</script>"
-
-
-class TagCollector(HTMLParser):
-    """Every start tag of a page with its attributes, for assertions on the markup."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {name: value or "" for name, value in attrs}))
-
-
-def tags_of(response) -> list[tuple[str, dict[str, str]]]:
-    collector = TagCollector()
-    collector.feed(response.content.decode())
-    return collector.tags
-
-
-def texts(response) -> str:
-    return response.content.decode()
 
 
 # Directory list

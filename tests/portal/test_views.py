@@ -1,7 +1,5 @@
 """The pages the portal composes: the home page and a topic's page across the networks."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 
@@ -12,29 +10,9 @@ from tests.factories import (
     OrganizationFactory,
     RegionFactory,
 )
+from tests.markup import texts
 
 XSS = "<script>alert(1)</script>"
-
-
-class TagCollector(HTMLParser):
-    """Every start tag of a page with its attributes, for assertions on the markup."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {name: value or "" for name, value in attrs}))
-
-
-def tags_of(response) -> list[tuple[str, dict[str, str]]]:
-    collector = TagCollector()
-    collector.feed(response.content.decode())
-    return collector.tags
-
-
-def texts(response) -> str:
-    return response.content.decode()
 
 
 @pytest.mark.django_db
