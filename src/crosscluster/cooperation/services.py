@@ -34,6 +34,7 @@ from crosscluster.core.models import AuditLogEntry, OutgoingMail
 from crosscluster.core.sanitize import clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import announce_texts_changed
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
 from crosscluster.directory.queries import published_organizations
@@ -184,7 +185,7 @@ def _notify_reviewers(profile: Profile, template: str, **context: Any) -> None:
         )
 
 
-def _log(obj: Any, action: str, actor: Any, **data: Any) -> AuditLogEntry:
+def _log(obj: Any, action: str, actor: Actor, **data: Any) -> AuditLogEntry:
     organization = None
     if isinstance(obj, CooperationProfile):
         organization = obj.reviewing_organization
@@ -228,12 +229,12 @@ def _require_state(obj: Any, *states: str) -> None:
         )
 
 
-def _require_reviewer(actor: Any, profile: Profile) -> None:
+def _require_reviewer(actor: Actor, profile: Profile) -> None:
     if not can_review(actor, profile):
         raise PermissionDenied(_("This profile is reviewed by another organisation."))
 
 
-def _require_coordinator(actor: Any) -> None:
+def _require_coordinator(actor: Actor) -> None:
     if not is_coordinator(actor):
         raise PermissionDenied(_("Only the coordination office can do this."))
 
@@ -294,7 +295,7 @@ def choose_reviewer(profile: Profile) -> Organization | None:
 @transaction.atomic
 def submit_profile(
     *,
-    actor: Any = None,
+    actor: Actor = None,
     topics: Iterable[Topic] = (),
     consent: bool = False,
     reviewing_organization: Organization | None = None,
@@ -369,7 +370,7 @@ def confirm_profile(profile: Profile) -> Profile:
 def update_profile(
     profile: Profile,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     topics: Iterable[Topic] | None = None,
     reviewing_organization: Organization | bool | None = False,
     **values: Any,
@@ -409,7 +410,7 @@ def update_profile(
 
 
 @transaction.atomic
-def approve_profile(profile: Profile, *, actor: Any, note: str = "") -> Profile:
+def approve_profile(profile: Profile, *, actor: Actor, note: str = "") -> Profile:
     _require_reviewer(actor, profile)
     _require_state(profile, State.SUBMITTED)
     profile.state = State.PUBLISHED
@@ -424,7 +425,7 @@ def approve_profile(profile: Profile, *, actor: Any, note: str = "") -> Profile:
 
 
 @transaction.atomic
-def request_changes(profile: Profile, *, actor: Any, reason: str) -> Profile:
+def request_changes(profile: Profile, *, actor: Actor, reason: str) -> Profile:
     _require_reviewer(actor, profile)
     _require_state(profile, State.SUBMITTED)
     if not reason.strip():
@@ -437,7 +438,7 @@ def request_changes(profile: Profile, *, actor: Any, reason: str) -> Profile:
 
 
 @transaction.atomic
-def reject_profile(profile: Profile, *, actor: Any, reason: str) -> Profile:
+def reject_profile(profile: Profile, *, actor: Actor, reason: str) -> Profile:
     _require_reviewer(actor, profile)
     _require_state(profile, State.SUBMITTED, State.CHANGES_REQUESTED)
     if not reason.strip():
@@ -451,7 +452,7 @@ def reject_profile(profile: Profile, *, actor: Any, reason: str) -> Profile:
 
 
 @transaction.atomic
-def withdraw_profile(profile: Profile, *, actor: Any = None) -> Profile:
+def withdraw_profile(profile: Profile, *, actor: Actor = None) -> Profile:
     """The owner takes the profile back: it is closed and its personal data erased at once; waiting
     introductions end without a result."""
     was_public = profile.state == State.PUBLISHED
@@ -469,7 +470,7 @@ def withdraw_profile(profile: Profile, *, actor: Any = None) -> Profile:
 
 
 @transaction.atomic
-def renew_profile(profile: Profile, *, actor: Any = None) -> Profile:
+def renew_profile(profile: Profile, *, actor: Actor = None) -> Profile:
     """One click: another 12 months from today, also for a profile that expired (it was reviewed)."""
     _require_state(profile, State.PUBLISHED, State.EXPIRED)
     if profile.erased_at is not None:
@@ -499,7 +500,7 @@ def express_interest(
     profile: Profile,
     *,
     message: str,
-    actor: Any = None,
+    actor: Actor = None,
     name: str = "",
     email: str = "",
     company_name: str = "",
@@ -529,6 +530,7 @@ def express_interest(
     )
     token = ""
     if manager:
+        assert actor is not None  # a manager is a signed-in user
         introduction.created_by = actor
         introduction.name = introduction.name or actor.get_full_name() or actor.email
         introduction.email = introduction.email or actor.email
@@ -613,7 +615,7 @@ def decision_side(first: Profile, second: Profile) -> tuple[Profile, Profile]:
 
 
 @transaction.atomic
-def introduce(first: Profile, second: Profile, *, actor: Any, note: str = "") -> Introduction:
+def introduce(first: Profile, second: Profile, *, actor: Actor, note: str = "") -> Introduction:
     """The office introduces two profiles from its board: the deciding owner gets the note and the other
     profile; the other owner is told that the office proposed them."""
     _require_coordinator(actor)
@@ -646,7 +648,7 @@ def introduce(first: Profile, second: Profile, *, actor: Any, note: str = "") ->
 
 
 @transaction.atomic
-def decide_introduction(introduction: Introduction, *, accept: bool, actor: Any = None) -> Introduction:
+def decide_introduction(introduction: Introduction, *, accept: bool, actor: Actor = None) -> Introduction:
     """The owner accepts (both sides get the other's contact details) or declines (nothing is passed on)."""
     _require_state(introduction, *Introduction.WAITING_STATES)
     now = timezone.now()
@@ -701,7 +703,7 @@ def decide_introduction(introduction: Introduction, *, accept: bool, actor: Any 
 
 
 @transaction.atomic
-def record_outcome(introduction: Introduction, *, started: bool, actor: Any = None) -> Introduction:
+def record_outcome(introduction: Introduction, *, started: bool, actor: Actor = None) -> Introduction:
     """After the exchange: did a cooperation start? (the owner, or the office, tells us)."""
     if actor is not None and not is_coordinator(actor):
         _require_reviewer(actor, introduction.profile)
@@ -710,7 +712,7 @@ def record_outcome(introduction: Introduction, *, started: bool, actor: Any = No
     return introduction
 
 
-def _close_introduction(introduction: Introduction, state: str, actor: Any, note: str = "") -> None:
+def _close_introduction(introduction: Introduction, state: str, actor: Actor, note: str = "") -> None:
     introduction.state = state
     introduction.closed_at = timezone.now()
     introduction.due_at = None
@@ -734,7 +736,7 @@ def introduced_pairs(profile_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 
 @transaction.atomic
-def dismiss_pair(first: Profile, second: Profile, *, actor: Any) -> DismissedPair:
+def dismiss_pair(first: Profile, second: Profile, *, actor: Actor) -> DismissedPair:
     """The office does not want this pair proposed again (kept, with the score it had, to learn from)."""
     _require_coordinator(actor)
     a, b = pair_key(first.pk, second.pk)
@@ -762,7 +764,7 @@ def dismiss_pair(first: Profile, second: Profile, *, actor: Any) -> DismissedPai
 
 
 @transaction.atomic
-def erase_profile(profile: Profile, *, reason: str, actor: Any = None) -> Profile:
+def erase_profile(profile: Profile, *, reason: str, actor: Actor = None) -> Profile:
     """Remove what identifies the owner and what they wrote; kind, topics, region and times stay for the
     statistics. Notes in the history, queued mails and the introductions' personal data go too."""
     if profile.erased_at is not None:
@@ -789,7 +791,7 @@ def erase_profile(profile: Profile, *, reason: str, actor: Any = None) -> Profil
 
 
 @transaction.atomic
-def erase_introduction(introduction: Introduction, *, reason: str, actor: Any = None) -> Introduction:
+def erase_introduction(introduction: Introduction, *, reason: str, actor: Actor = None) -> Introduction:
     if introduction.erased_at is not None:
         return introduction
     introduction.message = ""

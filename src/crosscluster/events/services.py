@@ -23,6 +23,7 @@ from crosscluster.core.bilingual import plain_name
 from crosscluster.core.sanitize import clean_html, clean_text
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import announce, events_changed, texts_changed
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import is_coordinator, organizations_managed_by
 from crosscluster.directory.models import Organization, Topic
 
@@ -55,14 +56,14 @@ MATCH_FIELDS = {
 }
 
 
-def _managed_ids(actor: Any) -> set[int] | None:
+def _managed_ids(actor: Actor) -> set[int] | None:
     """Ids of the organisations the actor manages; None means all (system or coordination office)."""
     if actor is None or is_coordinator(actor):
         return None
     return set(organizations_managed_by(actor).values_list("pk", flat=True))
 
 
-def _check_organizers(actor: Any, old: set[int], new: set[int]) -> None:
+def _check_organizers(actor: Actor, old: set[int], new: set[int]) -> None:
     if not new:
         raise EventError(_("Name at least one organiser."))
     managed = _managed_ids(actor)
@@ -74,7 +75,7 @@ def _check_organizers(actor: Any, old: set[int], new: set[int]) -> None:
         raise PermissionDenied(_("You can only add organisations you manage as organisers."))
 
 
-def _ensure_can_manage(actor: Any, event: Event) -> None:
+def _ensure_can_manage(actor: Actor, event: Event) -> None:
     managed = _managed_ids(actor)
     if managed is None:
         return
@@ -158,7 +159,7 @@ def announce_changed(events: Iterable[Event | int]) -> None:
     announce(events_changed, Event, [e if isinstance(e, int) else e.pk for e in events])
 
 
-def _imported(actor: Any, event: Event) -> bool:
+def _imported(actor: Actor, event: Event) -> bool:
     """The feed import regroups duplicates once at its end (dedup.grouping.refresh_feed_duplicates)."""
     return actor is None and event.feed_id is not None
 
@@ -171,7 +172,7 @@ def _log_organization(event: Event) -> Organization | None:
 @transaction.atomic
 def create_event(
     *,
-    actor: Any,
+    actor: Actor,
     organizers: Iterable[Organization],
     topics: Iterable[Topic] = (),
     **fields: Any,
@@ -198,7 +199,7 @@ def create_event(
 def update_event(
     event: Event,
     *,
-    actor: Any,
+    actor: Actor,
     organizers: Iterable[Organization] | None = None,
     topics: Iterable[Topic] | None = None,
     **fields: Any,
@@ -238,7 +239,7 @@ def update_event(
 
 
 @transaction.atomic
-def delete_event(event: Event, *, actor: Any) -> None:
+def delete_event(event: Event, *, actor: Actor) -> None:
     """Gone for good. Events from a feed come back on the next fetch: unpublish those instead.
 
     A date of an entered series is left out of its series (an EXDATE), or the rule would bring it back

@@ -6,8 +6,6 @@ Each is a service: permission check, one transaction, the decision stored (`Dupl
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crosscluster.core.mail import queue_mail
 from crosscluster.core.services import log_action
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import is_coordinator
 from crosscluster.events.access import can_manage_event
 from crosscluster.events.models import DuplicateDecision, Event
@@ -35,20 +34,20 @@ def _group_members(event: Event) -> list[Event]:
     return list(Event.objects.filter(Q(pk=root) | Q(duplicate_of_id=root)))
 
 
-def _decide(a: Event, b: Event, decision: str, actor: Any) -> None:
+def _decide(a: Event, b: Event, decision: str, actor: Actor) -> None:
     key_a, key_b = pair(a.identity, b.identity)
     DuplicateDecision.objects.update_or_create(
         key_a=key_a, key_b=key_b, defaults={"decision": decision, "actor": actor}
     )
 
 
-def _check_coordinator(actor: Any) -> None:
+def _check_coordinator(actor: Actor) -> None:
     if actor is not None and not is_coordinator(actor):
         raise PermissionDenied(_("Only the coordination office merges and splits events."))
 
 
 @transaction.atomic
-def merge_events(a: Event, b: Event, *, actor: Any) -> Event:
+def merge_events(a: Event, b: Event, *, actor: Actor) -> Event:
     """Make two events (and their groups) one; returns the canonical event. Sticks across re-imports."""
     _check_coordinator(actor)
     if a.pk == b.pk:
@@ -76,7 +75,7 @@ def merge_events(a: Event, b: Event, *, actor: Any) -> Event:
 
 
 @transaction.atomic
-def split_event(event: Event, *, actor: Any) -> Event:
+def split_event(event: Event, *, actor: Actor) -> Event:
     """Take the event out of its group; it stays apart from the others across re-imports."""
     _check_coordinator(actor)
     others = [m for m in _group_members(event) if m.pk != event.pk]
@@ -99,7 +98,7 @@ def split_event(event: Event, *, actor: Any) -> Event:
 MAX_REQUEST_MESSAGE = 2000
 
 
-def request_split(event: Event, *, actor: Any, message: str = "") -> None:
+def request_split(event: Event, *, actor: Actor, message: str = "") -> None:
     """An organiser asks the coordination office to list their announcement on its own again.
 
     Only who manages the event may ask (PermissionDenied otherwise), only for a merged event; the request is

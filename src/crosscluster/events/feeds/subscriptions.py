@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from crosscluster.core.services import log_action
 from crosscluster.core.signals import announce, events_changed
+from crosscluster.core.types import Actor
 from crosscluster.directory.access import can_manage, organizations_managed_by
 from crosscluster.directory.models import Organization
 from crosscluster.events.dedup.grouping import refresh_feed_duplicates
@@ -57,7 +58,7 @@ def with_event_counts(feeds: QuerySet[FeedSubscription]) -> QuerySet[FeedSubscri
     return feeds.annotate(event_count=Count("events", filter=Q(events__removed_at__isnull=True)))
 
 
-def _ensure_can_manage(actor: Any, organization: Organization) -> None:
+def _ensure_can_manage(actor: Actor, organization: Organization) -> None:
     if actor is not None and not can_manage(actor, organization):
         raise PermissionDenied(_("You do not manage this organisation."))
 
@@ -94,7 +95,7 @@ def guess_kind(url: str) -> str:
 
 @transaction.atomic
 def add_feed(
-    organization: Organization, url: str, *, actor: Any, kind: str | None = None
+    organization: Organization, url: str, *, actor: Actor, kind: str | None = None
 ) -> FeedSubscription:
     """Subscribe `url` for `organization`; a removed subscription of the same URL is reactivated.
 
@@ -131,7 +132,7 @@ def add_feed(
 
 
 @transaction.atomic
-def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime | None = None) -> int:
+def remove_feed(subscription: FeedSubscription, *, actor: Actor, now: dt.datetime | None = None) -> int:
     """Deactivate the subscription and take its events that are not over yet off the calendar.
 
     Returns how many events were marked removed. Nothing is deleted (see the module docstring).
@@ -163,7 +164,7 @@ def remove_feed(subscription: FeedSubscription, *, actor: Any, now: dt.datetime 
     return removed
 
 
-def import_now(subscription: FeedSubscription, *, actor: Any) -> ImportResult:
+def import_now(subscription: FeedSubscription, *, actor: Actor) -> ImportResult:
     """Import one subscription right away, by the same rules as the schedule (for commands and tests)."""
     _ensure_can_manage(actor, subscription.organization)
     if not subscription.active:
@@ -172,7 +173,7 @@ def import_now(subscription: FeedSubscription, *, actor: Any) -> ImportResult:
 
 
 @transaction.atomic
-def queue_import(subscription: FeedSubscription, *, actor: Any) -> None:
+def queue_import(subscription: FeedSubscription, *, actor: Actor) -> None:
     """The manager's "import now": the import runs as a background task (events.tasks) once this commits,
     so a slow or large feed never holds up the request. The result shows in the feed's status."""
     _ensure_can_manage(actor, subscription.organization)
