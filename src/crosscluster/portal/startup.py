@@ -47,6 +47,10 @@ def prepare_process() -> None:
     from crosscluster.search.services import prepare as prepare_search
 
     prepare_search()
+    if settings.PAGE_CACHE_ENABLED:
+        from crosscluster.core.page_cache import release
+
+        release()  # hashes the code and templates (about 50 ms), else the first request would
     if settings.ROUTING_PRELOAD_ENCODER:
         from crosscluster.routing.encoders import get_encoder
 
